@@ -1,0 +1,73 @@
+"""The routine data model: frozen dataclasses, built by the loader after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+StepKind = Literal["inhale", "exhale", "hold", "move", "relax", "breathe"]
+Sides = Literal["none", "each", "alternate", "both"]
+Level = Literal["gentle", "beginner", "intermediate", "advanced"]
+
+STEP_KINDS: tuple[StepKind, ...] = ("inhale", "exhale", "hold", "move", "relax", "breathe")
+SIDES: tuple[Sides, ...] = ("none", "each", "alternate", "both")
+LEVELS: tuple[Level, ...] = ("gentle", "beginner", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds at pace 100. A routine sets them under ``defaults:``; an exercise may override."""
+
+    inhale: float = 3.0
+    exhale: float = 4.0
+    move: float = 3.0
+    rest: float = 15.0
+    set_rest: float = 20.0
+    get_ready: float = 6.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a repetition.
+
+    ``text`` is the spoken instruction (inhale/exhale/move), may hold ``{side}``/``{other}``.
+    ``seconds`` is the explicit length at pace 100: the hold/relax length, or ``for:`` on
+    inhale/exhale/move; ``None`` means "use the timing default" (inhale/exhale/move).
+    ``cycles`` is the number of free breaths of a ``breathe`` step.
+    ``say`` is an extra spoken line.
+    """
+
+    kind: StepKind
+    text: str | None = None
+    seconds: float | None = None
+    cycles: int | None = None
+    say: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    position: str
+    steps: tuple[Step, ...]
+    reps: int = 1
+    sets: int = 1
+    sides: Sides = "none"
+    timing: Timing = field(default_factory=Timing)  # routine defaults merged with overrides
+    cautions: tuple[str, ...] = ()  # spoken after the position
+    progress: str | None = None  # how the exercise grows over weeks (not spoken)
+    note: str | None = None  # provenance, e.g. which numbers are defaults (not spoken)
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    title: str
+    exercises: tuple[Exercise, ...]
+    language: str = "en"
+    level: Level = "beginner"
+    equipment: tuple[str, ...] = ()
+    source: str | None = None
+    cautions: tuple[str, ...] = ()
+    defaults: Timing = field(default_factory=Timing)
+    path: Path | None = None
