@@ -2,9 +2,75 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.errors import InputError, RuntimeFailure
+from matcue.timeline.sounds import SOUND_LENGTHS
 from matcue.voice.base import Clip
+
+
+def sounds_dir() -> Path:
+    """The folder holding the tone WAVs.
+
+    An installed wheel carries them as ``matcue/sounds`` (pyproject force-includes the
+    top-level ``sounds/``); an editable install reads the repository's ``sounds/`` directly.
+    """
+    packaged = Path(str(files("matcue") / "sounds"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "sounds"
+
+
+def _soundfile() -> ModuleType:
+    try:
+        import soundfile
+    except (ImportError, OSError) as exc:  # OSError: the libsndfile library itself is missing
+        raise RuntimeFailure(
+            "Reading the tones needs the soundfile package and libsndfile: "
+            "install them with `pip install soundfile`."
+        ) from exc
+    module: ModuleType = soundfile
+    return module
+
+
+def resample(
+    samples: npt.NDArray[np.float32], from_rate: int, to_rate: int
+) -> npt.NDArray[np.float32]:
+    """``samples`` at ``to_rate`` by linear interpolation; length scales to the nearest frame."""
+    if from_rate == to_rate or samples.size == 0:
+        return samples.astype(np.float32, copy=False)
+    n_out = round(samples.size * to_rate / from_rate)
+    positions = np.arange(n_out, dtype=np.float64) * (from_rate / to_rate)
+    source = np.arange(samples.size, dtype=np.float64)
+    return np.interp(positions, source, samples.astype(np.float64)).astype(np.float32)
+
+
+def load_sound(name: str, rate: int) -> Clip:
+    """One tone as a mono float32 Clip at ``rate`` Hz."""
+    path = sounds_dir() / f"{name}.wav"
+    if not path.is_file():
+        raise RuntimeFailure(
+            f"The tone file {path} is missing: regenerate it with `python scripts/make_sounds.py`."
+        )
+    sf = _soundfile()
+    try:
+        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise RuntimeFailure(
+            f"The tone file {path} is unreadable: regenerate it with "
+            "`python scripts/make_sounds.py`."
+        ) from exc
+    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    return Clip(samples=resample(mono, int(file_rate), rate), rate=rate)
 
 
 def load_sounds(rate: int) -> dict[str, Clip]:
     """Every sound in ``matcue.timeline.sounds.SOUND_LENGTHS`` as a Clip at ``rate`` Hz."""
-    raise NotImplementedError  # written by the voice/sounds helper
+    if rate <= 0:
+        raise InputError(f"sample rate must be positive, not {rate}")
+    return {name: load_sound(name, rate) for name in SOUND_LENGTHS}

@@ -1,0 +1,276 @@
+"""The renderer: a ``Timeline`` plus its clips -> mono 16-bit PCM.
+
+One pass, like pretty_midi's synthesis: start from silence, add every cue's clip at its
+sample offset, fade its edges. Levels are fixed per clip (every speech clip is peak-normalised
+to the same level, every tone sits a fixed amount under it), so the mix cannot clip *by
+construction*: the compiler never overlaps two spoken lines, and :func:`render_chunks` works
+out the worst case of whatever does overlap before it writes a sample, lowering the whole
+mix once if (and only if) that worst case would pass full scale. The final ``np.clip`` is a
+safety net that never changes a sample.
+
+Rendering is done in blocks, so a long session never sits in memory as floats: only the
+clips that sound within the current block are prepared, and clips used more than once are
+prepared once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.audio.units import db_to_gain, seconds_to_frames
+from matcue.timeline.model import Cue, CueKind, Timeline
+from matcue.voice.base import Clip
+
+FULL_SCALE = 32767
+"""The int16 value that stands for an amplitude of 1.0."""
+
+DEFAULT_CHUNK_FRAMES = 65536
+
+Samples = npt.NDArray[np.float32]
+Pcm = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Every level of the mix, in one place.
+
+    ``speech_db``: the peak of every spoken line, in dBFS.
+    ``tone_db``: the peak of every tone, in dB relative to ``speech_db`` (under the voice).
+    ``fade``: seconds of linear fade-in and fade-out at the edges of every clip.
+    """
+
+    speech_db: float = -3.0
+    tone_db: float = -12.0
+    fade: float = 0.005
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.speech_db) and self.speech_db <= 0):
+            raise ValueError(f"speech level must be at most 0 dBFS, got {self.speech_db!r}")
+        if not (math.isfinite(self.tone_db) and self.tone_db <= 0):
+            raise ValueError(f"tone level must be at most 0 dB, got {self.tone_db!r}")
+        if not (math.isfinite(self.fade) and 0 <= self.fade <= 0.1):
+            raise ValueError(f"fade must be between 0 and 0.1 seconds, got {self.fade!r}")
+
+    @property
+    def speech_peak(self) -> float:
+        """Peak amplitude of a spoken line (1.0 = full scale)."""
+        return db_to_gain(self.speech_db)
+
+    @property
+    def tone_peak(self) -> float:
+        """Peak amplitude of a tone (1.0 = full scale)."""
+        return db_to_gain(self.speech_db + self.tone_db)
+
+    def peak(self, kind: CueKind) -> float:
+        return self.speech_peak if kind == "speech" else self.tone_peak
+
+
+DEFAULT_LEVELS = Levels()
+
+_Key = tuple[CueKind, str]
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where one cue's clip goes in the output: frames ``[start, start + length)``."""
+
+    key: _Key
+    start: int
+    length: int
+    peak: float  # the clip's peak in the mix before the headroom gain (0 for a silent clip)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+def resampled_length(frames: int, src_rate: int, rate: int) -> int:
+    """How many frames a clip of ``frames`` at ``src_rate`` has once resampled to ``rate``."""
+    if src_rate == rate:
+        return frames
+    return seconds_to_frames(frames / src_rate, rate)
+
+
+def _resample(samples: Samples, src_rate: int, rate: int) -> Samples:
+    """Linear interpolation; never exceeds the input's peak (each output is a convex blend)."""
+    n_out = resampled_length(samples.shape[0], src_rate, rate)
+    if src_rate == rate or n_out == 0:
+        return np.array(samples[:n_out], dtype=np.float32)
+    positions = np.arange(n_out, dtype=np.float64) * (src_rate / rate)
+    grid = np.arange(samples.shape[0], dtype=np.float64)
+    return np.interp(positions, grid, samples).astype(np.float32)
+
+
+def _normalised(clip: Clip, rate: int, peak: float) -> Samples:
+    """The clip at ``rate`` Hz with its peak at exactly ``peak`` (a silent clip stays silent)."""
+    out = _resample(np.asarray(clip.samples, dtype=np.float32).reshape(-1), clip.rate, rate)
+    top = float(np.max(np.abs(out))) if out.size else 0.0
+    if top > 0:
+        out *= np.float32(peak / top)
+    return out
+
+
+def _ramp(frames: int) -> Samples:
+    """Fade-in gains that reach neither 0 nor 1, so a clip's first and last frames are audible."""
+    return (np.arange(1, frames + 1, dtype=np.float32) / np.float32(frames + 1)).astype(np.float32)
+
+
+def _clip_for(cue: Cue, speech: Mapping[str, Clip], sounds: Mapping[str, Clip]) -> Clip:
+    if cue.kind == "speech":
+        assert cue.text is not None  # guaranteed by Cue
+        try:
+            return speech[cue.text]
+        except KeyError:
+            raise ValueError(f"no speech clip for the line {cue.text!r}") from None
+    assert cue.sound is not None  # guaranteed by Cue
+    try:
+        return sounds[cue.sound]
+    except KeyError:
+        raise ValueError(f"no sound named {cue.sound!r}") from None
+
+
+def _key(cue: Cue) -> _Key:
+    name = cue.text if cue.kind == "speech" else cue.sound
+    assert name is not None
+    return (cue.kind, name)
+
+
+def _headroom_gain(placements: list[_Placement]) -> float:
+    """1.0, or less if the loudest moment (sum of the peaks sounding at once) would pass 1.0."""
+    events: list[tuple[int, int, float]] = []
+    for p in placements:
+        events.append((p.start, 1, p.peak))
+        events.append((p.end, 0, -p.peak))  # at the same frame, an end comes before a start
+    worst = level = 0.0
+    for _, _, delta in sorted(events):
+        level += delta
+        worst = max(worst, level)
+    return 1.0 if worst <= 1.0 else 1.0 / worst
+
+
+class _Renderer:
+    def __init__(
+        self,
+        timeline: Timeline,
+        speech: Mapping[str, Clip],
+        sounds: Mapping[str, Clip],
+        rate: int,
+        levels: Levels,
+    ) -> None:
+        self.rate = rate
+        self.levels = levels
+        self.total = seconds_to_frames(timeline.duration, rate)
+        self.clips: dict[_Key, Clip] = {}
+        uses: dict[_Key, int] = {}
+        placements: list[_Placement] = []
+        for cue in timeline.cues:
+            key = _key(cue)
+            if key not in self.clips:
+                self.clips[key] = _clip_for(cue, speech, sounds)
+            clip = self.clips[key]
+            start = seconds_to_frames(cue.t, rate)
+            length = min(
+                resampled_length(clip.frames, clip.rate, rate),
+                seconds_to_frames(cue.dur, rate),
+                self.total - start,
+            )
+            if length <= 0:
+                continue
+            silent = clip.frames == 0 or not np.any(clip.samples)
+            peak = 0.0 if silent else levels.peak(cue.kind)
+            placements.append(_Placement(key, start, length, peak))
+            uses[key] = uses.get(key, 0) + 1
+        self.placements = placements
+        self.gain = _headroom_gain(placements)
+        self.uses_left = uses
+        self.cache: dict[_Key, Samples] = {}
+
+    def _base(self, key: _Key) -> Samples:
+        """The clip at the output rate and its mix level, kept only until its last use."""
+        self.uses_left[key] -= 1
+        base = self.cache.pop(key, None)
+        if base is None:
+            peak = self.levels.peak(key[0]) * self.gain
+            base = _normalised(self.clips[key], self.rate, peak)
+        if self.uses_left[key] > 0:
+            self.cache[key] = base
+        return base
+
+    def _prepare(self, p: _Placement) -> Samples:
+        """One cue's samples: truncated to its length, faded at both edges."""
+        out = np.array(self._base(p.key)[: p.length], dtype=np.float32)
+        n = min(seconds_to_frames(self.levels.fade, self.rate), p.length // 2)
+        if n > 0:
+            ramp = _ramp(n)
+            out[:n] *= ramp
+            out[-n:] *= ramp[::-1]
+        return out
+
+    def chunks(self, chunk_frames: int) -> Iterator[Pcm]:
+        pending = iter(self.placements)
+        upcoming = next(pending, None)
+        active: list[tuple[_Placement, Samples]] = []
+        for a in range(0, self.total, chunk_frames):
+            b = min(a + chunk_frames, self.total)
+            while upcoming is not None and upcoming.start < b:
+                active.append((upcoming, self._prepare(upcoming)))
+                upcoming = next(pending, None)
+            mix = np.zeros(b - a, dtype=np.float32)
+            for p, samples in active:
+                lo, hi = max(a, p.start), min(b, p.end)
+                if lo < hi:
+                    mix[lo - a : hi - a] += samples[lo - p.start : hi - p.start]
+            active = [(p, s) for p, s in active if p.end > b]
+            yield _to_pcm(mix)
+
+
+def _to_pcm(mix: Samples) -> Pcm:
+    scaled = np.rint(mix * np.float32(FULL_SCALE))
+    # Safety net only: levels and the headroom gain keep every sample within full scale.
+    np.clip(scaled, -FULL_SCALE, FULL_SCALE, out=scaled)
+    pcm: Pcm = scaled.astype(np.int16)
+    return pcm
+
+
+def render_chunks(
+    timeline: Timeline,
+    speech: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    rate: int,
+    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    *,
+    levels: Levels = DEFAULT_LEVELS,
+) -> Iterator[Pcm]:
+    """The session as consecutive mono int16 blocks of ``chunk_frames`` (the last may be shorter).
+
+    ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
+    clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
+    ``seconds_to_frames(timeline.duration, rate)`` frames. A missing clip raises ``ValueError``
+    here, before the first block.
+    """
+    if rate <= 0:
+        raise ValueError(f"sample rate must be positive, got {rate!r}")
+    if chunk_frames <= 0:
+        raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
+    return _Renderer(timeline, speech, sounds, rate, levels).chunks(chunk_frames)
+
+
+def render(
+    timeline: Timeline,
+    speech: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    rate: int,
+    *,
+    levels: Levels = DEFAULT_LEVELS,
+) -> Pcm:
+    """The whole session as one mono int16 buffer: the concatenation of :func:`render_chunks`."""
+    blocks = list(render_chunks(timeline, speech, sounds, rate, levels=levels))
+    if not blocks:
+        return np.zeros(0, dtype=np.int16)
+    pcm: Pcm = np.concatenate(blocks)
+    return pcm

@@ -1,0 +1,320 @@
+"""The command line: parses options, wires the stages, and is the only place that maps errors
+to exit codes (0 ok, 1 runtime failure, 2 invalid input or usage, 130 interrupted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import click
+import typer
+
+from matcue import __version__
+from matcue.errors import InputError, MatcueError
+from matcue.routine import Routine, RoutineError, load_routine
+from matcue.routine.library import builtin_ids, resolve
+from matcue.timeline import Pace, Timeline, compile
+from matcue.voice import Pyttsx3Voice, VoiceSettings
+
+SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    FAILURE = 1
+    INVALID = 2
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The CLI's I/O, passed in so tests can swap it."""
+
+    stdout: TextIO
+    stderr: TextIO
+    stdin_is_tty: bool
+
+
+def _env() -> Environment:
+    return Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
+
+
+app = typer.Typer(
+    name="matcue",
+    help=(
+        "Voice-guided audio sessions for home back-care routines.\n\n"
+        "A ROUTINE is a built-in id (see `matcue list`) or a path to a routine YAML file."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"matcue {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback when something fails.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Voice-guided audio sessions for home back-care routines."""
+
+
+# --- shared options ----------------------------------------------------------------------------
+
+RoutineArg = Annotated[
+    str, typer.Argument(metavar="ROUTINE", help="A built-in routine id or a routine file.")
+]
+PaceOpt = Annotated[
+    float,
+    typer.Option(
+        "--pace",
+        "-p",
+        min=10,
+        max=400,
+        help="Pace in percent: 50 is half speed (every timed phase twice as long), 200 double.",
+    ),
+]
+VoiceOpt = Annotated[
+    str | None,
+    typer.Option("--voice", help="Text-to-speech voice id (see `matcue voices`)."),
+]
+RateOpt = Annotated[
+    int,
+    typer.Option("--rate", min=60, max=400, help="Speech rate in words per minute."),
+]
+
+
+def _load(name: str) -> Routine:
+    return load_routine(resolve(name))
+
+
+def _voice(routine: Routine, voice: str | None, rate: int) -> Pyttsx3Voice:
+    return Pyttsx3Voice(VoiceSettings(voice=voice, rate=rate, language=routine.language))
+
+
+def _compile(routine: Routine, pace: float, speech: Pyttsx3Voice) -> Timeline:
+    return compile(routine, Pace(percent=pace), lambda text: speech.clip(text).duration)
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+@app.command("validate")
+def validate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Routine files to check.")],
+) -> None:
+    """Check routine files; print every problem as FILE:LINE:COL. Exit 2 if any is invalid."""
+    env = _env()
+    bad = 0
+    for path in files:
+        try:
+            routine = load_routine(path)
+        except RoutineError as err:
+            bad += 1
+            print(err.format(), file=env.stderr)
+        else:
+            n = len(routine.exercises)
+            print(f"{path}: ok ({n} exercise{'s' if n != 1 else ''})", file=env.stdout)
+    if bad:
+        raise typer.Exit(ExitStatus.INVALID)
+
+
+@app.command("plan")
+def plan_cmd(
+    routine: RoutineArg,
+    pace: PaceOpt = 100,
+    voice: VoiceOpt = None,
+    rate: RateOpt = 150,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+) -> None:
+    """Show the timed script of a session: every phase and what is said when."""
+    env = _env()
+    r = _load(routine)
+    timeline = _compile(r, pace, _voice(r, voice, rate))
+    if as_json:
+        json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
+        env.stdout.write("\n")
+        return
+    env.stdout.write(format_plan(timeline))
+
+
+def format_plan(timeline: Timeline) -> str:
+    """A readable table: one row per phase with the words and tones heard in it."""
+    lines = [
+        f"{timeline.title} — {_clock(timeline.duration)} at pace {timeline.pace.percent:g}",
+        "",
+        f"{'time':>6}  {'len':>5}  {'phase':<9} {'ex':>2} {'set':>3} {'rep':>3} {'side':<5}  heard",
+    ]
+    cues = list(timeline.cues)
+    i = 0
+    for phase in timeline.phases:
+        heard: list[str] = []
+        while i < len(cues) and cues[i].t < phase.end - 1e-9:
+            cue = cues[i]
+            heard.append(cue.text if cue.text is not None else f"[{cue.sound}]")
+            i += 1
+        cols = (
+            f"{_clock(phase.t):>6}  {phase.dur:5.1f}  {phase.kind:<9} "
+            f"{phase.exercise or '':>2} {phase.set or '':>3} {phase.rep or '':>3} "
+            f"{phase.side or '':<5}"
+        )
+        lines.append(f"{cols}  {' '.join(heard)}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+@app.command("play")
+def play_cmd(
+    routine: RoutineArg,
+    pace: PaceOpt = 100,
+    voice: VoiceOpt = None,
+    rate: RateOpt = 150,
+) -> None:
+    """Play a session through the speakers. Ctrl-C stops it."""
+    from matcue.audio import render
+    from matcue.outputs import play
+
+    env = _env()
+    r = _load(routine)
+    speech = _voice(r, voice, rate)
+    timeline = _compile(r, pace, speech)
+    pcm = render(timeline, speech, SESSION_RATE)
+    print(
+        f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
+        file=env.stderr,
+    )
+    play(pcm, SESSION_RATE)
+
+
+@app.command("export")
+def export_cmd(
+    routine: RoutineArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The audio file to write (.wav).")
+    ],
+    pace: PaceOpt = 100,
+    voice: VoiceOpt = None,
+    rate: RateOpt = 150,
+) -> None:
+    """Write a session to an audio file: the same sound `play` makes."""
+    from matcue.audio import render_chunks
+    from matcue.outputs import export_wav
+
+    if output.suffix.lower() != ".wav":
+        raise InputError(f"cannot export to '{output.suffix or output.name}': use a .wav file")
+    env = _env()
+    r = _load(routine)
+    speech = _voice(r, voice, rate)
+    timeline = _compile(r, pace, speech)
+    written = export_wav(render_chunks(timeline, speech, SESSION_RATE), SESSION_RATE, output)
+    print(f"Wrote {written} ({_clock(timeline.duration)}).", file=env.stderr)
+
+
+@app.command("list")
+def list_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the built-in routines."""
+    env = _env()
+    rows = [(rid, load_routine(resolve(rid))) for rid in builtin_ids()]
+    if as_json:
+        data = [
+            {
+                "id": rid,
+                "title": r.title,
+                "level": r.level,
+                "equipment": list(r.equipment),
+                "exercises": len(r.exercises),
+            }
+            for rid, r in rows
+        ]
+        json.dump(data, env.stdout, indent=2, ensure_ascii=False)
+        env.stdout.write("\n")
+        return
+    width = max((len(rid) for rid, _ in rows), default=2)
+    for rid, r in rows:
+        print(f"{rid:<{width}}  {r.level:<12}  {len(r.exercises):>2} ex  {r.title}", file=env.stdout)
+
+
+@app.command("voices")
+def voices_cmd() -> None:
+    """List the text-to-speech voices."""
+    from matcue.voice import list_voices
+
+    env = _env()
+    for v in list_voices():
+        print(f"{v.id:<24} {', '.join(v.languages):<10} {v.name}", file=env.stdout)
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return (and, as a console script, exit with) the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(os.environ.get("MATCUE_DEBUG"))
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="matcue", standalone_mode=False)
+        status = int(result) if isinstance(result, int) else ExitStatus.OK
+    except click.exceptions.Exit as exc:
+        status = exc.exit_code
+    except click.exceptions.Abort:
+        print("Stopped.", file=sys.stderr)
+        status = ExitStatus.INTERRUPTED
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        status = ExitStatus.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        status = ExitStatus.INVALID
+    except RoutineError as exc:
+        _debug_trace(debug)
+        print(exc.format(), file=sys.stderr)
+        status = ExitStatus.INVALID
+    except InputError as exc:
+        _debug_trace(debug)
+        print(f"matcue: {exc}", file=sys.stderr)
+        status = ExitStatus.INVALID
+    except MatcueError as exc:
+        _debug_trace(debug)
+        print(f"matcue: {exc}", file=sys.stderr)
+        status = ExitStatus.FAILURE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a sentence
+        _debug_trace(debug)
+        print(
+            f"matcue: unexpected error: {exc!s} (run again with --debug for details)",
+            file=sys.stderr,
+        )
+        status = ExitStatus.FAILURE
+    if argv is None:
+        sys.exit(status)
+    return status
+
+
+def _debug_trace(debug: bool) -> None:
+    if debug:
+        traceback.print_exc()

@@ -1,0 +1,433 @@
+"""The timeline compiler: ``Routine`` + ``Pace`` + ``speech_len`` -> ``Timeline``.
+
+A pure function: no I/O, no audio. Every word comes from a ``Phrases`` catalogue; how long a
+line lasts comes from ``speech_len``. The rules (DESIGN §3):
+
+- Timed phases (steps, get_ready, rest, set_rest) last ``max(pace.scale(seconds), need)``;
+  speech-driven phases (intro, position, switch, outro) last ``need``. ``need`` is
+  ``gap + sum(line + gap)`` over the phase's lines: a phase's tone sounds at its start, its
+  first line starts ``gap`` later, lines follow each other ``gap`` apart and the last one
+  ends at least ``gap`` before the phase ends. So no two lines ever overlap, even across
+  phases.
+- Countdowns (holds; the end of get_ready, set_rest and rest) put one mark on each second
+  boundary counted back from the phase end: the number if it fits before the next boundary
+  without touching the previous line, else a tick. A count never drifts behind the clock.
+- A pause set to 0 s (get_ready, set_rest, rest) is left out, words and all.
+- Times are absolute seconds from the session start; phases tile ``[0, duration)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+
+from matcue.routine.model import Exercise, Routine, Step
+from matcue.timeline.model import Chapter, Cue, Pace, Phase, PhaseKind, SideName, Timeline
+from matcue.timeline.phrases import Phrases, phrases_for, sentence
+from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
+
+__all__ = ["SHORT_FROM_REP", "compile"]
+
+SHORT_FROM_REP = 3  # from this rep of a set/side on, steps use the short cue ("In.", "Out.")
+COUNTDOWN = 3  # numbers at the end of get_ready, set_rest and rest
+_EPS = 1e-9  # float slack for "fits" comparisons
+_MIN_SPEECH = 1e-6  # a line reported as 0 s still needs a positive cue length
+
+# Rows kept while building, turned into frozen objects once the intro offset is known.
+_PhaseRow = tuple[float, float, PhaseKind, int | None, int | None, int | None, SideName | None]
+_CueRow = tuple[float, int, float, str | None, SoundName | None, int | None]  # rank 0 tone
+_LayoutRow = tuple[float, int, float, str | None, SoundName | None]  # _CueRow minus exercise
+_Layout = tuple[float, tuple[_LayoutRow, ...]]
+_by_time = itemgetter(0, 1)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """One phase of a repetition before it is placed in time."""
+
+    kind: PhaseKind
+    seconds: float  # at pace 100
+    tone: SoundName
+    lines: tuple[str, ...]
+    count: int  # countdown numbers at its end (holds)
+
+
+def compile(
+    routine: Routine,
+    pace: Pace,
+    speech_len: Callable[[str], float],
+    *,
+    phrases: Phrases | None = None,
+) -> Timeline:
+    """Compile ``routine`` into the session timeline.
+
+    ``speech_len(text)`` is how long ``text`` lasts when spoken, in seconds; it is called
+    at most once per distinct text. ``phrases`` defaults to the catalogue for
+    ``routine.language`` (English when there is none).
+    """
+    words = phrases or phrases_for(routine.language)
+    measure = _memoised(speech_len)
+
+    body = _Builder(pace, measure, words)
+    exercises = routine.exercises
+    for i, exercise in enumerate(exercises, 1):
+        following = exercises[i] if i < len(exercises) else None
+        body.exercise(i, exercise, following)
+    body.outro()
+
+    # The intro says how long the whole session is, which includes the intro itself.
+    minutes = _minutes(body.t)
+    intro = _intro(routine, pace, measure, words, minutes)
+    if _minutes(body.t + intro.t) != minutes:
+        intro = _intro(routine, pace, measure, words, _minutes(body.t + intro.t))
+
+    offset = intro.t
+    phases = [Phase(*row) for row in intro.phases]
+    phases += [
+        Phase(t + offset, dur, kind, exercise, set_number, rep, side)
+        for t, dur, kind, exercise, set_number, rep, side in body.phases
+    ]
+    # Every intro cue starts before the body; shifting keeps the body's order.
+    intro.cues.sort(key=_by_time)
+    body.cues.sort(key=_by_time)
+    cues = [
+        Cue(t, dur, "speech" if rank else "tone", text, sound, ex)
+        for t, rank, dur, text, sound, ex in intro.cues
+    ]
+    cues += [
+        Cue(t + offset, dur, "speech" if rank else "tone", text, sound, ex)
+        for t, rank, dur, text, sound, ex in body.cues
+    ]
+    chapters = [Chapter(t, title) for t, title in intro.chapters]
+    chapters += [Chapter(t + offset, title) for t, title in body.chapters]
+    return Timeline(
+        routine=routine.id,
+        title=routine.title,
+        pace=pace,
+        duration=offset + body.t,
+        chapters=tuple(chapters),
+        phases=tuple(phases),
+        cues=tuple(cues),
+    )
+
+
+def _memoised(speech_len: Callable[[str], float]) -> Callable[[str], float]:
+    cache: dict[str, float] = {}
+
+    def measure(text: str) -> float:
+        length = cache.get(text)
+        if length is None:
+            length = float(speech_len(text))
+            if not (math.isfinite(length) and length >= 0):
+                raise ValueError(f"speech_len({text!r}) returned {length!r}")
+            length = cache[text] = max(length, _MIN_SPEECH)
+        return length
+
+    return measure
+
+
+def _minutes(seconds: float) -> int:
+    """Whole minutes, rounded half up, at least one."""
+    return max(1, math.floor(seconds / 60 + 0.5))
+
+
+def _count(seconds: float, cap: int | None) -> int:
+    """How many countdown marks a phase of ``seconds`` (at pace 100) gets: one per whole
+    second before its end, none at its very start."""
+    marks = max(0, math.ceil(seconds - _EPS) - 1)
+    return marks if cap is None else min(cap, marks)
+
+
+def _join(*parts: str | None) -> tuple[str, ...]:
+    """Parts as one spoken line (empty tuple if there is nothing to say)."""
+    text = " ".join(sentence(p) for p in parts if p and p.strip())
+    return (text,) if text else ()
+
+
+def _intro(
+    routine: Routine,
+    pace: Pace,
+    measure: Callable[[str], float],
+    words: Phrases,
+    minutes: int,
+) -> _Builder:
+    intro = _Builder(pace, measure, words)
+    intro.chapter(words.intro_chapter)
+    lines = (
+        *_join(routine.title),
+        words.about_minutes(minutes),
+        *(sentence(c) for c in routine.cautions if c.strip()),
+        sentence(words.keys),
+    )
+    intro.phase("intro", None, tone="start", lines=lines)
+    return intro
+
+
+class _Builder:
+    """Places phases one after another from t = 0; collects rows, chapters."""
+
+    def __init__(self, pace: Pace, measure: Callable[[str], float], words: Phrases) -> None:
+        self.pace = pace
+        self.measure = measure
+        self.words = words
+        self.t = 0.0
+        self.phases: list[_PhaseRow] = []
+        self.cues: list[_CueRow] = []
+        self.chapters: list[tuple[float, str]] = []
+        self.counted = False  # the last phase ended with a countdown ("... two, one")
+        self._numbers: dict[int, str] = {}
+        self._layouts: dict[
+            tuple[float | None, SoundName | None, tuple[str, ...], int], _Layout
+        ] = {}
+
+    def chapter(self, title: str) -> None:
+        self.chapters.append((self.t, title))
+
+    def number(self, n: int) -> str:
+        line = self._numbers.get(n)
+        if line is None:
+            line = self._numbers[n] = self.words.number(n)
+        return line
+
+    def phase(
+        self,
+        kind: PhaseKind,
+        seconds: float | None,
+        *,
+        tone: SoundName | None = None,
+        lines: tuple[str, ...] = (),
+        count: int = 0,
+        exercise: int | None = None,
+        set_number: int | None = None,
+        rep: int | None = None,
+        side: SideName | None = None,
+    ) -> None:
+        """Append one phase at the cursor. ``seconds`` (at pace 100) is None for a
+        speech-driven phase. A phase that would last 0 s is left out."""
+        key = (seconds, tone, lines, count)
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = self._layouts[key] = self._layout(seconds, tone, lines, count)
+        dur, rows = layout
+        if dur <= 0:
+            return
+        t0 = self.t
+        self.cues += [
+            (t0 + dt, rank, d, text, sound, exercise) for dt, rank, d, text, sound in rows
+        ]
+        self.phases.append((t0, dur, kind, exercise, set_number, rep, side))
+        self.t = t0 + dur
+        self.counted = count > 0 and kind in ("get_ready", "set_rest", "rest")
+
+    def _layout(
+        self, seconds: float | None, tone: SoundName | None, lines: tuple[str, ...], count: int
+    ) -> _Layout:
+        """A phase's length and its cues relative to its start (phases repeat every rep, so
+        each distinct phase is laid out once)."""
+        gap = self.pace.gap
+        rows: list[_LayoutRow] = []
+        if tone is not None:
+            rows.append((0.0, 0, SOUND_LENGTHS[tone], None, tone))
+        start = gap
+        for text in lines:
+            length = self.measure(text)
+            rows.append((start, 1, length, text, None))
+            start += length + gap
+        need = start if lines else 0.0
+        dur = need if seconds is None else max(self.pace.scale(seconds), need)
+        last = start - gap if lines else -gap  # end of the latest line
+        for m in range(count, 0, -1):
+            mark = dur - self.pace.scale(m)
+            following = dur - self.pace.scale(m - 1)
+            word = self.number(m)
+            length = self.measure(word)
+            if mark >= last + gap - _EPS and mark + length + gap <= following + _EPS:
+                rows.append((mark, 1, length, word, None))
+                last = mark + length
+            else:
+                rows.append((mark, 0, SOUND_LENGTHS["tick"], None, "tick"))
+        rows.sort(key=_by_time)
+        return dur, tuple(rows)
+
+    # -- exercises -------------------------------------------------------------------------
+
+    def exercise(self, i: int, ex: Exercise, following: Exercise | None) -> None:
+        words = self.words
+        sided = ex.sides in ("each", "alternate")
+        timing = ex.timing
+        start_side = sentence(words.start_side.format(side=words.right)) if sided else None
+
+        self.chapter(ex.name)
+        lines = (
+            sentence(words.next_exercise.format(name=ex.name)),
+            *_join(_expand(ex.position, "right", words)),
+            *([start_side] if start_side else []),
+            *(sentence(_expand(c, "right", words)) for c in ex.cautions if c.strip()),
+        )
+        self.phase("position", None, lines=lines, exercise=i)
+        self.phase(
+            "get_ready",
+            timing.get_ready,
+            count=_count(timing.get_ready, COUNTDOWN),
+            exercise=i,
+        )
+
+        specs: dict[tuple[SideName | None, bool], tuple[_Spec, ...]] = {}
+
+        def steps(side: SideName | None, short: bool) -> tuple[_Spec, ...]:
+            key = (side, short)
+            if key not in specs:
+                specs[key] = _rep_specs(ex, side, short, words)
+            return specs[key]
+
+        def rep(s: int, r: int, side: SideName | None, prefix: list[str], short: bool) -> None:
+            for k, spec in enumerate(steps(side, short)):
+                self.phase(
+                    spec.kind,
+                    spec.seconds,
+                    tone=spec.tone,
+                    lines=(*prefix, *spec.lines) if k == 0 else spec.lines,
+                    count=spec.count,
+                    exercise=i,
+                    set_number=s,
+                    rep=r,
+                    side=side,
+                )
+
+        def run(s: int, side: SideName | None) -> None:
+            for r in range(1, ex.reps + 1):
+                rep(s, r, side, self.rep_number(r, ex.reps), r >= SHORT_FROM_REP)
+
+        for s in range(1, ex.sets + 1):
+            if s > 1 and timing.set_rest > 0:
+                self.phase(
+                    "set_rest",
+                    timing.set_rest,
+                    tone="rest",
+                    lines=(
+                        sentence(words.rest),
+                        words.next_set_line(s, ex.sets),
+                        *([start_side] if start_side else []),
+                    ),
+                    count=_count(timing.set_rest, COUNTDOWN),
+                    exercise=i,
+                )
+            if ex.sides == "each":
+                run(s, "right")
+                self.phase(
+                    "switch",
+                    None,
+                    tone="switch",
+                    lines=(
+                        sentence(words.switch_sides),
+                        sentence(words.now_side.format(side=words.left)),
+                    ),
+                    exercise=i,
+                    set_number=s,
+                )
+                run(s, "left")
+            elif ex.sides == "alternate":
+                right = sentence(words.side_cue.format(side=words.right))
+                left = sentence(words.side_cue.format(side=words.left))
+                for r in range(1, ex.reps + 1):
+                    short = r >= SHORT_FROM_REP
+                    rep(s, r, "right", [*self.rep_number(r, ex.reps), right], short)
+                    rep(s, r, "left", [left], short)
+            else:
+                run(s, None)
+
+        if following is not None and timing.rest > 0:
+            self.phase(
+                "rest",
+                timing.rest,
+                tone="rest",
+                lines=(
+                    sentence(words.rest),
+                    sentence(words.coming_up.format(name=following.name)),
+                ),
+                count=_count(timing.rest, COUNTDOWN),
+            )
+
+    def rep_number(self, r: int, reps: int) -> list[str]:
+        """What is said before rep ``r`` of ``reps``: "Begin." right after a countdown
+        (so "three, two, one" is never followed by another "one"), else the number,
+        "Last one." for the final rep, nothing for a single rep."""
+        if r == 1 and self.counted:
+            return [sentence(self.words.begin)]
+        if reps == 1:
+            return []
+        if r == reps:
+            return [sentence(self.words.last_one)]
+        return [self.words.rep(r)]
+
+    def outro(self) -> None:
+        """Closing lines, then the end bell; the phase lasts until the bell has rung out."""
+        words = self.words
+        self.chapter(words.outro_chapter)
+        t0 = self.t
+        gap = self.pace.gap
+        start = t0 + gap
+        for text in words.outro:
+            line = sentence(text)
+            length = self.measure(line)
+            self.cues.append((start, 1, length, line, None, None))
+            start += length + gap
+        bell = SOUND_LENGTHS["end"]
+        self.cues.append((start, 0, bell, None, "end", None))
+        self.phases.append((t0, start + bell - t0, "outro", None, None, None, None))
+        self.t = start + bell
+        self.counted = False
+
+
+def _expand(text: str, side: SideName | None, words: Phrases) -> str:
+    """``{side}``/``{other}`` -> this side's word and the other one's."""
+    this, other = (words.left, words.right) if side == "left" else (words.right, words.left)
+    return text.replace("{side}", this).replace("{other}", other)
+
+
+def _seconds(step: Step) -> float:
+    if step.seconds is None:
+        raise ValueError(f"a {step.kind} step needs a length in seconds")
+    return step.seconds
+
+
+def _rep_specs(
+    ex: Exercise, side: SideName | None, short: bool, words: Phrases
+) -> tuple[_Spec, ...]:
+    """The phases of one rep. The short form (from rep ``SHORT_FROM_REP`` on) keeps the
+    catalogue cue and a move's own text, and drops the step text and ``say:``."""
+    timing = ex.timing
+    out: list[_Spec] = []
+    for step in ex.steps:
+        text = _expand(step.text, side, words) if step.text else None
+        say = _expand(step.say, side, words) if step.say and not short else None
+        kind = step.kind
+        if kind == "inhale":
+            seconds = timing.inhale if step.seconds is None else step.seconds
+            lines = _join(words.in_short) if short else _join(words.breathe_in, text, say)
+            out.append(_Spec("inhale", seconds, "inhale", lines, 0))
+        elif kind == "exhale":
+            seconds = timing.exhale if step.seconds is None else step.seconds
+            lines = _join(words.out_short) if short else _join(words.breathe_out, text, say)
+            out.append(_Spec("exhale", seconds, "exhale", lines, 0))
+        elif kind == "hold":
+            seconds = _seconds(step)
+            out.append(
+                _Spec("hold", seconds, "tick", _join(words.hold, say), _count(seconds, None))
+            )
+        elif kind == "move":
+            seconds = timing.move if step.seconds is None else step.seconds
+            out.append(_Spec("move", seconds, "move", _join(text, say), 0))
+        elif kind == "relax":
+            out.append(_Spec("relax", _seconds(step), "rest", _join(words.relax, say), 0))
+        else:  # breathe: free breaths, the first two of a long-form rep spelled out
+            for cycle in range(step.cycles or 0):
+                brief = short or cycle + 1 >= SHORT_FROM_REP
+                first_say = say if cycle == 0 else None
+                breathe_in = _join(words.in_short) if brief else _join(words.breathe_in, first_say)
+                breathe_out = _join(words.out_short) if brief else _join(words.breathe_out)
+                out.append(_Spec("inhale", timing.inhale, "inhale", breathe_in, 0))
+                out.append(_Spec("exhale", timing.exhale, "exhale", breathe_out, 0))
+    return tuple(out)

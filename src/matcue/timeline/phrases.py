@@ -1,0 +1,167 @@
+"""Every word matcue itself speaks, per language.
+
+The compiler never writes a sentence of its own: it takes each line from a ``Phrases``
+catalogue and fills its ``{name}``-style fields. To add a language, add a ``Phrases`` value
+(with its own ``number_words`` and plural rule) to ``CATALOGUES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_ONES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def number_words(n: int) -> str:
+    """English words for ``n``: 1 -> "one", 42 -> "forty-two", 115 -> "one hundred fifteen".
+
+    Covers 0..999; larger numbers fall back to digits (the speech engine reads them).
+    """
+    if n < 0 or n > 999:
+        return str(n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+    hundreds, rest = divmod(n, 100)
+    head = f"{_ONES[hundreds]} hundred"
+    return f"{head} {number_words(rest)}" if rest else head
+
+
+def english_plural(n: int) -> int:
+    """Index into a ``(singular, plural)`` pair of templates."""
+    return 0 if n == 1 else 1
+
+
+def sentence(text: str) -> str:
+    """``text`` stripped, with a capital first letter and closing punctuation."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """One language's catalogue. Fields in braces are filled by the methods below."""
+
+    language: str
+    number_words: Callable[[int], str]
+    plural: Callable[[int], int]  # n -> index into a tuple of plural templates
+    right: str
+    left: str
+    # chapters
+    intro_chapter: str
+    outro_chapter: str
+    # intro
+    minutes: tuple[str, ...]  # plural forms, field {minutes}
+    keys: str
+    # each exercise
+    next_exercise: str  # {name}
+    start_side: str  # {side}
+    count: str  # {number}: countdown numbers
+    rep_number: str  # {number}: said before a rep
+    last_one: str
+    begin: str
+    side_cue: str  # {side}, said on every rep of an alternating exercise
+    # steps: long form, then the short form used once the rhythm is set
+    breathe_in: str
+    breathe_out: str
+    in_short: str
+    out_short: str
+    hold: str
+    relax: str
+    # between sides, sets and exercises
+    switch_sides: str
+    now_side: str  # {side}
+    rest: str
+    next_set: str  # {set}, {sets}
+    coming_up: str  # {name}
+    # closing
+    outro: tuple[str, ...]
+
+    def side_name(self, side: str) -> str:
+        """``"right"``/``"left"`` -> the word in this language."""
+        return self.right if side == "right" else self.left
+
+    def about_minutes(self, minutes: int) -> str:
+        template = self.minutes[min(self.plural(minutes), len(self.minutes) - 1)]
+        return sentence(template.format(minutes=self.number_words(minutes)))
+
+    def number(self, n: int) -> str:
+        """A number said on its own: 4 -> "Four."."""
+        return sentence(self.count.format(number=self.number_words(n)))
+
+    def rep(self, n: int) -> str:
+        """What is said before rep ``n`` (not the last one): 2 -> "Two."."""
+        return sentence(self.rep_number.format(number=self.number_words(n)))
+
+    def next_set_line(self, set_number: int, sets: int) -> str:
+        return sentence(
+            self.next_set.format(set=self.number_words(set_number), sets=self.number_words(sets))
+        )
+
+
+ENGLISH = Phrases(
+    language="en",
+    number_words=number_words,
+    plural=english_plural,
+    right="right",
+    left="left",
+    intro_chapter="Introduction",
+    outro_chapter="Closing",
+    minutes=("About {minutes} minute.", "About {minutes} minutes."),
+    keys="Press Control C to stop.",
+    next_exercise="Next: {name}.",
+    start_side="Start on your {side} side.",
+    count="{number}.",
+    rep_number="{number}.",
+    last_one="Last one.",
+    begin="Begin.",
+    side_cue="{side}.",
+    breathe_in="Breathe in.",
+    breathe_out="Breathe out.",
+    in_short="In.",
+    out_short="Out.",
+    hold="Hold.",
+    relax="Relax.",
+    switch_sides="Switch sides.",
+    now_side="Now your {side} side.",
+    rest="Rest.",
+    next_set="Next: set {set} of {sets}.",
+    coming_up="Coming up: {name}.",
+    outro=("That's the end of the session.", "Well done."),
+)
+
+CATALOGUES: dict[str, Phrases] = {"en": ENGLISH}
+
+
+def phrases_for(language: str) -> Phrases:
+    """The catalogue for ``language`` (``"en"``, ``"en-GB"`` ...), English if there is none."""
+    base = language.split("-")[0].split("_")[0].lower()
+    return CATALOGUES.get(base, ENGLISH)

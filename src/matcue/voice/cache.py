@@ -1,0 +1,150 @@
+"""A content-addressed disk cache of speech clips, with an in-memory dict in front.
+
+Each distinct line is synthesised once: its key is a sha256 over everything that changes how
+it sounds (engine, voice id, rate, volume, text, ``CACHE_VERSION``), and its clip lives in
+``<root>/speech/ab/abcdef….wav``. Entries are written to a temporary file in the same folder
+and renamed into place, so two processes writing the same key never leave a half-written file.
+A corrupt or truncated entry is treated as missing, and the caller renders it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.errors import RuntimeFailure
+from matcue.voice.base import Clip
+
+# Bump when the rendering pipeline changes in a way that changes the audio (trimming, format).
+CACHE_VERSION = 1
+
+CACHE_ENV = "MATCUE_CACHE_DIR"
+
+# Written into each entry's WAV comment; a file whose frame count disagrees was truncated.
+_COMMENT_PREFIX = "matcue-speech frames="
+
+
+def default_cache_dir() -> Path:
+    """``$MATCUE_CACHE_DIR`` if set, else the platform's user cache folder for matcue."""
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("matcue"))
+
+
+def cache_key(
+    engine: str,
+    voice_id: str,
+    rate: int,
+    volume: float,
+    text: str,
+    version: int = CACHE_VERSION,
+) -> str:
+    """The hex sha256 naming one rendering of ``text``; any differing field gives a new key."""
+    payload = json.dumps(
+        [engine, voice_id, int(rate), float(volume), text, int(version)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def soundfile_module() -> ModuleType:
+    """The ``soundfile`` module, or a RuntimeFailure that says how to get it."""
+    try:
+        import soundfile
+    except (ImportError, OSError) as exc:  # OSError: the libsndfile library itself is missing
+        raise RuntimeFailure(
+            "Reading and writing audio needs the soundfile package and libsndfile: "
+            "install them with `pip install soundfile`."
+        ) from exc
+    module: ModuleType = soundfile
+    return module
+
+
+def readonly_clip(samples: npt.ArrayLike, rate: int) -> Clip:
+    """A Clip over a float32 copy of ``samples`` that nobody can modify in place (it is shared)."""
+    data = np.array(samples, dtype=np.float32, copy=True).reshape(-1)
+    data.flags.writeable = False
+    return Clip(samples=data, rate=int(rate))
+
+
+class SpeechCache:
+    """Speech clips by key: memory first, then ``<root>/speech/``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.directory = self.root / "speech"
+        self._memory: dict[str, Clip] = {}
+
+    def path_for(self, key: str) -> Path:
+        """Where the entry for ``key`` lives on disk (whether or not it exists yet)."""
+        return self.directory / key[:2] / f"{key}.wav"
+
+    def get(
+        self, key: str, min_duration: float = 0.0, max_duration: float = float("inf")
+    ) -> Clip | None:
+        """The cached clip, or None if it is missing, unreadable, truncated or of implausible
+        length (outside ``min_duration``..``max_duration`` seconds)."""
+        clip = self._memory.get(key)
+        if clip is not None:
+            return clip
+        clip = self._read(self.path_for(key))
+        if clip is None or clip.frames == 0 or not min_duration <= clip.duration <= max_duration:
+            return None
+        self._memory[key] = clip
+        return clip
+
+    def put(self, key: str, clip: Clip) -> Clip:
+        """Store ``clip`` in memory and atomically on disk; returns the (read-only) cached clip."""
+        stored = readonly_clip(clip.samples, clip.rate)
+        self._write(self.path_for(key), stored)
+        self._memory[key] = stored
+        return stored
+
+    def _read(self, path: Path) -> Clip | None:
+        if not path.is_file():
+            return None
+        sf = soundfile_module()
+        try:
+            with sf.SoundFile(str(path)) as f:
+                comment = f.comment or ""
+                rate = int(f.samplerate)
+                channels = int(f.channels)
+                data = f.read(dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+            return None
+        if not comment.startswith(_COMMENT_PREFIX) or channels != 1 or rate <= 0:
+            return None
+        try:
+            expected = int(comment[len(_COMMENT_PREFIX) :])
+        except ValueError:
+            return None
+        if expected != data.shape[0]:
+            return None  # truncated: libsndfile silently reads what is left
+        return readonly_clip(data[:, 0], rate)
+
+    def _write(self, path: Path, clip: Clip) -> None:
+        sf = soundfile_module()
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with sf.SoundFile(str(tmp), "w", clip.rate, 1, subtype="PCM_16", format="WAV") as f:
+                f.comment = f"{_COMMENT_PREFIX}{clip.frames}"
+                f.write(clip.samples)
+            os.replace(tmp, path)
+        except (OSError, sf.LibsndfileError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise RuntimeFailure(
+                f"Cannot write the speech cache in {self.directory}: set {CACHE_ENV} "
+                "to a writable folder."
+            ) from exc

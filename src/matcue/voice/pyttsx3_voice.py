@@ -1,0 +1,349 @@
+"""Speech through pyttsx3 2.99 driving espeak-ng, made reliable, with a disk cache in front.
+
+pyttsx3's espeak driver is racy on Linux (espeak-ng synthesises on its own thread):
+
+* ``runAndWait()`` can return before synthesis ends (always on an engine's first run), so the
+  file may be missing, empty, or still being written;
+* its ``endLoop`` calls ``espeak_Cancel`` whenever espeak is still busy, even if it is only busy
+  applying a property just set, and ``espeak_Cancel`` restores the rate/volume/voice of the
+  previous utterance, so a new rate can silently not take effect;
+* queued ``save_to_file`` calls write only the last one; it prints "Audio saved to …" on
+  stdout from espeak's thread (a Python ``print``); ``say()`` shells out to ``aplay``.
+
+So: one engine per process, primed once; properties are set, then espeak is waited on until it
+is idle, then checked; then one ``save_to_file`` per ``runAndWait``; then we wait for the
+``finished-utterance`` event and for espeak to go idle, with stdout redirected throughout; then
+the file is checked (exists, has frames, a length plausible for the text at this rate) and the
+whole thing is retried a few times before giving up with a SpeechEngineError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.errors import InputError, SpeechEngineError
+from matcue.voice.base import Clip, VoiceSettings
+from matcue.voice.cache import (
+    SpeechCache,
+    cache_key,
+    default_cache_dir,
+    soundfile_module,
+)
+
+ENGINE_NAME = "pyttsx3-espeak-ng"
+
+MIN_RATE = 80  # espeak-ng clamps slower rates to this
+MAX_RATE = 450  # above this espeak-ng switches to a different, much faster mode
+
+INSTALL_ESPEAK = (
+    "Text-to-speech needs espeak-ng: install it with `apt-get install espeak-ng` "
+    "(Debian/Ubuntu) or your system's package manager."
+)
+INSTALL_PYTTSX3 = (
+    "Text-to-speech needs the pyttsx3 package: reinstall matcue with its dependencies "
+    "(`pip install matcue`)."
+)
+
+ATTEMPTS = 4  # tries per line before giving up
+FINISH_TIMEOUT = 15.0  # seconds to wait for one utterance (espeak runs ~900x real time)
+IDLE_TIMEOUT = 5.0  # seconds to wait for espeak to finish applying properties
+POLL = 0.001
+
+# Trimming: samples quieter than this fraction of the clip's peak count as silence at the
+# edges; this much of the edge is kept so consonant onsets and releases are not clipped off.
+SILENCE_FRACTION = 0.01
+KEEP_LEAD = 0.010
+KEEP_TAIL = 0.020
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice the engine offers, for ``matcue voices``."""
+
+    id: str  # pass as VoiceSettings.voice
+    name: str
+    languages: tuple[str, ...]
+
+
+def plausible_duration(text: str, rate: int) -> tuple[float, float]:
+    """Generous (min, max) seconds for ``text`` spoken at ``rate`` words per minute.
+
+    A rendering outside this range is empty, cut short, or holds some other line. Numbers
+    count a word per digit for the maximum ("120" is "one hundred and twenty").
+    """
+    words = len(_WORD.findall(text))
+    digits = len(_DIGIT.findall(text))
+    per_word = 60.0 / rate
+    low = 0.2 * words * per_word
+    high = 4.0 * max(1, words + digits) * per_word + 1.0
+    return low, high
+
+
+def trim_silence(samples: npt.NDArray[np.float32], rate: int) -> npt.NDArray[np.float32]:
+    """``samples`` without leading/trailing silence, keeping a few ms at each edge."""
+    if samples.size == 0:
+        return samples
+    level = np.abs(samples)
+    peak = float(level.max())
+    keep_lead = round(KEEP_LEAD * rate)
+    keep_tail = round(KEEP_TAIL * rate)
+    if peak <= 1e-4:  # nothing audible at all
+        return np.zeros(min(samples.size, keep_lead + keep_tail), dtype=np.float32)
+    loud = np.flatnonzero(level > max(1e-4, SILENCE_FRACTION * peak))
+    start = max(0, int(loud[0]) - keep_lead)
+    stop = min(samples.size, int(loud[-1]) + 1 + keep_tail)
+    return samples[start:stop]
+
+
+class _Engine:
+    """The process's one pyttsx3 engine (espeak-ng initialises only once per process)."""
+
+    def __init__(self) -> None:
+        try:
+            import pyttsx3
+        except ImportError as exc:
+            raise SpeechEngineError(INSTALL_PYTTSX3) from exc
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine = pyttsx3.init("espeak")
+                from pyttsx3.drivers import _espeak
+        except Exception as exc:  # missing libespeak-ng (RuntimeError/OSError), bad data
+            raise SpeechEngineError(INSTALL_ESPEAK) from exc
+        self._engine: Any = engine
+        self._espeak: Any = _espeak
+        # Prime: once the driver's own start-up settings are applied, one empty run leaves
+        # it not busy, so later setProperty calls apply at once instead of being queued
+        # into (and cancelled by) the next utterance.
+        self._wait_idle()
+        with contextlib.redirect_stdout(io.StringIO()):
+            engine.runAndWait()
+        self._finished = threading.Event()
+        self._completed = False
+        self._errors: list[BaseException] = []
+        self._engine.connect("finished-utterance", self._on_finished)
+        self._engine.connect("error", self._on_error)
+        self.renders = 0  # utterances synthesised by this process (for tests and stats)
+        self._voices: list[VoiceInfo] | None = None
+
+    def _on_finished(self, name: object = None, completed: bool = True, **_: object) -> None:
+        self._completed = bool(completed)
+        self._finished.set()
+
+    def _on_error(
+        self, name: object = None, exception: BaseException | None = None, **_: object
+    ) -> None:
+        self._errors.append(exception or RuntimeError("unknown pyttsx3 error"))
+
+    def voices(self) -> list[VoiceInfo]:
+        if self._voices is None:
+            found = []
+            for v in self._engine.getProperty("voices"):
+                languages = tuple(
+                    str(lang) for lang in (getattr(v, "languages", None) or ()) if lang
+                )
+                found.append(VoiceInfo(id=str(v.id), name=str(v.name), languages=languages))
+            self._voices = sorted(found, key=lambda info: info.id)
+        return list(self._voices)
+
+    def _wait_idle(self) -> bool:
+        """Wait until espeak has no command in flight; False if it never got there."""
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while self._espeak.IsPlaying():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL)
+        return True
+
+    def _matches(self, voice_id: str, rate: int, volume: float) -> bool:
+        return (
+            str(self._engine.getProperty("voice") or "").lower() == voice_id
+            and int(self._engine.getProperty("rate")) == rate
+            and round(float(self._engine.getProperty("volume")) * 100) == round(volume * 100)
+        )
+
+    def _apply(self, voice_id: str, rate: int, volume: float) -> bool:
+        """Set the properties, let espeak apply them, and check they took."""
+        if not self._wait_idle():
+            return False
+        if self._matches(voice_id, rate, volume):
+            return True
+        self._engine.setProperty("voice", voice_id)
+        self._engine.setProperty("rate", rate)
+        self._engine.setProperty("volume", volume)
+        return self._wait_idle() and self._matches(voice_id, rate, volume)
+
+    def _attempt(
+        self, text: str, raw: Path, voice_id: str, rate: int, volume: float
+    ) -> tuple[Clip | None, str]:
+        """One save_to_file + runAndWait, waited on properly; the file's audio or a reason."""
+        self._errors.clear()
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
+            if not self._apply(voice_id, rate, volume):
+                return None, "espeak-ng did not accept the voice settings"
+            self._finished.clear()
+            self._completed = False
+            self._engine.save_to_file(text, str(raw))
+            self._engine.runAndWait()
+            finished = self._finished.wait(FINISH_TIMEOUT)
+            if not finished:
+                self._espeak.Cancel()  # reset espeak directly; engine.stop() would leave
+                # the driver's stop flag set and cancel the next utterance instead
+            self._wait_idle()  # espeak's thread may still be leaving the callback
+        self.renders += 1
+        if not (finished and self._completed):
+            return None, "espeak-ng did not finish the utterance"
+        if self._errors:
+            return None, f"pyttsx3 reported {self._errors[0]!r}"
+        clip = _read_wav(raw)
+        if clip is None:
+            return None, "espeak-ng wrote no readable audio"
+        return clip, ""
+
+    def synthesise(self, text: str, voice_id: str, rate: int, volume: float) -> Clip:
+        """``text`` as espeak-ng speaks it (untrimmed), verified; retried, else an error."""
+        low, high = plausible_duration(text, rate)
+        problem = "no attempt was made"
+        for _ in range(ATTEMPTS):
+            with tempfile.TemporaryDirectory(prefix="matcue-tts-") as tmp:
+                clip, problem = self._attempt(text, Path(tmp) / "line.wav", voice_id, rate, volume)
+            if clip is None:
+                continue
+            if clip.frames == 0:
+                problem = "espeak-ng wrote an empty file"
+            elif not low <= clip.duration <= high:
+                problem = (
+                    f"espeak-ng wrote {clip.duration:.2f} s where {low:.2f}-{high:.2f} s "
+                    "was expected"
+                )
+            else:
+                return clip
+        raise SpeechEngineError(
+            f"Text-to-speech failed to speak {text!r} after {ATTEMPTS} tries ({problem}); "
+            "check that espeak-ng works with `espeak-ng 'hello'`."
+        )
+
+
+def _read_wav(path: Path) -> Clip | None:
+    """The file's audio at its real rate (from the header), mono float32; None if unreadable."""
+    if not path.is_file():
+        return None
+    sf = soundfile_module()
+    try:
+        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+        return None
+    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    return Clip(samples=np.ascontiguousarray(mono, dtype=np.float32), rate=int(file_rate))
+
+
+_ENGINE: _Engine | None = None
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine()
+    return _ENGINE
+
+
+def engine_renders() -> int:
+    """How many utterances espeak-ng has synthesised in this process (0 before first use)."""
+    return 0 if _ENGINE is None else _ENGINE.renders
+
+
+def list_voices() -> list[VoiceInfo]:
+    """Every voice espeak-ng offers, sorted by id."""
+    return _engine().voices()
+
+
+def _resolve_voice(settings: VoiceSettings, voices: list[VoiceInfo]) -> str:
+    if settings.voice is not None:
+        wanted = settings.voice.strip().lower()
+        if any(v.id == wanted for v in voices):
+            return wanted
+        raise InputError(f"no voice '{settings.voice}'; run `matcue voices` to list them")
+    language = settings.language.strip().lower().replace("_", "-")
+    candidates = [language]
+    if "-" in language:
+        candidates.append(language.split("-", 1)[0])
+    for lang in candidates:
+        groups = (
+            [v for v in voices if lang in (x.lower() for x in v.languages)],
+            [v for v in voices if v.id.rsplit("/", 1)[-1] == lang],
+            [v for v in voices if any(x.lower().startswith(lang + "-") for x in v.languages)],
+        )
+        for group in groups:
+            if group:
+                return group[0].id
+    raise InputError(
+        f"no voice for language '{settings.language}'; run `matcue voices` to list them"
+    )
+
+
+def _check_settings(settings: VoiceSettings) -> None:
+    if not MIN_RATE <= settings.rate <= MAX_RATE:
+        raise InputError(
+            f"speech rate must be between {MIN_RATE} and {MAX_RATE} words per minute, "
+            f"not {settings.rate}"
+        )
+    if not 0.0 <= settings.volume <= 1.0:
+        raise InputError(f"speech volume must be between 0 and 1, not {settings.volume}")
+
+
+class Pyttsx3Voice:
+    """The ``Voice`` protocol through pyttsx3 + espeak-ng, each distinct line rendered once."""
+
+    def __init__(self, settings: VoiceSettings, cache_dir: Path | None = None) -> None:
+        _check_settings(settings)
+        self.settings = settings
+        self._engine = _engine()
+        self.voice_id = _resolve_voice(settings, self._engine.voices())
+        self.cache = SpeechCache(default_cache_dir() if cache_dir is None else Path(cache_dir))
+        self.renders = 0  # lines this voice sent to the engine (cache misses)
+
+    def key(self, text: str) -> str:
+        """The cache key of ``text`` in this voice."""
+        s = self.settings
+        return cache_key(ENGINE_NAME, self.voice_id, s.rate, s.volume, text.strip())
+
+    def cache_path(self, text: str) -> Path:
+        """Where ``text``'s clip is (or will be) cached on disk."""
+        return self.cache.path_for(self.key(text))
+
+    def clip(self, text: str) -> Clip:
+        """The spoken ``text``, trimmed of leading/trailing silence; read-only, cached."""
+        line = text.strip()
+        if not line:
+            raise InputError("a spoken line is empty; give it some words")
+        key = self.key(line)
+        low, high = plausible_duration(line, self.settings.rate)
+        cached = self.cache.get(key, min_duration=low * 0.5, max_duration=high)
+        if cached is not None:
+            return cached
+        raw = self._engine.synthesise(line, self.voice_id, self.settings.rate, self.settings.volume)
+        self.renders += 1
+        trimmed = Clip(samples=trim_silence(raw.samples, raw.rate), rate=raw.rate)
+        return self.cache.put(key, trimmed)
+
+    def clips(self, texts: Iterable[str]) -> dict[str, Clip]:
+        """Each distinct text's clip; only lines missing from the cache are rendered."""
+        out: dict[str, Clip] = {}
+        for text in texts:
+            if text not in out:
+                out[text] = self.clip(text)
+        return out
