@@ -215,7 +215,7 @@ def test_position_phase_names_the_exercise_then_position_then_cautions() -> None
     assert said(in_phase(tl, of_kind(tl, "position")[0])) == [
         "Next: Side bend.",
         "Stand tall, right hand on your hip.",
-        "Start on your right side.",
+        "Start with your right side.",
         "Keep your left foot flat.",
     ]
 
@@ -246,12 +246,12 @@ def test_short_get_ready_counts_only_the_seconds_it_has() -> None:
 
 def test_rep_numbers_end_with_last_one() -> None:
     tl = build(exercise(reps=4, timing=NO_WAIT))
-    assert [opener[0] for opener in rep_openers(tl)] == ["One.", "Two.", "Three.", "Last one."]
+    assert [opener[0] for opener in rep_openers(tl)] == ["Rep one.", "Rep two.", "Rep three.", "Last one."]
 
 
 def test_first_rep_after_a_countdown_says_begin() -> None:
     tl = build(exercise(reps=3))
-    assert [opener[0] for opener in rep_openers(tl)] == ["Begin.", "Two.", "Last one."]
+    assert [opener[0] for opener in rep_openers(tl)] == ["Begin.", "Rep two.", "Last one."]
 
 
 def test_a_single_rep_gets_no_number() -> None:
@@ -264,9 +264,9 @@ def test_long_words_for_two_reps_then_short_cues() -> None:
     inhales = [said(in_phase(tl, p)) for p in of_kind(tl, "inhale")]
     exhales = [said(in_phase(tl, p)) for p in of_kind(tl, "exhale")]
     assert inhales == [
-        ["One.", "Breathe in. Lift your tailbone."],
-        ["Two.", "Breathe in. Lift your tailbone."],
-        ["Three.", "In."],
+        ["Rep one.", "Breathe in. Lift your tailbone."],
+        ["Rep two.", "Breathe in. Lift your tailbone."],
+        ["Rep three.", "In."],
         ["Last one.", "In."],
     ]
     assert exhales == [["Breathe out. Lower it slowly."]] * 2 + [["Out."]] * 2
@@ -277,7 +277,7 @@ def test_step_phase_starts_with_its_tone_and_words_follow_a_gap_apart() -> None:
     first = of_kind(tl, "inhale")[0]
     assert marks(tl, first) == [
         (0.0, "[inhale]"),
-        (0.25, "One."),
+        (0.25, "Rep one."),
         (1.0, "Breathe in. Lift your tailbone."),
     ]
     assert first.dur == 3.0  # 0.25 + 3 × 0.75 = 2.5 fits in the 3 s inhale
@@ -326,8 +326,8 @@ def test_move_keeps_its_text_in_short_reps_but_drops_say() -> None:
     steps = (Step("move", "Roll your knees to the {side}.", say="Keep both shoulders down"),)
     tl = build(exercise(steps=steps, reps=3, timing=NO_WAIT))
     assert rep_openers(tl) == [
-        ["One.", "Roll your knees to the right. Keep both shoulders down."],
-        ["Two.", "Roll your knees to the right. Keep both shoulders down."],
+        ["Rep one.", "Roll your knees to the right. Keep both shoulders down."],
+        ["Rep two.", "Roll your knees to the right. Keep both shoulders down."],
         ["Last one.", "Roll your knees to the right."],
     ]
 
@@ -458,9 +458,9 @@ def test_each_side_does_all_reps_right_then_switches_then_left() -> None:
     ]
     assert switch.dur == pytest.approx(1.75)
     assert rep_openers(tl) == [
-        ["One.", "Lift your right leg, keep the left one down."],
+        ["Rep one.", "Lift your right leg, keep the left one down."],
         ["Last one.", "Lift your right leg, keep the left one down."],
-        ["One.", "Lift your left leg, keep the right one down."],
+        ["Rep one.", "Lift your left leg, keep the right one down."],
         ["Last one.", "Lift your left leg, keep the right one down."],
     ]
 
@@ -486,9 +486,9 @@ def test_alternate_goes_right_left_and_numbers_the_pairs() -> None:
         (3, "left"),
     ]
     assert rep_openers(tl) == [
-        ["One.", "Right.", "Breathe in. Reach your right arm and left leg long."],
+        ["Rep one.", "Right.", "Breathe in. Reach your right arm and left leg long."],
         ["Left.", "Breathe in. Reach your left arm and right leg long."],
-        ["Two.", "Right.", "Breathe in. Reach your right arm and left leg long."],
+        ["Rep two.", "Right.", "Breathe in. Reach your right arm and left leg long."],
         ["Left.", "Breathe in. Reach your left arm and right leg long."],
         ["Last one.", "Right.", "In."],
         ["Left.", "In."],
@@ -502,7 +502,7 @@ def test_no_sides_and_both_sides_have_no_side(sides: str) -> None:
     tl = build(exercise(steps=steps, reps=2, sides=sides, timing=NO_WAIT))
     assert [p.side for p in tl.phases] == [None] * len(tl.phases)
     assert [(p.kind, p.rep) for p in tl.phases[2:-1]] == [("move", 1), ("move", 2)]
-    assert "Start on your right side." not in said(tl.cues)
+    assert "Start with your right side." not in said(tl.cues)
 
 
 # -- sets and rests ------------------------------------------------------------------------
@@ -525,7 +525,7 @@ def test_set_rest_previews_the_next_set_and_counts_down() -> None:
     assert [p.set for p in tl.phases if p.rep] == [1] * 4 + [2] * 4 + [3] * 4
     # every set numbers its reps anew, starting with "Begin." after the countdown
     openers = [opener[0] for opener in rep_openers(tl)]
-    assert openers == ["One.", "Last one.", "Begin.", "Last one.", "Begin.", "Last one."]
+    assert openers == ["Rep one.", "Last one.", "Begin.", "Last one.", "Begin.", "Last one."]
 
 
 def test_each_side_sets_remind_which_side_comes_first() -> None:
@@ -533,7 +533,7 @@ def test_each_side_sets_remind_which_side_comes_first() -> None:
     assert said(in_phase(tl, of_kind(tl, "set_rest")[0]))[:3] == [
         "Rest.",
         "Next: set two of two.",
-        "Start on your right side.",
+        "Start with your right side.",
     ]
     assert [(p.kind, p.set, p.side) for p in tl.phases if p.set] == [
         ("inhale", 1, "right"),
@@ -585,9 +585,9 @@ def test_pauses_set_to_zero_are_left_out() -> None:
         "outro",
     ]
     assert [opener[0] for opener in rep_openers(tl)] == [
-        "One.",
+        "Rep one.",
         "Last one.",
-        "One.",
+        "Rep one.",
         "Last one.",
         "Breathe in. Lift your tailbone.",
     ]

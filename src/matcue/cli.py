@@ -21,7 +21,7 @@ from matcue.errors import InputError, MatcueError
 from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
 from matcue.timeline import Pace, Timeline, compile
-from matcue.voice import Pyttsx3Voice, VoiceSettings
+from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -115,6 +115,14 @@ def _compile(routine: Routine, pace: float, speech: Pyttsx3Voice) -> Timeline:
     return compile(routine, Pace(percent=pace), lambda text: speech.clip(text).duration)
 
 
+def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
+    """Every spoken line's clip (cached by the voice) and every tone, for the renderer."""
+    from matcue.audio.tones import load_sounds
+
+    texts = {cue.text for cue in timeline.cues if cue.text is not None}
+    return speech.clips(texts), load_sounds(SESSION_RATE)
+
+
 def _clock(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
@@ -201,7 +209,7 @@ def play_cmd(
     r = _load(routine)
     speech = _voice(r, voice, rate)
     timeline = _compile(r, pace, speech)
-    pcm = render(timeline, speech, SESSION_RATE)
+    pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE)
     print(
         f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
         file=env.stderr,
@@ -229,7 +237,8 @@ def export_cmd(
     r = _load(routine)
     speech = _voice(r, voice, rate)
     timeline = _compile(r, pace, speech)
-    written = export_wav(render_chunks(timeline, speech, SESSION_RATE), SESSION_RATE, output)
+    chunks = render_chunks(timeline, *_clips(timeline, speech), SESSION_RATE)
+    written = export_wav(chunks, SESSION_RATE, output)
     print(f"Wrote {written} ({_clock(timeline.duration)}).", file=env.stderr)
 
 

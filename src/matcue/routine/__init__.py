@@ -1,0 +1,53 @@
+"""The routine stage: routine files (YAML, format version 1) -> frozen ``Routine`` models."""
+
+from matcue.routine.durations import parse_duration
+from matcue.routine.library import (
+    LIBRARY_DIR,
+    builtin_ids,
+    load_builtin_routines,
+    resolve,
+)
+from matcue.routine.loader import (
+    Problem,
+    RoutineError,
+    load_routine,
+    parse_routine,
+    parse_routine_bytes,
+    validate_files,
+)
+from matcue.routine.model import (
+    LEVELS,
+    SIDES,
+    STEP_KINDS,
+    Exercise,
+    Level,
+    Routine,
+    Sides,
+    Step,
+    StepKind,
+    Timing,
+)
+
+__all__ = [
+    "LEVELS",
+    "LIBRARY_DIR",
+    "SIDES",
+    "STEP_KINDS",
+    "Exercise",
+    "Level",
+    "Problem",
+    "Routine",
+    "RoutineError",
+    "Sides",
+    "Step",
+    "StepKind",
+    "Timing",
+    "builtin_ids",
+    "load_builtin_routines",
+    "load_routine",
+    "parse_duration",
+    "parse_routine",
+    "parse_routine_bytes",
+    "resolve",
+    "validate_files",
+]

@@ -4,12 +4,12 @@ A pure function: no I/O, no audio. Every word comes from a ``Phrases`` catalogue
 line lasts comes from ``speech_len``. The rules (DESIGN §3):
 
 - Timed phases (steps, get_ready, rest, set_rest) last ``max(pace.scale(seconds), need)``;
-  speech-driven phases (intro, position, switch, outro) last ``need``. ``need`` is
+  speech-driven phases (intro, position, outro) last ``need``. ``need`` is
   ``gap + sum(line + gap)`` over the phase's lines: a phase's tone sounds at its start, its
   first line starts ``gap`` later, lines follow each other ``gap`` apart and the last one
   ends at least ``gap`` before the phase ends. So no two lines ever overlap, even across
   phases.
-- Countdowns (holds; the end of get_ready, set_rest and rest) put one mark on each second
+- Countdowns (holds; the end of get_ready, switch, set_rest and rest) put one mark on each second
   boundary counted back from the phase end: the number if it fits before the next boundary
   without touching the previous line, else a tick. A count never drifts behind the clock.
 - A pause set to 0 s (get_ready, set_rest, rest) is left out, words and all.
@@ -178,6 +178,7 @@ class _Builder:
         self.chapters: list[tuple[float, str]] = []
         self.counted = False  # the last phase ended with a countdown ("... two, one")
         self._numbers: dict[int, str] = {}
+        self._reps: dict[int, str] = {}
         self._layouts: dict[
             tuple[float | None, SoundName | None, tuple[str, ...], int], _Layout
         ] = {}
@@ -219,7 +220,7 @@ class _Builder:
         ]
         self.phases.append((t0, dur, kind, exercise, set_number, rep, side))
         self.t = t0 + dur
-        self.counted = count > 0 and kind in ("get_ready", "set_rest", "rest")
+        self.counted = count > 0 and kind in ("get_ready", "switch", "set_rest", "rest")
 
     def _layout(
         self, seconds: float | None, tone: SoundName | None, lines: tuple[str, ...], count: int
@@ -316,9 +317,10 @@ class _Builder:
                 )
             if ex.sides == "each":
                 run(s, "right")
-                self.phase(
+                self.phase(  # time to change position, counted back in like get_ready
                     "switch",
-                    None,
+                    timing.get_ready,
+                    count=_count(timing.get_ready, COUNTDOWN),
                     tone="switch",
                     lines=(
                         sentence(words.switch_sides),
@@ -360,7 +362,10 @@ class _Builder:
             return []
         if r == reps:
             return [sentence(self.words.last_one)]
-        return [self.words.rep(r)]
+        line = self._reps.get(r)
+        if line is None:
+            line = self._reps[r] = self.words.rep(r)
+        return [line]
 
     def outro(self) -> None:
         """Closing lines, then the end bell; the phase lasts until the bell has rung out."""
