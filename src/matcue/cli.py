@@ -13,7 +13,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
-import click
 import typer
 
 from matcue import __version__
@@ -210,11 +209,14 @@ def play_cmd(
     speech = _voice(r, voice, rate)
     timeline = _compile(r, pace, speech)
     pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE)
-    print(
-        f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
-        file=env.stderr,
+    play(
+        pcm,
+        SESSION_RATE,
+        on_start=lambda: print(
+            f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
+            file=env.stderr,
+        ),
     )
-    play(pcm, SESSION_RATE)
 
 
 @app.command("export")
@@ -289,16 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="matcue", standalone_mode=False)
         status = int(result) if isinstance(result, int) else ExitStatus.OK
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         status = exc.exit_code
-    except click.exceptions.Abort:
-        print("Stopped.", file=sys.stderr)
+    except (typer.Abort, KeyboardInterrupt):
         status = ExitStatus.INTERRUPTED
-    except KeyboardInterrupt:
-        print("Stopped.", file=sys.stderr)
-        status = ExitStatus.INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"matcue: {exc.format_message()}", file=sys.stderr)
         status = ExitStatus.INVALID
     except RoutineError as exc:
         _debug_trace(debug)
@@ -319,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         status = ExitStatus.FAILURE
+    if status == ExitStatus.INTERRUPTED:
+        print("Stopped.", file=sys.stderr)
     if argv is None:
         sys.exit(status)
     return status

@@ -185,8 +185,11 @@ def play(
     *,
     now: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
+    on_start: Callable[[], object] | None = None,
 ) -> PlayResult:
     """Play mono int16 ``pcm`` at ``rate`` Hz to the end, blocking until the device is done.
+
+    ``on_start`` is called once the device has accepted the buffer (e.g. to say "Playing").
 
     Ctrl-C (``KeyboardInterrupt``) stops the sound and is raised again. Raises
     ``AudioDeviceError`` when there is no usable output device or it gives up mid-session.
@@ -197,6 +200,8 @@ def play(
         return PlayResult(frames=0, rate=rate, elapsed=0.0)  # simpleaudio crashes on empty
     handle = _start(_simpleaudio(), buf, rate)
     clock = Position(t0=now(), rate=rate)
+    if on_start is not None:
+        on_start()
     position = 0
     try:
         while position < frames and handle.is_playing():

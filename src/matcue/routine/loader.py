@@ -696,7 +696,11 @@ class _Checker:
         """Check ``matcue: 1``; False (stop reading) when the file is another version."""
         for key, value in top.value:
             if isinstance(key, ScalarNode) and key.value == "matcue":
-                if isinstance(value, ScalarNode) and str(value.value).strip() == "1":
+                if not self.visit(value):
+                    return True
+                if isinstance(value, ScalarNode) and (
+                    _number(value) == FORMAT_VERSION or value.value.strip() == "1"
+                ):
                     return True
                 if isinstance(value, ScalarNode) and value.tag in (_INT, _FLOAT):
                     self.add(
