@@ -67,12 +67,15 @@ def _show(value: str | float) -> str:
     return shown if len(shown) <= 20 else shown[:19] + "…"
 
 
-def parse_duration(text: str | int | float, *, name: str = "duration") -> float:
+def parse_duration(
+    text: str | int | float, *, name: str = "duration", allow_zero: bool = False
+) -> float:
     """Seconds (at pace 100) for a duration written in a routine file.
 
     Accepts a number of seconds (``5``, ``2.5``) or text (``"90s"``, ``"2min"``, ``"1.5 min"``,
     ``"1min30s"``, ``"1h"``). The result is more than 0 and at most ``MAX_SECONDS``.
-    ``name`` is the key the value came from; it starts the error message.
+    ``name`` is the key the value came from; it starts the error message. ``allow_zero``
+    admits 0 (a pause that is left out: ``rest``, ``set_rest``, ``get_ready``).
 
     Raises ``ValueError`` with one clear sentence when ``text`` is not such a duration.
     """
@@ -90,8 +93,10 @@ def parse_duration(text: str | int | float, *, name: str = "duration") -> float:
             seconds = float(text)
         except OverflowError:  # an int too large for a float
             seconds = math.inf
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
+    low_ok = seconds >= 0 if allow_zero else seconds > 0
+    if not (math.isfinite(seconds) and low_ok and seconds <= MAX_SECONDS):
+        least = "0 or more" if allow_zero else "more than 0"
         raise ValueError(
-            f"{name} must be more than 0 and at most 3600 seconds (one hour), got {_show(text)}"
+            f"{name} must be {least} and at most 3600 seconds (one hour), got {_show(text)}"
         )
     return seconds

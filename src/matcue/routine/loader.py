@@ -84,6 +84,8 @@ _MERGE = f"{_T}merge"
 _TEXT_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, f"{_T}timestamp", f"{_T}value"})
 _ALLOWED_TAGS = _TEXT_TAGS | {_NULL, f"{_T}map", f"{_T}seq"}
 _CONSTRUCTOR = SafeConstructor()
+_PAUSES = frozenset({"rest", "set_rest", "get_ready"})  # may be 0: the pause is left out
+
 # Characters YAML does not allow in a document (plus a byte-order mark past the start).
 _BAD_CHAR = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
@@ -571,7 +573,7 @@ class _Checker:
         self.add(node, f"{name} must be a whole number from {low} to {high}, got {_got(node)}")
         return None
 
-    def duration(self, node: Node, name: str) -> float | None:
+    def duration(self, node: Node, name: str, *, allow_zero: bool = False) -> float | None:
         if not self.visit(node):
             return None
         value: str | int | float | None = None
@@ -585,7 +587,7 @@ class _Checker:
             )
             return None
         try:
-            return parse_duration(value, name=name)
+            return parse_duration(value, name=name, allow_zero=allow_zero)
         except ValueError as err:
             self.add(node, str(err))
             return None
@@ -722,7 +724,10 @@ class _Checker:
         if mapping is None:
             return {}
         found = self.fields(mapping, "in defaults", TIMING_KEYS)
-        seconds = {key: self.duration(value, key) for key, (_, value) in found.items()}
+        seconds = {
+            key: self.duration(value, key, allow_zero=key in _PAUSES)
+            for key, (_, value) in found.items()
+        }
         return {key: s for key, s in seconds.items() if s is not None}
 
     def exercise(self, node: Node, defaults: Timing) -> Exercise | None:
