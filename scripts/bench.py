@@ -161,9 +161,7 @@ def main() -> None:
         f"| export a {exp['minutes']:.0f}-minute session to WAV, cold speech cache "
         f"({exp['lines']} distinct lines) | {exp['cold']:.2f} s | ≤ 3 s |"
     )
-    print(
-        f"| export the same session, warm speech cache | {exp['warm']:.2f} s | ≤ 1 s |"
-    )
+    print(f"| export the same session, warm speech cache | {exp['warm']:.2f} s | ≤ 1 s |")
     print(f"| peak memory (max RSS) of those exports | {exp['peak_mb']:.0f} MB | |")
     print()
     print("Export times are the whole `matcue export` command, interpreter start-up included.")

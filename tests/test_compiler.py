@@ -246,7 +246,12 @@ def test_short_get_ready_counts_only_the_seconds_it_has() -> None:
 
 def test_rep_numbers_end_with_last_one() -> None:
     tl = build(exercise(reps=4, timing=NO_WAIT))
-    assert [opener[0] for opener in rep_openers(tl)] == ["Rep one.", "Rep two.", "Rep three.", "Last one."]
+    assert [opener[0] for opener in rep_openers(tl)] == [
+        "Rep one.",
+        "Rep two.",
+        "Rep three.",
+        "Last one.",
+    ]
 
 
 def test_first_rep_after_a_countdown_says_begin() -> None:

@@ -98,7 +98,7 @@ VoiceOpt = Annotated[
 ]
 RateOpt = Annotated[
     int,
-    typer.Option("--rate", min=60, max=400, help="Speech rate in words per minute."),
+    typer.Option("--rate", min=80, max=450, help="Speech rate in words per minute."),
 ]
 
 
@@ -222,9 +222,7 @@ def play_cmd(
 @app.command("export")
 def export_cmd(
     routine: RoutineArg,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The audio file to write (.wav).")
-    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The audio file to write (.wav).")],
     pace: PaceOpt = 100,
     voice: VoiceOpt = None,
     rate: RateOpt = 150,
@@ -267,7 +265,9 @@ def list_cmd(
         return
     width = max((len(rid) for rid, _ in rows), default=2)
     for rid, r in rows:
-        print(f"{rid:<{width}}  {r.level:<12}  {len(r.exercises):>2} ex  {r.title}", file=env.stdout)
+        print(
+            f"{rid:<{width}}  {r.level:<12}  {len(r.exercises):>2} ex  {r.title}", file=env.stdout
+        )
 
 
 @app.command("voices")
@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _debug_trace(debug)
         print(f"matcue: {exc}", file=sys.stderr)
         status = ExitStatus.FAILURE
-    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a sentence
+    except Exception as exc:  # the one place that turns surprises into a sentence
         _debug_trace(debug)
         print(
             f"matcue: unexpected error: {exc!s} (run again with --debug for details)",
@@ -331,3 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _debug_trace(debug: bool) -> None:
     if debug:
         traceback.print_exc()
+
+
+if __name__ == "__main__":
+    main()

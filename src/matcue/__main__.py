@@ -1,0 +1,5 @@
+"""``python -m matcue``: the same as the ``matcue`` command."""
+
+from matcue.cli import main
+
+main()
