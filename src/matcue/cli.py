@@ -19,6 +19,7 @@ from matcue import __version__
 from matcue.errors import InputError, MatcueError
 from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
+from matcue.routine.model import Step, Timing
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
 
@@ -132,17 +133,21 @@ def _clock(seconds: float) -> str:
 
 @app.command("validate")
 def validate_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Routine files to check.")],
+    routines: Annotated[
+        list[str], typer.Argument(metavar="ROUTINE...", help="Routine files or built-in ids.")
+    ],
 ) -> None:
-    """Check routine files; print every problem as FILE:LINE:COL. Exit 2 if any is invalid."""
+    """Check routines; print every problem as FILE:LINE:COL. Exit 2 if any is invalid."""
     env = _env()
     bad = 0
-    for path in files:
+    for path in routines:
         try:
-            routine = load_routine(path)
-        except RoutineError as err:
+            routine = load_routine(resolve(path))
+        except InputError as err:  # a broken file, or no such file or routine
             bad += 1
-            print(err.format(), file=env.stderr)
+            print(
+                err.format() if isinstance(err, RoutineError) else f"matcue: {err}", file=env.stderr
+            )
         else:
             n = len(routine.exercises)
             print(f"{path}: ok ({n} exercise{'s' if n != 1 else ''})", file=env.stdout)
@@ -246,28 +251,81 @@ def export_cmd(
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the built-in routines."""
+    """List the built-in routines with their length at pace 100."""
     env = _env()
-    rows = [(rid, load_routine(resolve(rid))) for rid in builtin_ids()]
+    routines = [load_routine(resolve(rid)) for rid in builtin_ids()]
+    speech = Pyttsx3Voice(VoiceSettings())
+    rows = [(r, _compile(r, 100, speech).duration) for r in routines]
     if as_json:
         data = [
             {
-                "id": rid,
+                "id": r.id,
                 "title": r.title,
                 "level": r.level,
                 "equipment": list(r.equipment),
                 "exercises": len(r.exercises),
+                "duration_s": round(seconds, 3),
             }
-            for rid, r in rows
+            for r, seconds in rows
         ]
         json.dump(data, env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
         return
-    width = max((len(rid) for rid, _ in rows), default=2)
-    for rid, r in rows:
+    width = max((len(r.id) for r in routines), default=2)
+    print(f"{'id':<{width}}  {'level':<12}  {'ex':>2}  {'length':>6}  title", file=env.stdout)
+    for r, seconds in rows:
         print(
-            f"{rid:<{width}}  {r.level:<12}  {len(r.exercises):>2} ex  {r.title}", file=env.stdout
+            f"{r.id:<{width}}  {r.level:<12}  {len(r.exercises):>2}  {_clock(seconds):>6}  "
+            f"{r.title}",
+            file=env.stdout,
         )
+
+
+@app.command("show")
+def show_cmd(routine: RoutineArg) -> None:
+    """Show a routine: its exercises with positions, reps, sets, sides, holds and steps."""
+    env = _env()
+    env.stdout.write(format_routine(_load(routine)))
+
+
+def format_routine(r: Routine) -> str:
+    """A routine as readable text, the way `matcue show` prints it."""
+    out = [f"{r.title} ({r.id})", f"level: {r.level}"]
+    if r.equipment:
+        out.append(f"equipment: {', '.join(r.equipment)}")
+    if r.source:
+        out.append(f"source: {r.source}")
+    out += [f"caution: {c}" for c in r.cautions]
+    for i, ex in enumerate(r.exercises, 1):
+        count = f"{ex.reps} rep{'s' if ex.reps != 1 else ''}"
+        if ex.sides in ("each", "alternate"):
+            count += " per side"
+        if ex.sets > 1:
+            count += f" × {ex.sets} sets"
+        sides = {"none": "", "each": ", each side", "alternate": ", alternating sides"}.get(
+            ex.sides, ", both sides at once"
+        )
+        out += ["", f"{i}. {ex.name} — {count}{sides}", f"   position: {ex.position}"]
+        for step in ex.steps:
+            out.append(f"   - {_describe(step, ex.timing)}")
+        out += [f"   caution: {c}" for c in ex.cautions]
+        if ex.progress:
+            out.append(f"   progress: {' '.join(ex.progress.split())}")
+        if ex.note:
+            out.append(f"   note: {' '.join(ex.note.split())}")
+    return "\n".join(out) + "\n"
+
+
+def _describe(step: Step, timing: Timing) -> str:
+    default = {"inhale": timing.inhale, "exhale": timing.exhale, "move": timing.move}
+    seconds = step.seconds if step.seconds is not None else default.get(step.kind)
+    head: str = step.kind
+    if step.kind == "breathe":
+        head = f"breathe {step.cycles} time{'s' if step.cycles != 1 else ''}"
+    elif seconds is not None:
+        head = f"{step.kind} {seconds:g} s"
+    words = " ".join(w for w in (step.text, step.say) if w)
+    return f"{head}: {words}" if words else head
 
 
 @app.command("voices")
