@@ -25,12 +25,9 @@ SideName = Literal["right", "left"]
 
 
 def _check_time(owner: str, t: float, dur: float) -> None:
-    if not (math.isfinite(t) and math.isfinite(dur)):
-        raise ValueError(f"{owner}: times must be finite, got t={t!r} dur={dur!r}")
-    if t < 0:
-        raise ValueError(f"{owner}: start {t!r} is before the session start")
-    if dur <= 0:
-        raise ValueError(f"{owner}: duration {dur!r} must be positive")
+    # chained comparisons reject NaN and infinities too; this runs for every cue
+    if not (0 <= t < math.inf and 0 < dur < math.inf):
+        raise ValueError(f"{owner}: needs a finite start >= 0 and duration > 0, got {t!r}, {dur!r}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Pace:
         return seconds * 100.0 / self.percent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cue:
     """Something heard: a spoken line (``text``) or a tone (``sound``, a name in ``sounds/``)."""
 
@@ -68,10 +65,12 @@ class Cue:
     exercise: int | None = None  # 1-based exercise number, None outside exercises
 
     def __post_init__(self) -> None:
-        _check_time(f"cue {self.text or self.sound!r}", self.t, self.dur)
-        if self.kind == "speech" and (not self.text or self.sound is not None):
-            raise ValueError("a speech cue needs text and no sound")
-        if self.kind == "tone" and (not self.sound or self.text is not None):
+        if not (0 <= self.t < math.inf and 0 < self.dur < math.inf):
+            _check_time(f"cue {self.text or self.sound!r}", self.t, self.dur)
+        if self.kind == "speech":
+            if not self.text or self.sound is not None:
+                raise ValueError("a speech cue needs text and no sound")
+        elif not self.sound or self.text is not None:
             raise ValueError("a tone cue needs a sound and no text")
 
     @property
@@ -88,7 +87,7 @@ class Cue:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase:
     """A stretch of the session: a step of a rep, or a session part (intro, rest, ...)."""
 
