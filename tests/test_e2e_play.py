@@ -1,0 +1,353 @@
+"""The acceptance test: ``matcue play`` sounds exactly like ``matcue export``, on time.
+
+A short session (tests/routines/cli/short-session.yaml: three exercises, holds with a spoken
+countdown, each side and alternating sides) is exported to a WAV, then played by the real
+``matcue play`` in a subprocess into the private PulseAudio null sink while parec records the
+sink's monitor. The recording is aligned to the export (envelope cross-correlation), and every
+cue of ``matcue plan --json`` must start in the recording within ±20 ms of its planned time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import soundfile as sf
+
+from audio_helpers import Burst, active_span, align, envelope
+from conftest import PulseServer, Recording
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+TOLERANCE = 0.020  # seconds: how close every cue must start to its planned time
+STEP = 0.001  # seconds: envelope resolution for locating each cue
+SMOOTH = 0.010  # seconds: envelope smoothing, wider than a voice's pitch period
+MATCH = 0.9  # least correlation between the recording and the export around each cue
+STOP_WITHIN = 0.300  # seconds from SIGINT to silence
+UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
+ATTEMPTS = 3
+
+pytestmark = pytest.mark.audio
+
+
+@dataclass(frozen=True)
+class Session:
+    """The exported session, resampled to the sink's rate, and its plan."""
+
+    plan: dict[str, Any]
+    export: npt.NDArray[np.float64]  # at ``rate``
+    export_frames: int  # frames in the WAV file, at ``export_rate``
+    export_rate: int
+    rate: int
+
+
+@dataclass(frozen=True)
+class Take:
+    """One ``matcue play``, recorded."""
+
+    code: int
+    stderr: str
+    recording: npt.NDArray[np.int16]
+    started: float = 0.0  # time.monotonic() when "Playing ..." arrived
+    interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent
+
+
+# ALSA's default device as the fixture sets it (PulseAudio), and with PulseAudio's own underflows
+# (the server found no sound to play: everything after comes late) reported as ALSA underruns,
+# so that a take the machine disturbed says so on stderr like any other underrun.
+ASOUNDRC = """\
+pcm.!default {
+    type pulse
+    handle_underrun true
+}
+ctl.!default { type pulse }
+"""
+
+
+# For the timing take: PulseAudio holds a quarter second of the stream (libpulse reads this),
+# as a desktop sound server does, instead of the ~0.1 s simpleaudio asks for, so a virtual
+# machine's scheduling stalls do not run it dry. The constant latency is taken out by align();
+# the Ctrl-C take keeps the small buffer, since how fast the sound stops depends on it.
+RIDE_OUT_STALLS = {"PULSE_LATENCY_MSEC": "250"}
+
+
+def cli_env(base: dict[str, str], cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in base.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    return {**env, "MATCUE_CACHE_DIR": str(cache)}
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(MATCUE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def resample(x: npt.NDArray[Any], from_rate: int, to_rate: int) -> npt.NDArray[np.float64]:
+    """Linear interpolation: good enough for comparing envelopes."""
+    n = round(x.size * to_rate / from_rate)
+    at = np.arange(n, dtype=np.float64) * (from_rate / to_rate)
+    return np.interp(at, np.arange(x.size, dtype=np.float64), x.astype(np.float64))
+
+
+@pytest.fixture(scope="module")
+def session(
+    pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Session, dict[str, str]]:
+    """``matcue plan --json`` and ``matcue export`` of the routine; the env to play it with."""
+    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with test_cli
+    cache.mkdir(exist_ok=True)
+    home = tmp_path_factory.mktemp("home")
+    (home / ".asoundrc").write_text(ASOUNDRC)
+    env = {**cli_env(pulse.env, cache), "HOME": str(home)}
+    planned = run(["plan", str(ROUTINE), "--json"], cli_env(dict(os.environ), cache))
+    assert planned.returncode == 0, planned.stderr
+    wav = tmp_path_factory.mktemp("e2e") / "session.wav"
+    exported = run(["export", str(ROUTINE), "-o", str(wav)], cli_env(dict(os.environ), cache))
+    assert exported.returncode == 0, exported.stderr
+    data, rate = sf.read(str(wav), dtype="int16")
+    assert data.ndim == 1
+    plan = json.loads(planned.stdout)
+    return Session(
+        plan=plan,
+        export=resample(data, rate, pulse.rate),
+        export_frames=int(data.shape[0]),
+        export_rate=int(rate),
+        rate=pulse.rate,
+    ), env
+
+
+def stolen() -> float:
+    """Seconds of CPU time the hypervisor has taken from this machine since boot (all CPUs)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
+def clean_take(take: Callable[[], Take]) -> Take:
+    """``take()``, repeated if ALSA reports an underrun (as tests/test_player.py does).
+
+    When the machine is so busy that the playback thread stalls for more than its buffer, the
+    device runs dry and everything after comes late by the stall: a fault of the machine, not
+    of the player, and ALSA says so on stderr. Such a take measures nothing.
+    """
+    notes = []
+    for _ in range(ATTEMPTS):
+        before, began = stolen(), time.monotonic()
+        result = take()
+        if UNDERRUN not in result.stderr:
+            return result
+        share = (stolen() - before) / ((time.monotonic() - began) * (os.cpu_count() or 1))
+        notes.append(f"{result.stderr.count(UNDERRUN)} underruns, {share:.0%} CPU time stolen")
+        print(f"take discarded: {notes[-1]}")
+    pytest.fail(
+        f"playback underran in all {ATTEMPTS} attempts (the machine is too busy): "
+        + "; ".join(notes),
+        pytrace=False,
+    )
+
+
+def smooth_envelope(x: npt.NDArray[Any], rate: int) -> npt.NDArray[np.float64]:
+    """The RMS envelope (``STEP``), smoothed over ``SMOOTH`` seconds.
+
+    Unsmoothed, a voice's pitch pulses (~8 ms apart) and a bell's beating make the envelope
+    nearly periodic, and a match one period off looks almost as good as the true one.
+    """
+    width = round(SMOOTH / STEP)
+    smoothed: npt.NDArray[np.float64] = np.convolve(
+        envelope(x, rate, STEP), np.ones(width) / width, mode="same"
+    )
+    return smoothed
+
+
+def locate(
+    reference: npt.NDArray[np.float64],
+    recording: npt.NDArray[np.float64],
+    t: float,
+    lag: float,
+    before: float = 0.03,
+    after: float = 0.2,
+    search: float = 0.1,
+) -> tuple[float, float]:
+    """Where the sound that starts at ``t`` in the reference starts in the recording.
+
+    Both are envelopes (:func:`smooth_envelope`). The reference from ``t - before`` to
+    ``t + after`` (the cue's onset, with whatever sounds around it) is slid over the recording
+    within ``search`` seconds of ``t + lag``. Returns the best shift in seconds from
+    ``t + lag`` (the cue starts at session time ``t + shift`` in the recording) and the
+    correlation there (1: the same shape).
+    """
+    b, a, s = round(before / STEP), round(after / STEP), round(search / STEP)
+    k = round(t / STEP)  # the cue's start in the reference; silence before the session
+    padded = np.concatenate([np.zeros(b), reference[k - min(k, b) : k + a]])[-(b + a) :]
+    template = padded - padded.mean()
+    at = k - b + round(lag / STEP)  # where the template sits in the recording if on time
+    best, best_corr = 0, -1.0
+    for shift in range(-s, s + 1):
+        if at + shift < 0:
+            continue
+        window = recording[at + shift : at + shift + template.size]
+        if window.size != template.size:
+            continue
+        window = window - window.mean()
+        norm = float(np.linalg.norm(template) * np.linalg.norm(window))
+        corr = float(template @ window) / norm if norm > 0 else -1.0
+        if corr > best_corr:
+            best, best_corr = shift, corr
+    return best * STEP, best_corr
+
+
+def span(x: npt.NDArray[Any], rate: int, level: float) -> Burst:
+    """From the first to the last sample of magnitude ``level`` or more."""
+    loud = np.nonzero(np.abs(x.astype(np.float64)) >= level)[0]
+    assert loud.size, "silent"
+    return Burst(loud[0] / rate, (loud[-1] + 1) / rate)
+
+
+def play_take(recorder: Callable[[], Recording], env: dict[str, str]) -> Take:
+    rec = recorder()
+    done = run(["play", str(ROUTINE)], env)
+    return Take(done.returncode, done.stderr, rec.stop())
+
+
+def test_play_sounds_like_the_export_with_every_cue_on_time(
+    session: tuple[Session, dict[str, str]], recorder: Callable[[], Recording]
+) -> None:
+    s, env = session
+    plan = s.plan
+    cues = plan["cues"]
+    # the session this test is about: under a minute, with holds, sides and countdowns
+    assert 40 <= plan["duration_s"] <= 70
+    assert {"hold", "switch"} <= {p["kind"] for p in plan["phases"]}
+    assert {"right", "left"} <= {p["side"] for p in plan["phases"]}
+    assert abs(s.export_frames - plan["duration_s"] * s.export_rate) <= 0.001 * s.export_rate + 1
+
+    played = clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}))
+    assert played.code == 0, played.stderr
+    minutes, seconds = divmod(round(plan["duration_s"]), 60)
+    assert played.stderr == (
+        f"Playing Short session ({minutes}:{seconds:02d}, pace 100). Ctrl-C stops.\n"
+    )
+    recording = played.recording
+
+    lag = align(s.export, recording, s.rate)
+    assert lag > 0  # the recording began before the sound
+
+    reference, heard_env = smooth_envelope(s.export, s.rate), smooth_envelope(recording, s.rate)
+    late: list[str] = []
+    worst = 0.0
+    for cue in cues:
+        shift, corr = locate(reference, heard_env, cue["t"], lag)
+        worst = max(worst, abs(shift))
+        name = cue.get("text") or f"[{cue['sound']}]"
+        if abs(shift) > TOLERANCE or corr < MATCH:
+            late.append(
+                f"{cue['t']:7.3f}s {name!r}: heard at {cue['t'] + shift:.3f}s, r={corr:.2f}"
+            )
+    assert not late, "cues not where planned:\n" + "\n".join(late)
+
+    # the sound as a whole, from the start bell to the end bell's fade, at the same level in
+    # both (the recording's volume differs: its threshold is scaled by the overall gain)
+    level = 0.01 * float(np.abs(s.export).max())
+    gain = float(np.sqrt(np.sum(recording.astype(np.float64) ** 2) / np.sum(s.export**2)))
+    heard, exported = span(recording, s.rate, gain * level), span(s.export, s.rate, level)
+    print(
+        f"{len(cues)} cues, worst {worst * 1000:.1f} ms off; sound lasted {heard.duration:.3f} s,"
+        f" exported {exported.duration:.3f} s"
+    )
+    assert abs((heard.start - lag) - exported.start) <= TOLERANCE
+    assert abs(heard.duration - exported.duration) <= TOLERANCE, (heard, exported)
+    assert exported.start <= TOLERANCE  # the start bell rings at once
+    assert exported.end >= cues[-1]["t"] + 0.5 * cues[-1]["dur"]  # ... and the end bell rings out
+    assert exported.end <= plan["duration_s"]
+
+
+def test_ctrl_c_stops_the_session_at_once(
+    session: tuple[Session, dict[str, str]], recorder: Callable[[], Recording]
+) -> None:
+    s, env = session
+
+    def take() -> Take:
+        rec = recorder()
+        child = subprocess.Popen(
+            [str(MATCUE), "play", str(ROUTINE)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stderr is not None
+        playing = child.stderr.readline()  # printed once the device has the sound
+        started = time.monotonic()
+        assert playing.startswith("Playing Short session"), playing
+        time.sleep(2.0)  # into the intro's second line
+        interrupted_at = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        assert out == ""
+        return Take(child.returncode, err, rec.stop(tail=1.5), started, interrupted_at)
+
+    played = clean_take(take)
+    assert played.code == 130, played.stderr
+    assert played.stderr == "Stopped.\n"
+    recording = played.recording
+    lag = align(s.export, recording, s.rate)
+    # the session time when SIGINT was sent; "Playing" arrives just after the sound starts, so
+    # this errs early: it can only make the sound seem to go on longer after the signal
+    position = played.interrupted_at - played.started
+    signalled = lag + position  # ... and where the recording was then
+    tail = recording[round((signalled + STOP_WITHIN) * s.rate) :].astype(np.int32)
+    peak = int(np.abs(recording.astype(np.int32)).max())
+    assert tail.size > s.rate  # the recording went on for a second after that
+    assert int(np.abs(tail).max()) <= 0.01 * peak, "still sounding 300 ms after Ctrl-C"
+    # and it played everything up to the signal: the export's last sound before it was heard
+    exported = np.abs(s.export[: round(position * s.rate)])
+    last_before = np.nonzero(exported >= 0.01 * np.abs(s.export).max())[0][-1] / s.rate
+    heard = active_span(recording, s.rate, fraction=0.01)
+    assert heard.end - lag >= last_before - TOLERANCE
+    assert heard.end - signalled <= STOP_WITHIN
+
+
+def test_locate_finds_a_late_cue_and_a_wrong_sound() -> None:
+    """The yardstick itself: a cue played 30 ms late, or replaced by another sound, is caught."""
+    rate = 48000
+    rng = np.random.default_rng(7)
+    reference = np.zeros(3 * rate)
+    for start in (0.5, 1.5):  # two noise bursts with a decaying envelope
+        n = round(0.3 * rate)
+        burst = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.08 * rate)) * 8000
+        reference[round(start * rate) : round(start * rate) + n] = burst
+    lag = 0.25
+    recording = np.zeros(4 * rate)
+    recording[round(lag * rate) : round(lag * rate) + round(1.2 * rate)] = reference[
+        : round(1.2 * rate)
+    ]
+    late = round((lag + 0.03) * rate)  # the second burst, 30 ms late
+    recording[late + round(1.2 * rate) : late + 3 * rate] = reference[round(1.2 * rate) :]
+    ref, rec = smooth_envelope(reference, rate), smooth_envelope(recording, rate)
+
+    shift, corr = locate(ref, rec, 0.5, lag)
+    assert abs(shift) <= 0.001 and corr > 0.99
+    shift, corr = locate(ref, rec, 1.5, lag)
+    assert shift == pytest.approx(0.030, abs=0.001) and corr > 0.99
+
+    tone = 8000 * np.sin(2 * np.pi * 440 * np.arange(round(0.3 * rate)) / rate)
+    recording[late + round(1.5 * rate) : late + round(1.8 * rate)] = tone  # a steady tone instead
+    _, corr = locate(ref, smooth_envelope(recording, rate), 1.5, lag)
+    assert corr < MATCH
