@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +11,7 @@ import numpy.typing as npt
 from matcue.errors import InputError, RuntimeFailure
 from matcue.timeline.sounds import SOUND_LENGTHS
 from matcue.voice.base import Clip
+from matcue.voice.cache import soundfile_module
 
 
 def sounds_dir() -> Path:
@@ -24,18 +24,6 @@ def sounds_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "sounds"
-
-
-def _soundfile() -> ModuleType:
-    try:
-        import soundfile
-    except (ImportError, OSError) as exc:  # OSError: the libsndfile library itself is missing
-        raise RuntimeFailure(
-            "Reading the tones needs the soundfile package and libsndfile: "
-            "install them with `pip install soundfile`."
-        ) from exc
-    module: ModuleType = soundfile
-    return module
 
 
 def resample(
@@ -57,7 +45,7 @@ def load_sound(name: str, rate: int) -> Clip:
         raise RuntimeFailure(
             f"The tone file {path} is missing: regenerate it with `python scripts/make_sounds.py`."
         )
-    sf = _soundfile()
+    sf = soundfile_module()
     try:
         data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
