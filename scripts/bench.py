@@ -8,7 +8,10 @@ Measures:
 - compile time of a 1,000-exercise routine (speech lengths known, as with a warm cache);
 - export time of a ~30-minute session, cold (empty speech cache) and warm, as the whole
   ``matcue export`` command a user runs (interpreter start-up included);
-- peak memory (max RSS) of those exports.
+- peak memory (max RSS) of those exports;
+- per export format, the time to export that session (render, loudness, encode, tags,
+  chapters) beside the time its encoder alone takes for the same PCM, and matcue's overhead;
+- peak memory (max RSS) of exporting a two-hour session, as the whole `matcue export` command.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,10 +31,16 @@ from typing import Any
 
 import yaml
 
+from matcue.audio import SESSION_LEVELS, render, render_chunks
+from matcue.audio.tones import load_sounds
+from matcue.outputs.export import ExportOptions, Tags, export_session
+from matcue.outputs.formats import FORMATS, Encoding, encoding
 from matcue.routine import Routine, load_routine
 from matcue.routine.library import LIBRARY_DIR, load_builtin_routines
-from matcue.timeline import Pace, compile
-from matcue.voice import Pyttsx3Voice, VoiceSettings
+from matcue.timeline import Pace, Timeline, compile
+from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+
+SESSION_RATE = 22050
 
 MATCUE = Path(sys.executable).with_name("matcue")
 
@@ -98,21 +106,30 @@ def session_file(directory: Path, minutes: float) -> Path:
     raise SystemExit(f"the library holds less than {minutes} minutes of exercises")
 
 
+# Runs one command and prints its wall seconds and peak RSS (KiB). The measuring is done from
+# this small process: a child forked straight from the (large) benchmark process would count
+# the benchmark's own pages in its peak until it execs.
+MEASURE = """
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def timed_export(routine: Path, out: Path, cache: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one ``matcue export`` in a fresh process."""
     env = {**os.environ, "MATCUE_CACHE_DIR": str(cache)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    subprocess.run(
-        [str(MATCUE), "export", str(routine), "-o", str(out)],
+    command = [str(MATCUE), "export", str(routine), "-o", str(out), "--force"]
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command],
         env=env,
+        capture_output=True,
+        text=True,
         check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
-    wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    wall, peak_kib = done.stdout.split()
+    return float(wall), int(peak_kib) / 1024
 
 
 def bench_export(repeats: int) -> dict[str, Any]:
@@ -140,6 +157,92 @@ def bench_export(repeats: int) -> dict[str, Any]:
         }
 
 
+def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> float:
+    """Seconds for the format's encoder alone to write ``pcm`` (already at its rate)."""
+    fmt = enc.format
+    t0 = time.perf_counter()
+    if fmt.container is None:  # M4A: PyAV's AAC encoder and muxer
+        import av
+
+        container = av.open(str(out), "w", format="ipod")
+        stream = container.add_stream("aac", rate=SESSION_RATE)
+        stream.layout = "mono"
+        stream.bit_rate = (enc.bitrate or 64) * 1000
+        for i in range(0, pcm.shape[0], 65536):
+            block = pcm[None, i : i + 65536]
+            frame = av.AudioFrame.from_ndarray(block, format="s16", layout="mono")
+            frame.sample_rate = SESSION_RATE
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+        container.close()
+    else:
+        import soundfile
+
+        with soundfile.SoundFile(
+            str(out),
+            "w",
+            samplerate=fmt.rate or SESSION_RATE,
+            channels=1,
+            format=fmt.container,
+            subtype=fmt.subtype,
+            compression_level=enc.compression_level(),
+            bitrate_mode=enc.bitrate_mode(),
+        ) as f:
+            for i in range(0, pcm.shape[0], 65536):
+                f.write(pcm[i : i + 65536])
+    return time.perf_counter() - t0
+
+
+def session_parts(routine: Path, cache: Path) -> tuple[Timeline, dict[str, Clip], dict[str, Clip]]:
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
+    timeline = compile(load_routine(routine), Pace(), lambda t: voice.clip(t).duration)
+    texts = {c.text for c in timeline.cues if c.text is not None}
+    return timeline, voice.clips(texts), load_sounds(SESSION_RATE)
+
+
+def bench_formats() -> dict[str, Any]:
+    """Export time per format for a ~30-minute session, beside its encoder alone."""
+    import numpy as np
+    import soxr
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = session_file(work, 30)
+        timeline, speech, sounds = session_parts(routine, work / "probe-cache")
+        t0 = time.perf_counter()
+        pcm = render(timeline, speech, sounds, SESSION_RATE, levels=SESSION_LEVELS)
+        render_s = time.perf_counter() - t0
+        tags = Tags("Benchmark", "Benchmark", "matcue", "2025-01-01", "bench")
+        rows = []
+        for suffix in (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"):
+            enc = encoding(FORMATS[suffix], None, None)
+            same = pcm
+            if enc.format.rate and enc.format.rate != SESSION_RATE:
+                same = soxr.resample(pcm, SESSION_RATE, enc.format.rate, quality="HQ")
+                same = np.ascontiguousarray(same, dtype=np.int16)
+            alone = encoder_alone(same, enc, work / f"alone{suffix}")
+            t0 = time.perf_counter()
+            chunks = render_chunks(timeline, speech, sounds, SESSION_RATE, levels=SESSION_LEVELS)
+            options = ExportOptions(work / f"session{suffix}", enc, force=True)
+            export_session(timeline, chunks, SESSION_RATE, options, tags, {})
+            whole = time.perf_counter() - t0
+            rows.append((enc.describe(), whole, alone))
+        return {"minutes": timeline.duration / 60, "render": render_s, "rows": rows}
+
+
+def bench_two_hours() -> dict[str, Any]:
+    """Peak memory (and time) of `matcue export` of a ~2-hour session to MP3."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = session_file(work, 120)
+        cache = work / "probe-cache"  # warm: the session file was made with it
+        minutes = session_parts(routine, cache)[0].duration / 60
+        wall, peak = timed_export(routine, work / "two-hours.mp3", cache)
+        return {"minutes": minutes, "seconds": wall, "peak_mb": peak}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repeat of each benchmark")
@@ -148,6 +251,8 @@ def main() -> None:
 
     comp = bench_compile(repeats)
     exp = bench_export(repeats)
+    fmts = bench_formats()
+    long = bench_two_hours()
     cpu = platform.processor() or platform.machine()
     print(f"matcue benchmark — {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
     print()
@@ -163,8 +268,23 @@ def main() -> None:
     )
     print(f"| export the same session, warm speech cache | {exp['warm']:.2f} s | ≤ 1 s |")
     print(f"| peak memory (max RSS) of those exports | {exp['peak_mb']:.0f} MB | |")
+    for name, whole, alone in fmts["rows"]:
+        overhead = whole - alone
+        print(
+            f"| export the {fmts['minutes']:.0f}-minute session to {name} (encoder alone "
+            f"{alone:.2f} s) | {whole:.2f} s, overhead {overhead:.2f} s "
+            f"({100 * overhead / alone:.0f} %) | ≤ 20 % |"
+        )
+    print(
+        f"| export a {long['minutes']:.0f}-minute session to MP3: time, peak memory (max RSS) "
+        f"| {long['seconds']:.0f} s, {long['peak_mb']:.0f} MB | ≤ 200 MB |"
+    )
     print()
-    print("Export times are the whole `matcue export` command, interpreter start-up included.")
+    print(
+        "Export times in the first rows are the whole `matcue export` command, interpreter "
+        "start-up included; the per-format rows time the export in-process, with a warm speech "
+        f"cache (rendering alone, loudness included: {fmts['render']:.2f} s)."
+    )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@ to exit codes (0 ok, 1 runtime failure, 2 invalid input or usage, 130 interrupte
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -206,14 +208,14 @@ def play_cmd(
     rate: RateOpt = 150,
 ) -> None:
     """Play a session through the speakers. Ctrl-C stops it."""
-    from matcue.audio import render
+    from matcue.audio import SESSION_LEVELS, render
     from matcue.outputs import play
 
     env = _env()
     r = _load(routine)
     speech = _voice(r, voice, rate)
     timeline = _compile(r, pace, speech)
-    pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE)
+    pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE, levels=SESSION_LEVELS)
     play(
         pcm,
         SESSION_RATE,
@@ -224,27 +226,157 @@ def play_cmd(
     )
 
 
+PROGRESS_MIN_SECONDS = 60.0  # sessions shorter than this export in a moment: no bar
+
+
+class SubtitleFormat(StrEnum):
+    vtt = "vtt"
+    srt = "srt"
+
+
 @app.command("export")
 def export_cmd(
     routine: RoutineArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The audio file to write (.wav).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The audio file to write; its extension picks the format: "
+            ".wav, .flac, .ogg (Vorbis), .opus, .mp3 or .m4a (needs PyAV, the m4a extra).",
+        ),
+    ],
     pace: PaceOpt = 100,
     voice: VoiceOpt = None,
     rate: RateOpt = 150,
+    bitrate: Annotated[
+        int | None,
+        typer.Option(
+            "--bitrate",
+            metavar="KBPS",
+            help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 48) "
+            "or .m4a (16-256, default 64).",
+        ),
+    ] = None,
+    quality: Annotated[
+        float | None,
+        typer.Option("--quality", metavar="Q", help="Quality of .ogg: 0-10 (default 4)."),
+    ] = None,
+    loudness: Annotated[
+        float,
+        typer.Option(
+            "--loudness",
+            metavar="LUFS",
+            min=-30,
+            max=-12,
+            help="Integrated loudness to land on, in LUFS (true peak stays under -1 dBTP).",
+        ),
+    ] = -16.0,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split",
+            help="One file per chapter (intro, each exercise, closing), numbered and tagged "
+            "as tracks, plus an .m3u playlist.",
+        ),
+    ] = False,
+    subtitles: Annotated[
+        SubtitleFormat | None,
+        typer.Option("--subtitles", help="Also write every spoken line with its time."),
+    ] = None,
+    cue_sheet: Annotated[
+        bool, typer.Option("--cue-sheet", help="Also write a CUE sheet (a track per chapter).")
+    ] = False,
+    labels: Annotated[
+        bool, typer.Option("--labels", help="Also write Audacity labels of every phase.")
+    ] = False,
+    chapters_json: Annotated[
+        bool,
+        typer.Option("--chapters-json", help="Also write Podcasting 2.0 JSON chapters."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace files that already exist.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
+    ] = False,
 ) -> None:
-    """Write a session to an audio file: the same sound `play` makes."""
-    from matcue.audio import render_chunks
-    from matcue.outputs import export_wav
+    """Write a session to audio files: the same sound `play` makes, with chapters and tags."""
+    from dataclasses import replace
 
-    if output.suffix.lower() != ".wav":
-        raise InputError(f"cannot export to '{output.suffix or output.name}': use a .wav file")
+    from matcue.audio import SESSION_LEVELS, render_chunks, seconds_to_frames
+    from matcue.outputs.export import ExportOptions, Tags, check_export, export_session
+    from matcue.outputs.formats import audio_format, encoding
+    from matcue.outputs.staging import refuse_existing
+
+    options = ExportOptions(
+        output=output,
+        encoding=encoding(audio_format(output), bitrate, quality),
+        split=split,
+        subtitles=subtitles.value if subtitles is not None else None,
+        cue_sheet=cue_sheet,
+        labels=labels,
+        chapters_json=chapters_json,
+        force=force,
+    )
+    if not (force or split):
+        refuse_existing([output])  # before the speech is made, for a quick answer
     env = _env()
     r = _load(routine)
     speech = _voice(r, voice, rate)
     timeline = _compile(r, pace, speech)
-    chunks = render_chunks(timeline, *_clips(timeline, speech), SESSION_RATE)
-    written = export_wav(chunks, SESSION_RATE, output)
-    print(f"Wrote {written} ({_clock(timeline.duration)}).", file=env.stderr)
+    check_export(timeline, options, SESSION_RATE)
+    levels = replace(SESSION_LEVELS, loudness=loudness)
+    chunks = render_chunks(timeline, *_clips(timeline, speech), SESSION_RATE, levels=levels)
+    comment = (
+        f"matcue session: pace {pace:g} %, voice {speech.voice_id} at {rate} words a minute, "
+        f"{loudness:g} LUFS, {options.encoding.describe()}"
+    )
+    tags = Tags(
+        title=r.title if pace == 100 else f"{r.title} (pace {pace:g} %)",
+        album=r.title,
+        artist="matcue",
+        date=datetime.date.today().isoformat(),
+        comment=comment,
+    )
+    names = {i: ex.name for i, ex in enumerate(r.exercises, 1)}
+    total = seconds_to_frames(timeline.duration, SESSION_RATE)
+    show = not quiet and env.stderr.isatty() and timeline.duration >= PROGRESS_MIN_SECONDS
+    with _progress(env, total, show) as advance:
+        written = export_session(timeline, chunks, SESSION_RATE, options, tags, names, advance)
+    if not quiet:
+        print(f"Wrote {_listing(written)} ({_clock(timeline.duration)}).", file=env.stderr)
+
+
+@contextlib.contextmanager
+def _progress(env: Environment, total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr counting rendered frames, or nothing."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("Exporting"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f} %"),
+        TimeRemainingColumn(),
+        console=Console(file=env.stderr),
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task("export", total=total)
+        yield lambda frames: bar.advance(task, frames)
+
+
+def _listing(paths: Sequence[Path]) -> str:
+    names = [str(p) for p in paths]
+    if len(names) > 4:
+        return f"{len(names)} files ({names[0]} … {names[-1]})"
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 @app.command("list")

@@ -1,10 +1,11 @@
 """Audio: unit conversions, tones and the renderer (Timeline + clips -> PCM)."""
 
-from matcue.audio.render import DEFAULT_LEVELS, Levels, render, render_chunks
+from matcue.audio.render import DEFAULT_LEVELS, SESSION_LEVELS, Levels, render, render_chunks
 from matcue.audio.units import db_to_gain, frames_to_seconds, gain_to_db, seconds_to_frames
 
 __all__ = [
     "DEFAULT_LEVELS",
+    "SESSION_LEVELS",
     "Levels",
     "db_to_gain",
     "frames_to_seconds",

@@ -8,6 +8,11 @@ out the worst case of whatever does overlap before it writes a sample, lowering 
 mix once if (and only if) that worst case would pass full scale. The final ``np.clip`` is a
 safety net that never changes a sample.
 
+With a loudness target (``Levels.loudness``, see :mod:`matcue.audio.loudness`) every spoken
+line is instead brought to that loudness and limited to a true-peak ceiling, and the tones'
+*true* peaks sit ``tone_db`` under the voice's; the same worst-case sum then keeps the mix's
+true peak under ``Levels.true_peak``.
+
 Rendering is done in blocks, so a long session never sits in memory as floats: only the
 clips that sound within the current block are prepared, and clips used more than once are
 prepared once.
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matcue.audio import loudness as _loudness
 from matcue.audio.units import db_to_gain, seconds_to_frames
 from matcue.timeline.model import Cue, CueKind, Timeline
 from matcue.voice.base import Clip
@@ -30,6 +36,12 @@ FULL_SCALE = 32767
 """The int16 value that stands for an amplitude of 1.0."""
 
 DEFAULT_CHUNK_FRAMES = 65536
+
+MIN_LUFS, MAX_LUFS = -30.0, -12.0
+"""Loudness targets allowed: louder than -12 LUFS the limiter would crush the voice."""
+REFERENCE_LUFS = -16.0
+"""At this target and above, tones peak ``tone_db`` under the limiter's ceiling; below it,
+the tones come down with the voice."""
 
 Samples = npt.NDArray[np.float32]
 Pcm = npt.NDArray[np.int16]
@@ -42,11 +54,17 @@ class Levels:
     ``speech_db``: the peak of every spoken line, in dBFS.
     ``tone_db``: the peak of every tone, in dB relative to ``speech_db`` (under the voice).
     ``fade``: seconds of linear fade-in and fade-out at the edges of every clip.
+    ``loudness``: a target in LUFS, or None. When set, every spoken line is brought to this
+    integrated loudness instead of to ``speech_db`` and limited so that the mix's true peak
+    stays at or under ``true_peak`` dBTP; tones are set by their true peak, ``tone_db`` under
+    the voice's nominal peak (which follows the target down below ``REFERENCE_LUFS``).
     """
 
     speech_db: float = -3.0
     tone_db: float = -12.0
     fade: float = 0.005
+    loudness: float | None = None
+    true_peak: float = -1.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.speech_db) and self.speech_db <= 0):
@@ -55,22 +73,48 @@ class Levels:
             raise ValueError(f"tone level must be at most 0 dB, got {self.tone_db!r}")
         if not (math.isfinite(self.fade) and 0 <= self.fade <= 0.1):
             raise ValueError(f"fade must be between 0 and 0.1 seconds, got {self.fade!r}")
+        if self.loudness is not None and not (
+            math.isfinite(self.loudness) and MIN_LUFS <= self.loudness <= MAX_LUFS
+        ):
+            raise ValueError(
+                f"loudness must be between {MIN_LUFS:g} and {MAX_LUFS:g} LUFS, "
+                f"got {self.loudness!r}"
+            )
+        if not (math.isfinite(self.true_peak) and -20 <= self.true_peak <= 0):
+            raise ValueError(f"true peak must be between -20 and 0 dBTP, got {self.true_peak!r}")
 
     @property
     def speech_peak(self) -> float:
-        """Peak amplitude of a spoken line (1.0 = full scale)."""
-        return db_to_gain(self.speech_db)
+        """Peak amplitude of a spoken line (1.0 = full scale); with a loudness target, the
+        true-peak ceiling of the limiter: with one tone on top the mix just meets
+        ``true_peak``."""
+        if self.loudness is None:
+            return db_to_gain(self.speech_db)
+        return db_to_gain(self.true_peak) / (1.0 + db_to_gain(self.tone_db))
 
     @property
     def tone_peak(self) -> float:
-        """Peak amplitude of a tone (1.0 = full scale)."""
-        return db_to_gain(self.speech_db + self.tone_db)
+        """Peak amplitude of a tone (1.0 = full scale); a true peak with a loudness target."""
+        if self.loudness is None:
+            return db_to_gain(self.speech_db + self.tone_db)
+        # the voice's nominal peak follows a quieter target down, keeping the balance
+        nominal = self.speech_peak * db_to_gain(min(0.0, self.loudness - REFERENCE_LUFS))
+        return nominal * db_to_gain(self.tone_db)
+
+    @property
+    def ceiling(self) -> float:
+        """What the loudest moment of the mix may reach (1.0 = full scale)."""
+        return 1.0 if self.loudness is None else db_to_gain(self.true_peak)
 
     def peak(self, kind: CueKind) -> float:
         return self.speech_peak if kind == "speech" else self.tone_peak
 
 
 DEFAULT_LEVELS = Levels()
+
+SESSION_LEVELS = Levels(loudness=-16.0, true_peak=-1.5)
+"""What play and export use: spoken-word loudness (-16 LUFS) with a true-peak ceiling half a
+decibel under the podcast norm's -1 dBTP, which lossy encoders' overshoot needs."""
 
 _Key = tuple[CueKind, str]
 
@@ -115,6 +159,21 @@ def _normalised(clip: Clip, rate: int, peak: float) -> Samples:
     return out
 
 
+def _at_rate(clip: Clip, rate: int) -> Samples:
+    return _resample(np.asarray(clip.samples, dtype=np.float32).reshape(-1), clip.rate, rate)
+
+
+def _fitted(clip: Clip, kind: CueKind, rate: int, levels: Levels, line_lufs: float) -> Samples:
+    """The clip at ``rate`` Hz: a spoken line at ``line_lufs`` under the speech ceiling, or a
+    tone at its true peak."""
+    samples = _at_rate(clip, rate)
+    if kind == "speech":
+        out = _loudness.fit_line(samples, rate, line_lufs, levels.speech_peak)
+    else:
+        out = _loudness.fit_peak(samples, rate, levels.tone_peak)
+    return out.astype(np.float32)
+
+
 def _ramp(frames: int) -> Samples:
     """Fade-in gains that reach neither 0 nor 1, so a clip's first and last frames are audible."""
     return (np.arange(1, frames + 1, dtype=np.float32) / np.float32(frames + 1)).astype(np.float32)
@@ -140,8 +199,9 @@ def _key(cue: Cue) -> _Key:
     return (cue.kind, name)
 
 
-def _headroom_gain(placements: list[_Placement]) -> float:
-    """1.0, or less if the loudest moment (sum of the peaks sounding at once) would pass 1.0."""
+def _headroom_gain(placements: list[_Placement], ceiling: float = 1.0) -> float:
+    """1.0, or less if the loudest moment (sum of the peaks sounding at once) would pass
+    ``ceiling``."""
     events: list[tuple[int, int, float]] = []
     for p in placements:
         events.append((p.start, 1, p.peak))
@@ -150,7 +210,7 @@ def _headroom_gain(placements: list[_Placement]) -> float:
     for _, _, delta in sorted(events):
         level += delta
         worst = max(worst, level)
-    return 1.0 if worst <= 1.0 else 1.0 / worst
+    return 1.0 if worst <= ceiling else ceiling / worst
 
 
 class _Renderer:
@@ -186,9 +246,46 @@ class _Renderer:
             placements.append(_Placement(key, start, length, peak))
             uses[key] = uses.get(key, 0) + 1
         self.placements = placements
-        self.gain = _headroom_gain(placements)
+        self.gain = _headroom_gain(placements, levels.ceiling)
         self.uses_left = uses
         self.cache: dict[_Key, Samples] = {}
+        self.line_lufs = levels.loudness
+        if levels.loudness is not None:
+            self.line_lufs = self._line_lufs(levels.loudness)
+
+    def _line_lufs(self, target: float) -> float:
+        """The loudness for every spoken line that puts the whole session on ``target``.
+
+        Silence between lines is gated out, but blocks that a line only partly fills are not,
+        so a session measures a little under its lines. The session's loudness is worked out
+        from each clip's energy profile and where the clip sounds (no mix is rendered), and
+        the lines are aimed over the target by the difference (twice, to settle).
+        """
+        profiles: dict[_Key, _loudness.Profile] = {}
+        tone_gains: dict[_Key, float] = {}
+        for key in self.uses_left:
+            samples = _at_rate(self.clips[key], self.rate)
+            profiles[key] = _loudness.profile(samples, self.rate)
+            if key[0] == "tone":
+                top = _loudness.true_peak(samples, self.rate)
+                tone_gains[key] = self.levels.tone_peak / top if top > 0 else 0.0
+
+        def gain(key: _Key, line: float) -> float:
+            if key[0] == "tone":
+                return tone_gains[key] * self.gain
+            lufs = profiles[key].lufs
+            return db_to_gain(line - lufs) * self.gain if math.isfinite(lufs) else 0.0
+
+        line = target
+        for _ in range(2):
+            placed = (
+                (profiles[p.key], gain(p.key, line), p.start, p.length) for p in self.placements
+            )
+            measured = _loudness.placed_loudness(placed, self.total, self.rate)
+            if not math.isfinite(measured):
+                return target
+            line += target - measured
+        return line
 
     def _base(self, key: _Key) -> Samples:
         """The clip at the output rate and its mix level, kept only until its last use."""
@@ -196,7 +293,11 @@ class _Renderer:
         base = self.cache.pop(key, None)
         if base is None:
             peak = self.levels.peak(key[0]) * self.gain
-            base = _normalised(self.clips[key], self.rate, peak)
+            if self.line_lufs is None:
+                base = _normalised(self.clips[key], self.rate, peak)
+            else:
+                base = _fitted(self.clips[key], key[0], self.rate, self.levels, self.line_lufs)
+                base *= np.float32(self.gain)
         if self.uses_left[key] > 0:
             self.cache[key] = base
         return base

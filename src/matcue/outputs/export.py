@@ -1,37 +1,56 @@
-"""Write a rendered session to a WAV file, atomically.
+"""Write a rendered session to audio files, atomically.
 
-The blocks are written through soundfile to a hidden temporary file next to the target, which
-is renamed over the target only once everything is on disk. On any failure, Ctrl-C included,
-the temporary file is removed: the target is either the complete new file or untouched.
+The rendered blocks are encoded as they come (a two-hour session never sits in memory),
+through soundfile for WAV, FLAC, Ogg Vorbis, Opus and MP3, or PyAV for M4A, into a hidden
+temporary file next to each target (:mod:`matcue.outputs.staging`). Tags and chapters are added
+to the temporary file, sidecars are staged beside it, and only when every file is complete are
+they renamed over their targets. On any failure, Ctrl-C included, the temporary files are
+removed: the targets are either the complete new files or untouched.
+
+libsndfile facts this relies on (1.2.2): one huge Ogg Vorbis write crashes it (a few million
+frames at once segfault), so every write is at most ``WRITE_FRAMES``; Opus takes only 8, 12,
+16, 24 or 48 kHz, so Opus gets the session resampled to 48 kHz (soxr), the rate every Opus
+decoder plays at; MP3 is LAME at the session's rate with an Info header (encoder delay and
+padding), so decoders give back exactly the frames written.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
-import os
-import secrets
-from collections.abc import Iterable
+import re
+import signal
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from matcue.audio.units import seconds_to_frames
 from matcue.errors import ExportError
+from matcue.outputs import sidecars
+from matcue.outputs.formats import FORMATS, Encoding
+from matcue.outputs.metadata import Span, Tags, write_metadata
+from matcue.outputs.staging import Staging, describe_os_error, refuse_existing
+from matcue.timeline.model import Timeline
 
-_REASONS: dict[int, str] = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EFBIG: "the file is too large for this file system",
-    errno.EISDIR: "it is a directory",
-    errno.ENOTDIR: "part of the path is not a directory",
-    errno.ENAMETOOLONG: "the file name is too long",
-}
+__all__ = [
+    "ExportOptions",
+    "Tags",
+    "describe_os_error",
+    "export_session",
+    "export_targets",
+    "export_wav",
+]
+
+Pcm = npt.NDArray[np.int16]
+WRITE_FRAMES = 65536  # the most frames handed to libsndfile at once (Vorbis crashes on more)
 
 
 def _soundfile() -> ModuleType:
@@ -45,14 +64,16 @@ def _soundfile() -> ModuleType:
     return module
 
 
-def describe_os_error(path: Path, err: OSError) -> str:
-    """One sentence saying why ``path`` could not be written."""
-    if err.errno == errno.ENOENT:
-        return f"cannot write {path}: the folder {path.parent} does not exist"
-    reason = _REASONS.get(err.errno or 0)
-    if reason is None:
-        reason = (err.strerror or str(err)).rstrip(".").lower()
-    return f"cannot write {path}: {reason}"
+def _pyav() -> ModuleType:
+    try:
+        import av
+    except ImportError as err:
+        raise ExportError(
+            "Exporting to .m4a needs PyAV, which is not installed: "
+            "install matcue[m4a] (pip install 'matcue[m4a]') or pick another format."
+        ) from err
+    module: ModuleType = av
+    return module
 
 
 class _GuardedFile:
@@ -76,7 +97,7 @@ class _GuardedFile:
             while done < len(view):
                 n = self._raw.write(view[done:])
                 if n is None:  # non-blocking only; cannot happen for a regular file
-                    raise OSError(errno.EAGAIN, "write would block")
+                    raise OSError(11, "write would block")
                 done += n
             return done
         except BaseException as err:
@@ -92,43 +113,166 @@ class _GuardedFile:
     def read(self, size: int = -1) -> bytes:
         return self._raw.read(size) or b""
 
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
 
-def _block(chunk: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+
+def _block(chunk: npt.NDArray[Any]) -> Pcm:
     if chunk.dtype != np.int16 or chunk.ndim != 1:
         raise ValueError(f"export needs mono int16 blocks, got {chunk.dtype} {chunk.shape}")
     return np.ascontiguousarray(chunk)
 
 
-def _write(sf: ModuleType, fd: int, chunks: Iterable[npt.NDArray[np.int16]], rate: int) -> None:
-    """Write the WAV to the open file ``fd``, then flush it to disk."""
-    with io.FileIO(fd, "r+", closefd=False) as raw:
-        guard = _GuardedFile(raw)
+class _Encoder(Protocol):
+    def write(self, block: Pcm) -> None: ...
+    def finish(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class _Resampled:
+    """Blocks at ``rate`` to ``out_rate`` through soxr's streaming resampler (high quality)."""
+
+    def __init__(self, inner: Callable[[Pcm], None], rate: int, out_rate: int) -> None:
+        import soxr
+
+        self._inner = inner
+        self._stream = soxr.ResampleStream(rate, out_rate, 1, dtype="int16", quality="HQ")
+
+    def write(self, block: Pcm) -> None:
+        out = self._stream.resample_chunk(block)
+        if out.size:
+            self._inner(np.ascontiguousarray(out.reshape(-1), dtype=np.int16))
+
+    def flush(self) -> None:
+        out = self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+        if out.size:
+            self._inner(np.ascontiguousarray(out.reshape(-1), dtype=np.int16))
+
+
+class _SoundfileEncoder:
+    """One file written by libsndfile into the open temporary file ``fd``."""
+
+    def __init__(self, fd: int, rate: int, enc: Encoding, tags: Tags | None) -> None:
+        self._sf = _soundfile()
+        fmt = enc.format
+        self._raw = io.FileIO(fd, "r+", closefd=False)
+        self._guard = _GuardedFile(self._raw)
+        out_rate = fmt.rate or rate
         try:
-            out = sf.SoundFile(
-                guard, "w", samplerate=rate, channels=1, format="WAV", subtype="PCM_16"
+            self._out = self._sf.SoundFile(
+                self._guard,
+                "w",
+                samplerate=out_rate,
+                channels=1,
+                format=fmt.container,
+                subtype=fmt.subtype,
+                compression_level=enc.compression_level(),
+                bitrate_mode=enc.bitrate_mode(),
             )
-            finished = False
-            try:
-                for chunk in chunks:
-                    out.write(_block(chunk))
-                finished = True
-            finally:
-                if finished:
-                    out.close()  # writes the final header; its errors count
-                else:
-                    with contextlib.suppress(Exception):
-                        out.close()
         except Exception:
-            if guard.error is None:
-                raise
-        if guard.error is not None:
-            raise guard.error
-    os.fsync(fd)
+            self._raw.close()
+            self._guard.check()
+            raise
+        if fmt.suffix == ".wav" and tags is not None:  # RIFF INFO tags, written at close
+            for key, value in tags.as_dict().items():
+                if key == "track":
+                    key = "tracknumber"
+                setattr(self._out, key, value)
+        self._resampler = _Resampled(self._put, rate, out_rate) if out_rate != rate else None
+
+    def _put(self, block: Pcm) -> None:
+        for i in range(0, block.shape[0], WRITE_FRAMES):
+            self._out.write(block[i : i + WRITE_FRAMES])
+            self._guard.check()
+
+    def write(self, block: Pcm) -> None:
+        try:
+            if self._resampler is not None:
+                self._resampler.write(block)
+            else:
+                self._put(block)
+        except Exception:
+            self._guard.check()
+            raise
+
+    def finish(self) -> None:
+        try:
+            if self._resampler is not None:
+                self._resampler.flush()
+            self._out.close()  # writes headers and trailers; its errors count
+        except Exception:
+            self._guard.check()
+            raise
+        finally:
+            self._raw.close()
+        self._guard.check()
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self._out.close()
+        self._raw.close()
 
 
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
+class _AvEncoder:
+    """An M4A (AAC) file written by PyAV, tags and chapters included."""
+
+    def __init__(
+        self, path: Path, rate: int, enc: Encoding, tags: Tags, chapters: Sequence[Span]
+    ) -> None:
+        self._av = _pyav()
+        self._rate = rate
+        self._time_base = Fraction(1, rate)
+        self._frames = 0
+        self._container = self._av.open(str(path), "w", format="ipod")
+        try:
+            stream = self._container.add_stream("aac", rate=rate)
+            stream.layout = "mono"
+            stream.bit_rate = (enc.bitrate or 64) * 1000
+            self._stream = stream
+            meta = tags.as_dict()
+            self._container.metadata.update(meta)
+            if chapters:
+                self._container.set_chapters(
+                    [
+                        {
+                            "id": i,
+                            "start": round(s.start * 1000),
+                            "end": round(s.end * 1000),
+                            "time_base": Fraction(1, 1000),
+                            "metadata": {"title": s.title},
+                        }
+                        for i, s in enumerate(chapters, 1)
+                    ]
+                )
+        except BaseException:
+            self.discard()
+            raise
+
+    def _mux(self, frame: Any) -> None:
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def write(self, block: Pcm) -> None:
+        frame = self._av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self._rate
+        # explicit times let the encoder mark its priming samples, and the muxer write the
+        # edit list that tells decoders to drop them
+        frame.pts = self._frames
+        frame.time_base = self._time_base
+        self._frames += block.shape[0]
+        self._mux(frame)
+
+    def finish(self) -> None:
+        self._mux(None)
+        self._container.close()
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self._container.close()
+
+
+# --- one WAV, the simplest export ----------------------------------------------------------------
 
 
 def export_wav(chunks: Iterable[npt.NDArray[np.int16]], rate: int, path: Path) -> Path:
@@ -139,37 +283,284 @@ def export_wav(chunks: Iterable[npt.NDArray[np.int16]], rate: int, path: Path) -
     """
     if rate <= 0:
         raise ValueError(f"sample rate must be positive, got {rate!r}")
-    sf = _soundfile()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    try:
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    except OSError as err:
-        raise ExportError(describe_os_error(path, err)) from err
-    try:
-        try:
-            _write(sf, fd, chunks, rate)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as err:
-        _unlink_quietly(tmp)
-        raise ExportError(describe_os_error(path, err)) from err
-    except sf.SoundFileError as err:
-        _unlink_quietly(tmp)
-        raise ExportError(f"cannot write {path}: {err}") from err
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    _fsync_dir(path.parent)
+    with Staging(force=True) as staging:
+        _encode_into(staging, path, chunks, rate, Encoding(FORMATS[".wav"]))
+        staging.commit()
     return path
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (best effort: not every system allows it)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
+def _encode_into(
+    staging: Staging,
+    path: Path,
+    chunks: Iterable[Pcm],
+    rate: int,
+    enc: Encoding,
+    tags: Tags | None = None,
+    chapters: Sequence[Span] = (),
+) -> None:
+    """Stage ``path``: encode ``chunks`` into its temporary file, then tag it."""
+    if enc.format.container is None:  # M4A through PyAV, which opens the file by name
+        tmp = staging.temporary(path)
+        _run(_AvEncoder(tmp, rate, enc, tags or _NO_TAGS, chapters), chunks, path)
+        return
+    sf = _soundfile()
+    with staging.opened(path) as (fd, tmp):
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            _run(_SoundfileEncoder(fd, rate, enc, tags), chunks, path)
+        except sf.SoundFileError as err:
+            raise ExportError(f"cannot write {path}: {err}") from err
+    if tags is not None:
+        try:
+            write_metadata(tmp, enc.format, tags, chapters)
+        except OSError as err:
+            raise ExportError(describe_os_error(path, err)) from err
+
+
+_NO_TAGS = Tags(title="", album="", artist="", date="", comment="")
+
+
+def _run(encoder: _Encoder, chunks: Iterable[Pcm], path: Path) -> None:
+    try:
+        for chunk in chunks:
+            encoder.write(_block(chunk))
+        encoder.finish()
+    except OSError as err:
+        encoder.discard()
+        raise ExportError(describe_os_error(path, err)) from err
+    except BaseException:
+        encoder.discard()
+        raise
+
+
+# --- a whole session: split tracks, tags, chapters, sidecars ---------------------------------
+
+
+Subtitles = Literal["vtt", "srt"]
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What ``matcue export`` writes, besides the audio at ``output``."""
+
+    output: Path
+    encoding: Encoding
+    split: bool = False
+    subtitles: Subtitles | None = None
+    cue_sheet: bool = False
+    labels: bool = False
+    chapters_json: bool = False
+    force: bool = False
+
+
+def _slug(title: str) -> str:
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "part"
+
+
+def _spans(timeline: Timeline) -> list[Span]:
+    """The timeline's chapters as spans (each ends where the next starts), empty ones left out."""
+    marks = [c.t for c in timeline.chapters] + [timeline.duration]
+    return [
+        Span(c.t, end, c.title)
+        for c, end in zip(timeline.chapters, marks[1:], strict=True)
+        if end > c.t
+    ]
+
+
+@dataclass(frozen=True)
+class _Track:
+    path: Path
+    first: int  # frames [first, last) of the session
+    last: int
+    span: Span  # in session time
+
+
+def _tracks(timeline: Timeline, options: ExportOptions, rate: int) -> list[_Track]:
+    out = options.output
+    spans = _spans(timeline) or [Span(0.0, timeline.duration, timeline.title)]
+    total = seconds_to_frames(timeline.duration, rate)
+    width = max(2, len(str(len(spans))))
+    tracks = []
+    for i, span in enumerate(spans, 1):
+        first = seconds_to_frames(span.start, rate)
+        last = total if i == len(spans) else seconds_to_frames(span.end, rate)
+        name = f"{out.stem}-{i:0{width}d}-{_slug(span.title)}{out.suffix}"
+        tracks.append(_Track(out.with_name(name), first, last, span))
+    return tracks
+
+
+def _sidecar_paths(options: ExportOptions) -> dict[str, Path]:
+    out = options.output
+    paths: dict[str, Path] = {}
+    if options.split:
+        paths["m3u"] = out.with_suffix(".m3u")
+    if options.subtitles is not None:
+        paths["subtitles"] = out.with_suffix(f".{options.subtitles}")
+    if options.cue_sheet:
+        paths["cue"] = out.with_suffix(".cue")
+    if options.labels:
+        paths["labels"] = out.with_name(f"{out.stem}.labels.txt")
+    if options.chapters_json:
+        paths["chapters"] = out.with_name(f"{out.stem}.chapters.json")
+    return paths
+
+
+def export_targets(timeline: Timeline, options: ExportOptions, rate: int) -> list[Path]:
+    """Every file the export will write, audio first."""
+    audio = (
+        [t.path for t in _tracks(timeline, options, rate)] if options.split else [options.output]
+    )
+    return audio + list(_sidecar_paths(options).values())
+
+
+def check_export(timeline: Timeline, options: ExportOptions, rate: int) -> list[Path]:
+    """Before any work: the targets, after refusing existing files (unless ``force``) and a
+    format this installation cannot write."""
+    if options.encoding.format.container is None:
+        _pyav()
+    targets = export_targets(timeline, options, rate)
+    if len(set(targets)) != len(targets):
+        raise ExportError(f"cannot export to {options.output}: two files would share a name")
+    if not options.force:
+        refuse_existing(targets)
+    return targets
+
+
+def _sidecar_texts(
+    timeline: Timeline,
+    options: ExportOptions,
+    rate: int,
+    tags: Tags,
+    names: Mapping[int, str],
+) -> dict[Path, str]:
+    paths = _sidecar_paths(options)
+    spans = _spans(timeline)
+    texts: dict[Path, str] = {}
+    fmt = options.encoding.format
+    if options.split:
+        tracks = _tracks(timeline, options, rate)
+        lines = ["#EXTM3U", f"#PLAYLIST:{tags.album}"]
+        for t in tracks:
+            seconds = round((t.last - t.first) / rate)
+            lines += [f"#EXTINF:{seconds},{tags.album} - {t.span.title}", t.path.name]
+        texts[paths["m3u"]] = "\n".join(lines) + "\n"
+        files = [
+            sidecars.CueFile(t.path.name, fmt.cue_type, [replace(t.span, start=0.0)])
+            for t in tracks
+        ]
+    else:
+        files = [sidecars.CueFile(options.output.name, fmt.cue_type, spans)]
+    if "subtitles" in paths:
+        maker = sidecars.webvtt if options.subtitles == "vtt" else sidecars.srt
+        texts[paths["subtitles"]] = maker(timeline)
+    if "cue" in paths:
+        texts[paths["cue"]] = sidecars.cue_sheet(tags, files)
+    if "labels" in paths:
+        texts[paths["labels"]] = sidecars.audacity_labels(timeline, names)
+    if "chapters" in paths:
+        texts[paths["chapters"]] = sidecars.podcast_chapters(tags, spans)
+    return texts
+
+
+def _counted(
+    chunks: Iterable[Pcm], on_progress: Callable[[int], None] | None, check: Callable[[], None]
+) -> Iterator[Pcm]:
+    for chunk in chunks:
+        check()
+        yield chunk
+        if on_progress is not None:
+            on_progress(int(chunk.shape[0]))
+    check()
+
+
+@contextlib.contextmanager
+def _ctrl_c_between_blocks() -> Iterator[Callable[[], None]]:
+    """Hold Ctrl-C while the encoders run; the ``check`` it yields raises it between blocks.
+
+    A KeyboardInterrupt raised inside C code's callbacks into Python (libsndfile's virtual
+    I/O, soxr, PyAV) is printed and lost, or aborts the process; so SIGINT only notes the
+    request here, and ``check`` turns it into KeyboardInterrupt where it is safe: between two
+    blocks (a few seconds of audio, a fraction of a second of work). Only the main thread
+    can take signals; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    requested: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        requested.append(signum)
+
+    def check() -> None:
+        if requested:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Splitter:
+    """Consecutive frame ranges of one stream of blocks."""
+
+    def __init__(self, chunks: Iterable[Pcm]) -> None:
+        self._chunks = iter(chunks)
+        self._rest: Pcm | None = None
+
+    def take(self, frames: int) -> Iterator[Pcm]:
+        while frames > 0:
+            block = self._rest if self._rest is not None else next(self._chunks, None)
+            self._rest = None
+            if block is None:
+                return
+            if block.shape[0] > frames:
+                self._rest = block[frames:]
+                block = block[:frames]
+            frames -= block.shape[0]
+            yield block
+
+    def drain(self) -> None:
+        for _ in self._chunks:
+            pass
+
+
+def export_session(
+    timeline: Timeline,
+    chunks: Iterable[Pcm],
+    rate: int,
+    options: ExportOptions,
+    tags: Tags,
+    names: Mapping[int, str],
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write the session (``chunks``: its rendered blocks at ``rate`` Hz) as ``options`` say.
+
+    ``tags`` are the whole session's (split tracks take their chapter's title and a track
+    number); ``names`` maps exercise numbers to names for the labels. Returns the files
+    written, audio first. Raises ``InputError`` for an existing file without ``force`` and
+    ``ExportError`` for a file that cannot be written; nothing is left behind either way.
+    """
+    check_export(timeline, options, rate)
+    enc = options.encoding
+    with _ctrl_c_between_blocks() as check, Staging(force=options.force) as staging:
+        blocks = _counted(chunks, on_progress, check)
+        texts = _sidecar_texts(timeline, options, rate, tags, names)
+        for path, text in texts.items():
+            staging.write_text(path, text)
+        if options.split:
+            tracks = _tracks(timeline, options, rate)
+            stream = _Splitter(blocks)
+            for i, track in enumerate(tracks, 1):
+                track_tags = replace(tags, title=track.span.title, track=(i, len(tracks)))
+                part = stream.take(track.last - track.first)
+                _encode_into(staging, track.path, part, rate, enc, track_tags)
+            stream.drain()
+        else:
+            _encode_into(staging, options.output, blocks, rate, enc, tags, _spans(timeline))
+        check()  # the last chance to cancel: a Ctrl-C during the renames lets them finish
+        written = staging.commit()
+    audio = [p for p in written if p not in texts]
+    return audio + [p for p in written if p in texts]
