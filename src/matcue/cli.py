@@ -23,6 +23,7 @@ from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Step, Timing
 from matcue.timeline import Pace, Timeline, compile
+from matcue.timeline.limits import check_routine, check_timeline
 from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -114,7 +115,11 @@ def _voice(routine: Routine, voice: str | None, rate: int) -> Pyttsx3Voice:
 
 
 def _compile(routine: Routine, pace: float, speech: Pyttsx3Voice) -> Timeline:
-    return compile(routine, Pace(percent=pace), lambda text: speech.clip(text).duration)
+    settings = Pace(percent=pace)
+    check_routine(routine, settings)  # a session of days is refused before any speech is made
+    timeline = compile(routine, settings, lambda text: speech.clip(text).duration)
+    check_timeline(timeline)
+    return timeline
 
 
 def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
@@ -478,6 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("MATCUE_DEBUG"))
     command = typer.main.get_command(app)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if callable(reconfigure):  # a terminal that cannot show a character gets '?', not a failure
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="replace")
     try:
         result = command.main(args=args, prog_name="matcue", standalone_mode=False)
         status = int(result) if isinstance(result, int) else ExitStatus.OK
@@ -504,6 +513,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _debug_trace(debug)
         print(f"matcue: {exc}", file=sys.stderr)
         status = ExitStatus.FAILURE
+    except BrokenPipeError:  # the reader of stdout went away (`matcue plan x | head`)
+        _debug_trace(debug)
+        with contextlib.suppress(OSError, ValueError):  # no second complaint at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = ExitStatus.FAILURE
+    except (OSError, MemoryError, RecursionError) as exc:
+        _debug_trace(debug)
+        print(f"matcue: {_system_failure(exc)}", file=sys.stderr)
+        status = ExitStatus.FAILURE
     except Exception as exc:  # the one place that turns surprises into a sentence
         _debug_trace(debug)
         print(
@@ -516,6 +534,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         sys.exit(status)
     return status
+
+
+def _system_failure(exc: OSError | MemoryError | RecursionError) -> str:
+    """One sentence for a failure of the system rather than of matcue's input."""
+    if isinstance(exc, MemoryError):
+        return "there is not enough memory to go on; close other programs or try a shorter session"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to be read"
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 def _debug_trace(debug: bool) -> None:

@@ -353,9 +353,20 @@ class ExportOptions:
     force: bool = False
 
 
+SLUG_MAX = 48
+"""The longest title part of a ``--split`` track's file name, in characters."""
+
+
 def _slug(title: str) -> str:
+    """A chapter title as a file name part: ASCII letters and digits joined by '-', at most
+    ``SLUG_MAX`` long (cut at a word); so no separator, control character, dot or reserved
+    name can come from a routine's text."""
     plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "part"
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[: SLUG_MAX + 1].rfind("-")
+        slug = slug[: cut if cut > SLUG_MAX // 2 else SLUG_MAX].strip("-")
+    return slug or "part"
 
 
 def _spans(timeline: Timeline) -> list[Span]:
@@ -560,7 +571,7 @@ def export_session(
             stream.drain()
         else:
             _encode_into(staging, options.output, blocks, rate, enc, tags, _spans(timeline))
-        check()  # the last chance to cancel: a Ctrl-C during the renames lets them finish
-        written = staging.commit()
+        check()
+        written = staging.commit(check)  # a Ctrl-C during the renames takes them back
     audio = [p for p in written if p not in texts]
     return audio + [p for p in written if p in texts]

@@ -44,6 +44,8 @@ MAX_DEPTH = 50
 """At most this many nested lists and mappings (a routine needs about six)."""
 MAX_SPOKEN = 300
 """The longest spoken line, in characters."""
+MAX_EXERCISES = 100
+"""The most exercises a routine may have (the library's longest has 11)."""
 
 FORMAT_VERSION = 1
 TOP_KEYS = (
@@ -452,6 +454,16 @@ class _Checker:
             if source_line[mark.column : mark.column + 1] == "\t":
                 self._add_mark(mark, "a tab character is not allowed here; use spaces")
                 return
+        if mark is not None and _indented_too_far(lines, mark.line, err):
+            line = lines[mark.line]
+            message = (
+                "this line is indented further than the key above it, which already has a "
+                "value; keys of one mapping start in the same column"
+            )
+            self.problems.append(
+                Problem(self.filename, mark.line + 1, len(line) - len(line.lstrip()) + 1, message)
+            )
+            return
         if err.context == "expected a single document in the stream":
             message = "the file holds more than one YAML document; a routine is a single one"
             self._add_mark(mark, message)
@@ -674,6 +686,13 @@ class _Checker:
             if exercises_node
             else None
         )
+        if items and len(items) > MAX_EXERCISES:
+            self.add(
+                items[MAX_EXERCISES],
+                f"the routine has {len(items)} exercises; a routine may have at most "
+                f"{MAX_EXERCISES}",
+            )
+            items = None
         for item in items or ():
             exercises.append(self.exercise(item, defaults))
 
@@ -838,6 +857,19 @@ class _Checker:
         if not ok:
             return None
         return Step(kind=kind, text=text, seconds=seconds, cycles=cycles, say=say)
+
+
+def _indented_too_far(lines: Sequence[str], index: int, err: yaml.MarkedYAMLError) -> bool:
+    """Whether a YAML error is a key indented under a key that already holds a value."""
+    if not (err.problem or "").startswith("mapping values are not allowed"):
+        return False
+    line = lines[index] if index < len(lines) else ""
+    above = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip()), None)
+    if above is None or not line.strip() or line.lstrip().startswith("#"):
+        return False
+    indent, above_indent = len(line) - len(line.lstrip()), len(above) - len(above.lstrip())
+    key, _, value = above.strip().removeprefix("- ").partition(":")
+    return indent > above_indent and bool(key) and bool(value.strip())
 
 
 def _too_many_nodes() -> str:

@@ -1,0 +1,62 @@
+"""A long session plays with no drift: ten minutes on the null sink, its last cues on time.
+
+tests/routines/cli/long-session.yaml at pace 200 lasts a little over ten minutes. It is
+exported, then played by the real ``matcue play`` into the private PulseAudio null sink while
+parec records the sink's monitor in real time. The lag between the export and the recording is
+measured on the first minute only; every cue of the last two minutes must then start within
+±20 ms of its planned time, so a player that drifted (a clock that ran slow or fast, a cue
+scheduled late) would fail. This takes real time, about eleven minutes a take: deselect it
+locally with ``-m "not slow"``; CI runs it (``scripts/bench.py --long`` does the same for a
+two-hour session).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import PulseServer
+from long_play import LongTake, play_and_measure, prepare
+from test_e2e_play import TOLERANCE, Take, clean_take
+
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "long-session.yaml"
+PACE = "200"
+CHECKED = 120.0  # seconds at the end of the session whose cues are checked
+
+pytestmark = [pytest.mark.audio, pytest.mark.slow]
+
+
+@pytest.mark.timeout(3 * 20 * 60)  # up to three takes of eleven minutes, if the machine stalls
+def test_a_ten_minute_session_ends_with_every_cue_on_time(
+    pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other CLI tests
+    cache.mkdir(exist_ok=True)
+    work = tmp_path_factory.mktemp("long")
+    plan, wav = prepare(ROUTINE, PACE, cache, work)
+    duration = plan["duration_s"]
+    assert duration >= 600  # at least ten minutes of sound
+    takes: list[LongTake] = []
+
+    def take() -> Take:
+        result = play_and_measure(
+            pulse, ROUTINE, PACE, cache, work, plan, wav, check_from=duration - CHECKED
+        )
+        takes.append(result)
+        return Take(result.code, result.stderr, np.zeros(0, dtype=np.int16))
+
+    played = clean_take(take)
+    measured = takes[-1]
+    assert played.code == 0, played.stderr
+    assert played.stderr.startswith("Playing Long session (10:"), played.stderr
+    assert len(measured.cues) >= 100  # the last two minutes hold many cues
+    late = measured.late(TOLERANCE)
+    print(
+        f"{duration / 60:.1f} min session, lag {measured.lag:.3f} s; {len(measured.cues)} cues "
+        f"in its last {CHECKED:.0f} s, worst {measured.worst * 1000:.1f} ms off"
+    )
+    assert not late, "cues not where planned at the end of the session:\n" + "\n".join(
+        f"{c.t:8.3f}s {c.name!r}: heard at {c.t + c.shift:.3f}s, r={c.corr:.2f}" for c in late
+    )
