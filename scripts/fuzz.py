@@ -12,10 +12,11 @@ that are not UTF-8; a truncation. Each case is read by PyYAML's pure-Python pars
 (alternately), and what validates is checked against the session bound and compiled at a
 random pace with a fake, fixed-rate ``speech_len``.
 
-A case passes when it ends in a ``Routine`` (and a sound timeline, or a clean ``SessionTooLong``)
-or in a ``RoutineError`` whose problems all have a place and a message, within ``--time-bound``
-seconds (ten times that with the pure-Python parser, matcue's fallback without libyaml). The run prints a summary and exits 1 if any case failed; each failing input is saved
-(``--save``) so it can be replayed with ``--replay FILE``.
+A case passes when it ends in a ``Routine`` (and a sound timeline, or a clean
+``SessionTooLong``) or in a ``RoutineError`` whose problems all have a place and a message,
+within ``--time-bound`` seconds (ten times that with the pure-Python parser, matcue's fallback
+without libyaml). The run prints a summary and exits 1 if any case failed; each failing input
+is saved (``--save``) so it can be replayed with ``--replay FILE``.
 """
 
 from __future__ import annotations

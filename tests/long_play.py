@@ -10,6 +10,7 @@ tests/test_e2e_play.py does for the short session.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def _ms_envelope(x: npt.NDArray[Any], rate: int) -> Envelope:
     squares = np.square(x.astype(np.float64))
     cumulative = np.concatenate([[0.0], np.cumsum(squares)])
     per_ms = rate * STEP
-    n = int(x.size // per_ms)
+    n = math.floor(x.size / per_ms + 1e-6)  # 220500 // 22.05 is 9999.0 in floating point
     edges = np.interp(np.arange(n + 1) * per_ms, np.arange(cumulative.size), cumulative)
     energy: Envelope = np.sqrt(np.maximum(np.diff(edges), 0.0) / per_ms)
     return energy

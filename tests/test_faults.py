@@ -294,12 +294,10 @@ def test_a_full_disk_is_one_sentence_and_leaves_nothing(warm: Path, small_disk: 
 
 def test_a_speech_cache_on_a_full_disk_is_one_sentence(small_disk: Path, tmp_path: Path) -> None:
     cache = small_disk / "cache"
-    (small_disk / "filler").write_bytes(b"\0" * (small_disk.stat().st_blksize * 60))
-    with contextlib.suppress(OSError):  # fill the rest to the last block
-        with (small_disk / "more").open("wb") as f:
-            while True:
-                f.write(b"\0" * 4096)
-                f.flush()
+    with contextlib.suppress(OSError), (small_disk / "filler").open("wb") as f:
+        while True:  # to the last block
+            f.write(b"\0" * 4096)
+            f.flush()
     done = matcue("plan", PLAY_ROUTINE, env=cli_env(cache), cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     assert done.stderr == (
@@ -308,6 +306,42 @@ def test_a_speech_cache_on_a_full_disk_is_one_sentence(small_disk: Path, tmp_pat
     )
     leftovers = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
     assert leftovers == []  # no half-written entry
+
+
+# --- no voice ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["plan", PLAY_ROUTINE], ["voices"]])
+def test_espeak_ng_without_its_voice_data_is_one_sentence(
+    args: list[str | Path], tmp_path: Path
+) -> None:
+    """libespeak-ng itself would print a line and exit(1) from C: matcue looks first."""
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    cache = tmp_path / "cache"
+    done = matcue(*args, env=cli_env(cache, ESPEAK_DATA_PATH=str(empty)), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"matcue: Text-to-speech needs espeak-ng's voice data, which is missing from {empty}: "
+        "reinstall it with `apt-get install --reinstall espeak-ng-data` (Debian/Ubuntu) or "
+        "your system's package manager.\n"
+    )
+
+
+def test_a_voice_that_does_not_exist_is_invalid_input(warm: Path, tmp_path: Path) -> None:
+    done = matcue("plan", PLAY_ROUTINE, "--voice", "nobody", env=cli_env(warm), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "matcue: no voice 'nobody'; run `matcue voices` to list them\n"
+
+
+def test_a_language_without_a_voice_is_invalid_input(warm: Path, tmp_path: Path) -> None:
+    routine = tmp_path / "klingon.yaml"
+    routine.write_text(PLAY_ROUTINE.read_text().replace("level: beginner", "language: tlh"))
+    done = matcue("plan", routine, env=cli_env(warm), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "matcue: no voice for language 'tlh'; run `matcue voices` to list them\n"
+    )
 
 
 # --- the audio device lost mid-session -----------------------------------------------------------
@@ -368,7 +402,7 @@ def test_a_damaged_speech_cache_is_rebuilt_by_the_command(warm: Path, tmp_path: 
     assert all(sf.info(str(e)).frames > 0 for e in entries)  # every entry made anew
 
 
-# --- errors nobody expected ------------------------------------------------------------------------
+# --- errors nobody expected ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -440,8 +474,6 @@ def test_a_closed_pipe_ends_quietly(speech_cache: Path, tmp_path: Path) -> None:
 def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
     warm: Path, tmp_path: Path
 ) -> None:
-    done = matcue(
-        "plan", PLAY_ROUTINE, env=cli_env(warm, PYTHONIOENCODING="ascii"), cwd=tmp_path
-    )
+    done = matcue("plan", PLAY_ROUTINE, env=cli_env(warm, PYTHONIOENCODING="ascii"), cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("Short session ? ")  # the title's dash

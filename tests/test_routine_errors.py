@@ -180,9 +180,7 @@ def test_an_alias_bomb_stops_at_the_node_limit() -> None:
     steps = ", ".join(["*s"] * 1500)
     text = (
         "matcue: 1\ntitle: Bomb\nexercises:\n"
-        f"  - &e {{name: n, position: p, steps: [&s {{inhale: In.}}, {steps}]}}\n"
-        + "  - *e\n"
-        * 99
+        f"  - &e {{name: n, position: p, steps: [&s {{inhale: In.}}, {steps}]}}\n" + "  - *e\n" * 99
     )
     err = problems_of(text)
     # one problem, somewhere in the aliased exercise (where depends on the reading order)

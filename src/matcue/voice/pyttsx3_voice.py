@@ -20,7 +20,9 @@ whole thing is retried a few times before giving up with a SpeechEngineError.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
+import os
 import re
 import tempfile
 import threading
@@ -120,10 +122,19 @@ class _Engine:
             raise SpeechEngineError(INSTALL_PYTTSX3) from exc
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                engine = pyttsx3.init("espeak")
                 from pyttsx3.drivers import _espeak
+
+                missing = _missing_voice_data(_espeak.dll)
+                if missing is None:
+                    engine = pyttsx3.init("espeak")
         except Exception as exc:  # missing libespeak-ng (RuntimeError/OSError), bad data
             raise SpeechEngineError(INSTALL_ESPEAK) from exc
+        if missing is not None:
+            raise SpeechEngineError(
+                f"Text-to-speech needs espeak-ng's voice data, which is missing from {missing}: "
+                "reinstall it with `apt-get install --reinstall espeak-ng-data` (Debian/Ubuntu) "
+                "or your system's package manager."
+            )
         self._engine: Any = engine
         self._espeak: Any = _espeak
         # Prime: once the driver's own start-up settings are applied, one empty run leaves
@@ -236,6 +247,28 @@ class _Engine:
             f"Text-to-speech failed to speak {text!r} after {ATTEMPTS} tries ({problem}); "
             "check that espeak-ng works with `espeak-ng 'hello'`."
         )
+
+
+def _missing_voice_data(dll: Any) -> Path | None:
+    """The folder espeak-ng reads its data from, if its phoneme table is not there.
+
+    ``espeak_Initialize`` (which pyttsx3 calls) prints a line and ends the whole process with
+    ``exit(1)`` when the data is missing, so it is looked for first: ``espeak_ng_InitializePath``
+    only works out the folder (from ``ESPEAK_DATA_PATH`` or the built-in one), loading nothing.
+    """
+    try:
+        dll.espeak_ng_InitializePath(None)
+        info = dll.espeak_Info
+        info.restype = ctypes.c_char_p
+        info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        folder = ctypes.c_char_p()
+        info(ctypes.byref(folder))
+    except (AttributeError, OSError, TypeError):  # another espeak: let it speak for itself
+        return None
+    if not folder.value:
+        return None
+    path = Path(os.fsdecode(folder.value))
+    return None if (path / "phontab").is_file() else path
 
 
 def _read_wav(path: Path) -> Clip | None:
