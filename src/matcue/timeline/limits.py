@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from matcue.errors import InputError
 from matcue.routine.model import Exercise, Routine
-from matcue.timeline.compiler import SHORT_FROM_REP, _rep_specs
+from matcue.timeline.compiler import SHORT_FROM_REP, _rep_specs, effective
 from matcue.timeline.model import Pace, SideName, Timeline
 from matcue.timeline.phrases import Phrases, phrases_for
 
@@ -35,19 +35,26 @@ def floor(routine: Routine, pace: Pace, phrases: Phrases | None = None) -> float
     words = phrases or phrases_for(routine.language)
     total = 0.0
     for i, exercise in enumerate(routine.exercises):
-        total += _exercise(exercise, pace, words, last=i == len(routine.exercises) - 1)
+        total += _exercise(
+            effective(exercise, pace), pace, words, last=i == len(routine.exercises) - 1
+        )
     return total
 
 
 def _exercise(ex: Exercise, pace: Pace, words: Phrases, *, last: bool) -> float:
+    """``ex`` as the session runs it (``effective``): its own pace on top of the session's."""
     spoken = 2 * pace.gap  # the least a phase with words lasts
+    percent = pace.percent * ex.pace / 100.0
+
+    def scale(seconds: float) -> float:
+        return seconds * 100.0 / percent
 
     def timed(seconds: float) -> float:
-        return max(pace.scale(seconds), spoken) if seconds > 0 else 0.0
+        return max(scale(seconds), spoken) if seconds > 0 else 0.0
 
     def rep(side: SideName | None, short: bool) -> float:
-        specs = _rep_specs(ex, side, short, words)
-        return sum(max(pace.scale(s.seconds), spoken if s.lines else 0.0) for s in specs)
+        specs = _rep_specs(ex, side, short, words, pace, scale)
+        return sum(max(scale(s.seconds), spoken if s.lines else 0.0) for s in specs)
 
     sides: tuple[SideName | None, ...] = (
         ("right", "left") if ex.sides in ("each", "alternate") else (None,)
@@ -57,8 +64,8 @@ def _exercise(ex: Exercise, pace: Pace, words: Phrases, *, last: bool) -> float:
         long_reps * rep(side, False) + (ex.reps - long_reps) * rep(side, True) for side in sides
     )
     if ex.sides == "each":
-        one_set += max(pace.scale(ex.timing.get_ready), spoken)  # the switch
-    total = spoken + pace.scale(ex.timing.get_ready)  # position, get ready
+        one_set += max(scale(ex.timing.get_ready), spoken)  # the switch
+    total = spoken + scale(ex.timing.get_ready)  # position, get ready
     total += ex.sets * one_set + (ex.sets - 1) * timed(ex.timing.set_rest)
     if not last:
         total += timed(ex.timing.rest)
