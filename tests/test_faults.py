@@ -268,7 +268,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "disk"
     folder.mkdir()
     if mount is None or os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+        pytest.fail("the full-disk tests mount a small tmpfs: run them as root, with mount(8)")
     done = subprocess.run(
         [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
         capture_output=True,
@@ -276,7 +276,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        pytest.fail(f"the full-disk tests cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield folder
     finally:
