@@ -477,3 +477,30 @@ def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark(
     done = matcue("plan", PLAY_ROUTINE, env=cli_env(warm, PYTHONIOENCODING="ascii"), cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("Short session ? ")  # the title's dash
+
+
+_INTERRUPT_WHILE_LOADING = """
+import sys
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "matcue.cli":  # the Ctrl-C lands while the CLI's libraries load
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+from matcue.__main__ import run
+run()
+"""
+
+
+def test_ctrl_c_while_loading_is_quiet() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_WHILE_LOADING],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "Stopped.\n"

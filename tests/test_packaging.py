@@ -76,7 +76,7 @@ def test_the_console_script_is_declared(wheel: Path, names: set[str]) -> None:
     parser = configparser.ConfigParser()
     with zipfile.ZipFile(wheel) as zf:
         parser.read_string(zf.read(entry_points).decode())
-    assert dict(parser["console_scripts"]) == {"matcue": "matcue.cli:main"}
+    assert dict(parser["console_scripts"]) == {"matcue": "matcue.__main__:run"}
 
 
 def test_the_unpacked_wheel_finds_its_tones_and_routines(wheel: Path, tmp_path: Path) -> None:

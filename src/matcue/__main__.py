@@ -1,5 +1,17 @@
-"""``python -m matcue``: the same as the ``matcue`` command."""
+"""The ``matcue`` command and ``python -m matcue``."""
 
-from matcue.cli import main
+import sys
 
-main()
+
+def run() -> None:
+    """Run the CLI. A Ctrl-C while matcue is still loading also ends quietly with 130."""
+    try:
+        from matcue.cli import main
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        sys.exit(130)
+    main()
+
+
+if __name__ == "__main__":
+    run()
