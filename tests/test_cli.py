@@ -323,6 +323,7 @@ HELP = {
     "show": False,
     "list": False,
     "voices": False,
+    "history": False,
 }
 
 

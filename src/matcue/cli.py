@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -24,6 +24,12 @@ from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Step, Timing
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from matcue.outputs.session import SessionResult
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -200,30 +206,260 @@ def format_plan(timeline: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
+KEYS_HELP = (
+    "Keys: space pause/resume · n or → next exercise · b or ← back (twice: previous) · "
+    "r repeat the set · + / - pace · s where am I · ? the keys · q quit (saves your place) · "
+    "x or Esc pain stop"
+)
+
+
 @app.command("play")
 def play_cmd(
     routine: RoutineArg,
     pace: PaceOpt = 100,
     voice: VoiceOpt = None,
     rate: RateOpt = 150,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue from the start of the exercise where you last quit."
+        ),
+    ] = False,
+    start_at: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="N|NAME",
+            help="Start at an exercise: its number (1 is the first) or its name.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No status line and no messages while playing."),
+    ] = False,
 ) -> None:
-    """Play a session through the speakers. Ctrl-C stops it."""
+    """Play a session through the speakers.
+
+    On a terminal, keys control it while it plays: space pauses and resumes, n / b skip to
+    the next exercise or back, r repeats the set, + / - change the pace, s says where you
+    are, ? says the keys, q quits and saves your place, x or Esc is the pain stop. Without a
+    terminal it plays straight through; Ctrl-C stops it.
+    """
+    env = _env()
+    if resume and start_at is not None:
+        raise InputError("use either --resume or --from, not both")
+    r = _load(routine)
+    exercise = _start_exercise(r, start_at) if start_at is not None else None
+    if resume:
+        exercise = _resume_point(r, env)
+    _play_session(r, env, pace, voice, rate, exercise, quiet)
+
+
+def _start_exercise(r: Routine, value: str) -> int:
+    """``--from``: a 1-based number, or a name (whole, or the start of just one name)."""
+    count = len(r.exercises)
+    text = value.strip()
+    if text.isdigit():
+        n = int(text)
+        if 1 <= n <= count:
+            return n
+        raise InputError(f"--from {value}: the routine has exercises 1 to {count}")
+    names = [ex.name.casefold() for ex in r.exercises]
+    wanted = text.casefold()
+    if wanted in names:
+        return names.index(wanted) + 1
+    matches = [i for i, name in enumerate(names, 1) if name.startswith(wanted)]
+    if len(matches) == 1 and wanted:
+        return matches[0]
+    listing = ", ".join(ex.name for ex in r.exercises)
+    raise InputError(f"--from {value!r} names no single exercise of {r.id} ({listing})")
+
+
+def _resume_point(r: Routine, env: Environment) -> int | None:
+    from matcue.outputs import history
+
+    try:
+        point = history.resume_point(r.id)
+    except history.HistoryError as err:
+        print(f"matcue: warning: {err}; playing from the start.", file=env.stderr)
+        return None
+    if point is None:
+        raise InputError(f"there is no saved place for {r.id}; play it without --resume")
+    return min(point, len(r.exercises))
+
+
+def _play_session(
+    r: Routine,
+    env: Environment,
+    pace: float,
+    voice: str | None,
+    rate: int,
+    exercise: int | None,
+    quiet: bool,
+) -> None:
+    import threading
+
     from matcue.audio import SESSION_LEVELS, render
-    from matcue.outputs import play
+    from matcue.outputs import transport as tp
+    from matcue.outputs.session import (
+        Hooks,
+        Session,
+        SessionInterrupted,
+        Track,
+        keys_mode,
+        play_through,
+    )
+    from matcue.timeline import phrases_for, spoken
+
+    keys = env.stdin_is_tty
+    speech = _voice(r, voice, rate)
+    lock = threading.Lock()  # the speech engine is used from the pace thread too
+
+    def speech_len(text: str) -> float:
+        with lock:
+            return speech.clip(text).duration
+
+    def compile_at(percent: float) -> Timeline:
+        return compile(r, Pace(percent=percent), speech_len, keys=keys)
+
+    def render_from(timeline: Timeline, frame: int) -> npt.NDArray[np.int16]:
+        with lock:
+            clips = _clips(timeline, speech)
+        return render(timeline, *clips, SESSION_RATE, levels=SESSION_LEVELS, start=frame)
+
+    def say(lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
+        timeline = spoken(lines, speech_len, tone="tick" if tick else None)
+        return render_from(timeline, 0)
+
+    timeline = compile_at(pace)
+    pcm = render_from(timeline, 0)
+    start = tp.exercise_start(timeline, exercise) if exercise is not None else 0.0
+    hooks = Hooks(compile_at, render_from, say, phrases_for(r.language))
+
+    def on_start() -> None:
+        if quiet:
+            return
+        if keys:
+            print(
+                f"Playing {r.title} ({_clock(timeline.duration - start)}, pace {pace:g}).",
+                file=env.stderr,
+            )
+            print(KEYS_HELP, file=env.stderr)
+        else:
+            print(
+                f"Playing {r.title} ({_clock(timeline.duration - start)}, pace {pace:g})."
+                " Ctrl-C stops.",
+                file=env.stderr,
+            )
+
+    began = datetime.datetime.now(datetime.UTC)
+    track = Track(timeline, pcm)
+    try:
+        if not keys:
+            result = play_through(track, SESSION_RATE, start, on_start)
+        else:
+            with _status_line(env, not quiet) as status, keys_mode(sys.stdin.fileno()) as fd:
+                session = Session(
+                    track,
+                    SESSION_RATE,
+                    hooks,
+                    keys_fd=fd,
+                    start=start,
+                    status=status,
+                    on_start=on_start,
+                )
+                session.prepare()
+                result = session.run()
+    except SessionInterrupted as stop:
+        _remember(r, stop.result, began, env)
+        raise
+    _remember(r, result, began, env)
+
+
+def _remember(
+    r: Routine,
+    result: SessionResult,
+    began: datetime.datetime,
+    env: Environment,
+) -> None:
+    """Record the session and its resume point; a broken database only warns."""
+    from matcue.outputs import history
+    from matcue.outputs import transport as tp
+
+    record = history.SessionRecord(
+        routine=r.id,
+        title=r.title,
+        started=began,
+        ended=datetime.datetime.now(datetime.UTC),
+        pace=result.timeline.pace.percent,
+        exercises=result.exercises,
+        reps=result.reps,
+        ending=result.ending,
+    )
+    try:
+        history.record(record)
+        point = tp.resume_exercise(result.timeline, result.position)
+        if result.ending in ("quit", "interrupted") and point is not None:
+            history.save_resume(r.id, point, result.timeline.pace.percent)
+        elif result.ending == "finished":
+            history.clear_resume(r.id)
+    except history.HistoryError as err:
+        print(f"matcue: warning: {err}; the session was not recorded.", file=env.stderr)
+
+
+@contextlib.contextmanager
+def _status_line(env: Environment, show: bool) -> Iterator[Callable[[str], None] | None]:
+    """A one-line status on stderr (rich), for a helper who can see; nothing unless a
+    terminal shows it."""
+    if not show or not env.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    live = Live(
+        console=Console(file=env.stderr, highlight=False),
+        transient=True,
+        auto_refresh=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    with live:
+        yield lambda line: live.update(Text(line), refresh=True)
+
+
+@app.command("history")
+def history_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the sessions played, how each ended, and the current streak of days."""
+    from matcue.outputs import history
 
     env = _env()
-    r = _load(routine)
-    speech = _voice(r, voice, rate)
-    timeline = _compile(r, pace, speech)
-    pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE, levels=SESSION_LEVELS)
-    play(
-        pcm,
-        SESSION_RATE,
-        on_start=lambda: print(
-            f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
-            file=env.stderr,
-        ),
-    )
+    records = history.sessions()
+    today = datetime.date.today()
+    days = [rec.started.astimezone().date() for rec in records]
+    streak = history.streak(days, today)
+    if as_json:
+        data = {"streak_days": streak, "sessions": [rec.to_json() for rec in records]}
+        json.dump(data, env.stdout, indent=2, ensure_ascii=False)
+        env.stdout.write("\n")
+        return
+    if not records:
+        print("No sessions yet: play one with `matcue play ROUTINE`.", file=env.stdout)
+        return
+    width = max(len(rec.routine) for rec in records)
+    header = f"{'date':<16}  {'routine':<{width}}  {'pace':>4}  {'ex':>3}  {'reps':>4}  ended"
+    print(header, file=env.stdout)
+    for rec in records:
+        when = rec.started.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{when:<16}  {rec.routine:<{width}}  {rec.pace:>4g}  {rec.exercises:>3}  "
+            f"{rec.reps:>4}  {history.ENDINGS[rec.ending]}",
+            file=env.stdout,
+        )
+    print(f"\nCurrent streak: {streak} day{'s' if streak != 1 else ''}.", file=env.stdout)
 
 
 PROGRESS_MIN_SECONDS = 60.0  # sessions shorter than this export in a moment: no bar

@@ -1,6 +1,6 @@
 """The timeline stage: ``compile(routine, pace, speech_len) -> Timeline``. No I/O, no audio."""
 
-from matcue.timeline.compiler import compile
+from matcue.timeline.compiler import compile, spoken
 from matcue.timeline.model import (
     Chapter,
     Cue,
@@ -11,13 +11,22 @@ from matcue.timeline.model import (
     SideName,
     Timeline,
 )
-from matcue.timeline.phrases import ENGLISH, Phrases, number_words, phrases_for
+from matcue.timeline.phrases import (
+    ENGLISH,
+    ENGLISH_CONTROLS,
+    Controls,
+    Phrases,
+    number_words,
+    phrases_for,
+)
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
 __all__ = [
     "ENGLISH",
+    "ENGLISH_CONTROLS",
     "SOUND_LENGTHS",
     "Chapter",
+    "Controls",
     "Cue",
     "CueKind",
     "Pace",
@@ -30,4 +39,5 @@ __all__ = [
     "compile",
     "number_words",
     "phrases_for",
+    "spoken",
 ]

@@ -67,6 +67,68 @@ def sentence(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Controls:
+    """What matcue says while the keys control a session (issue #4), in one group so that a
+    catalogue can translate it as a unit. Fields in braces are filled by the methods below."""
+
+    # the intro's line on the keys when they are active (replaces ``Phrases.keys``)
+    keys_line: str
+    # the full key list, spoken by the question mark key, one short line per key
+    key_list: tuple[str, ...]
+    # confirmations
+    resuming: str  # then the countdown, then the interrupted phase from its start
+    pace_now: str  # {number}
+    repeat_set: str
+    quit: str  # said before the session ends on the quit key
+    nothing_to_repeat: str
+    # the pain stop: calm, short, one idea per line
+    pain_stop: tuple[str, ...]
+    # where am I: exercise, rep, side, time left
+    where_intro: str
+    where_outro: str
+    where_rest: str
+    where_exercise: str  # {number}, {name}
+    where_rep: str  # {rep}, {reps}
+    where_side: str  # {side}
+    minutes_left: tuple[str, ...]  # plural forms, field {minutes}
+    under_a_minute: str
+
+
+ENGLISH_CONTROLS = Controls(
+    keys_line="Space pauses, N skips, and X stops. Question mark lists the keys.",
+    key_list=(
+        "Space pauses and resumes.",
+        "N skips to the next exercise.",
+        "B goes back to the start of this one.",
+        "R repeats the set.",
+        "Plus and minus change the pace.",
+        "S says where you are.",
+        "Q stops and saves your place.",
+        "X stops at once if it hurts.",
+    ),
+    resuming="Resuming.",
+    pace_now="Pace {number}.",
+    repeat_set="Again, this set.",
+    quit="Stopping. Your place is saved.",
+    nothing_to_repeat="Nothing to repeat yet.",
+    pain_stop=(
+        "Stop now.",
+        "Rest in a position that feels comfortable.",
+        "Breathe slowly.",
+        "If the pain stays, seek medical advice.",
+    ),
+    where_intro="The introduction.",
+    where_outro="The closing.",
+    where_rest="Resting.",
+    where_exercise="Exercise {number}, {name}.",
+    where_rep="Rep {rep} of {reps}.",
+    where_side="{side} side.",
+    minutes_left=("About {minutes} minute left.", "About {minutes} minutes left."),
+    under_a_minute="Less than a minute left.",
+)
+
+
+@dataclass(frozen=True)
 class Phrases:
     """One language's catalogue. Fields in braces are filled by the methods below."""
 
@@ -104,6 +166,8 @@ class Phrases:
     coming_up: str  # {name}
     # closing
     outro: tuple[str, ...]
+    # while the keys control a session; a catalogue without its own speaks these in English
+    controls: Controls = ENGLISH_CONTROLS
 
     def side_name(self, side: str) -> str:
         """``"right"``/``"left"`` -> the word in this language."""
@@ -120,6 +184,32 @@ class Phrases:
     def rep(self, n: int) -> str:
         """What is said before rep ``n`` (not the last one): 2 -> "Two."."""
         return sentence(self.rep_number.format(number=self.number_words(n)))
+
+    def pace_line(self, percent: float) -> str:
+        """The pace said after a pace key: 90 -> "Pace ninety."."""
+        return sentence(self.controls.pace_now.format(number=self.number_words(round(percent))))
+
+    def minutes_left(self, seconds: float) -> str:
+        """Time left, said in whole minutes (rounded), or "less than a minute"."""
+        if seconds < 60:
+            return sentence(self.controls.under_a_minute)
+        minutes = max(1, round(seconds / 60))
+        forms = self.controls.minutes_left
+        template = forms[min(self.plural(minutes), len(forms) - 1)]
+        return sentence(template.format(minutes=self.number_words(minutes)))
+
+    def where_exercise(self, number: int, name: str) -> str:
+        return sentence(
+            self.controls.where_exercise.format(number=self.number_words(number), name=name)
+        )
+
+    def where_rep(self, rep: int, reps: int) -> str:
+        return sentence(
+            self.controls.where_rep.format(rep=self.number_words(rep), reps=self.number_words(reps))
+        )
+
+    def where_side(self, side: str) -> str:
+        return sentence(self.controls.where_side.format(side=self.side_name(side)))
 
     def next_set_line(self, set_number: int, sets: int) -> str:
         return sentence(

@@ -1,0 +1,125 @@
+"""The command line around the keys, without sound: --from, --resume, and ``matcue history``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcue.cli import _start_exercise
+from matcue.errors import InputError
+from matcue.outputs import history
+from matcue.routine import load_routine
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+
+
+def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env["MATCUE_DATA_DIR"] = str(data)
+    return subprocess.run(
+        [str(MATCUE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "exercise"),
+    [("1", 1), ("3", 3), ("knee hug", 2), ("Bird", 3), (" TILT ", 1)],
+)
+def test_from_takes_a_number_or_a_name(value: str, exercise: int) -> None:
+    assert _start_exercise(load_routine(ROUTINE), value) == exercise
+
+
+@pytest.mark.parametrize("value", ["0", "4", "zz", ""])
+def test_from_refuses_what_names_no_exercise(value: str) -> None:
+    with pytest.raises(InputError):
+        _start_exercise(load_routine(ROUTINE), value)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "9"), "matcue: --from 9: the routine has exercises 1 to 3\n"),
+        (
+            ("--resume",),
+            "matcue: there is no saved place for short-session; play it without --resume\n",
+        ),
+        (("--resume", "--from", "2"), "matcue: use either --resume or --from, not both\n"),
+    ],
+)
+def test_bad_start_points_are_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = run("play", str(ROUTINE), *args, data=tmp_path / "data")
+    assert (done.returncode, done.stderr) == (2, message)
+
+
+def test_history_with_no_sessions(tmp_path: Path) -> None:
+    done = run("history", data=tmp_path / "data")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "No sessions yet: play one with `matcue play ROUTINE`.\n"
+    done = run("history", "--json", data=tmp_path / "data")
+    assert json.loads(done.stdout) == {"streak_days": 0, "sessions": []}
+
+
+def test_history_lists_sessions_and_the_streak(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    now = datetime.datetime.now(datetime.UTC)
+    for days, ending in ((2, "finished"), (1, "pain"), (0, "quit")):
+        when = now - datetime.timedelta(days=days)
+        rec = history.SessionRecord("short-session", "Short", when, when, 100.0, 2, 5, ending)  # type: ignore[arg-type]
+        history.record(rec, data / history.DB_NAME)
+    done = run("history", data=data)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["date", "routine", "pace", "ex", "reps", "ended"]
+    assert [line.split()[-2:] for line in lines[1:4]] == [
+        ["5", "finished"],
+        ["pain", "stop"],
+        ["5", "quit"],
+    ]
+    assert lines[-1] == "Current streak: 3 days."
+    data_json = json.loads(run("history", "--json", data=data).stdout)
+    assert data_json["streak_days"] == 3
+    assert [s["ending"] for s in data_json["sessions"]] == ["finished", "pain", "quit"]
+    assert set(data_json["sessions"][0]) == {
+        "routine",
+        "title",
+        "started",
+        "ended",
+        "pace",
+        "exercises",
+        "reps",
+        "ending",
+    }
+
+
+def test_a_broken_history_is_one_sentence_and_exit_1(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / history.DB_NAME).write_bytes(b"garbage" * 1000)
+    done = run("history", data=data)
+    assert done.returncode == 1
+    assert done.stderr.startswith("matcue: the session history at ")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_xdg_data_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(history.DATA_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert history.db_path() == tmp_path / "xdg" / "matcue" / history.DB_NAME
+    monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "mine"))
+    assert history.db_path() == tmp_path / "mine" / history.DB_NAME

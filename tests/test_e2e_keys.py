@@ -1,0 +1,312 @@
+"""The keys, end to end: the real ``matcue play`` with its stdin a pseudo-terminal, playing into
+the private PulseAudio null sink while parec records it.
+
+Where the session is in the recording: the start bell rings at session time 0, so the first
+onset in the recording is the session's start (``lag``); a key sent ``d`` seconds after
+"Playing …" arrived lands at recording time ``lag + d`` (it errs early by the moment the
+message takes to arrive, which only makes a sound seem to go on longer after a key).
+What the session should sound like comes from the same compile and render, in this process,
+from the same speech cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from audio_helpers import bursts, envelope, onsets
+from conftest import PulseServer, Recording
+from matcue.audio import SESSION_LEVELS, render
+from matcue.audio.tones import load_sounds
+from matcue.outputs import transport as tp
+from matcue.routine import load_routine
+from matcue.timeline import Pace, Timeline, compile
+from matcue.voice import Pyttsx3Voice, VoiceSettings
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+RATE = 22050
+QUIET_WITHIN = 0.300  # seconds from a pause or pain-stop key to silence
+QUIET = 0.01  # of the recording's peak: silence
+MATCH = 0.8  # least envelope correlation for "this is that part of the session"
+ATTEMPTS = 2
+UNDERRUN = "underrun occurred"
+
+pytestmark = pytest.mark.audio
+
+ASOUNDRC = (
+    "pcm.!default {\n    type pulse\n    handle_underrun true\n}\nctl.!default { type pulse }\n"
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    timeline: Timeline  # as ``matcue play`` compiles it on a terminal (the keys line on)
+    pcm: npt.NDArray[np.int16]  # at RATE
+    env: dict[str, str]
+    cache: Path
+
+
+@pytest.fixture(scope="module")
+def reference(pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other e2e tests
+    cache.mkdir(exist_ok=True)
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
+    tl = compile(load_routine(ROUTINE), Pace(), lambda t: voice.clip(t).duration, keys=True)
+    clips = voice.clips({c.text for c in tl.cues if c.text})
+    pcm = render(tl, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+    home = tmp_path_factory.mktemp("keys-home")
+    (home / ".asoundrc").write_text(ASOUNDRC)
+    env = {k: v for k, v in pulse.env.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env.update(MATCUE_CACHE_DIR=str(cache), HOME=str(home))
+    return Reference(tl, pcm, env, cache)
+
+
+@dataclass(frozen=True)
+class Take:
+    code: int
+    stderr: str
+    recording: npt.NDArray[np.int16]
+    rate: int
+    keys: list[tuple[float, bytes]]  # seconds after "Playing …", key bytes
+
+    @property
+    def lag(self) -> float:
+        """Recording time of session time 0: the start bell's onset."""
+        return onsets(self.recording, self.rate, fraction=0.05)[0]
+
+    def at(self, t: float) -> int:
+        return round(t * self.rate)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def keyed_play(
+    recorder: Callable[[], Recording],
+    env: dict[str, str],
+    script: list[tuple[float, bytes]],
+    args: tuple[str, ...] = (),
+    timeout: float = 90,
+) -> Take:
+    """``matcue play`` with stdin a pseudo-terminal; each ``(delay, key)`` of ``script`` is
+    typed ``delay`` seconds after "Playing …" appeared."""
+    rec = recorder()
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [str(MATCUE), "play", str(ROUTINE), *args],
+        env=env,
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(slave)
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()
+        started = time.monotonic()
+        assert line.startswith("Playing Short session"), line
+        sent = []
+        for delay, key in script:
+            time.sleep(max(0.0, started + delay - time.monotonic()))
+            os.write(master, key)
+            sent.append((time.monotonic() - started, key))
+        code = child.wait(timeout=timeout)
+        err = child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(master)
+    return Take(code, line + err, rec.stop(tail=1.0), rec.rate, sent)
+
+
+def clean(take: Callable[[], Take]) -> Take:
+    for _ in range(ATTEMPTS):
+        result = take()
+        if UNDERRUN not in result.stderr:
+            return result
+        print("take discarded: underrun")
+    pytest.fail(f"playback underran in all {ATTEMPTS} attempts", pytrace=False)
+
+
+def history(env: dict[str, str], data: Path) -> list[dict[str, object]]:
+    done = subprocess.run(
+        [str(MATCUE), "history", "--json"],
+        env={**env, "MATCUE_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    sessions: list[dict[str, object]] = json.loads(done.stdout)["sessions"]
+    return sessions
+
+
+def resampled(x: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.float64]:
+    n = round(x.size * rate / RATE)
+    at = np.arange(n) * (RATE / rate)
+    return np.interp(at, np.arange(x.size), x.astype(np.float64))
+
+
+def find(take: Take, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tuple[float, float]:
+    """Where ``piece`` (session PCM at RATE) sounds in the recording between recording times
+    ``lo`` and ``hi``: its start and the envelope correlation there."""
+    step = 0.005
+    ref = envelope(resampled(piece, take.rate), take.rate, step)
+    rec = envelope(take.recording[take.at(lo) : take.at(hi)], take.rate, step)
+    best, best_corr = 0, -1.0
+    ref0 = ref - ref.mean()
+    for k in range(0, rec.size - ref.size):
+        window = rec[k : k + ref.size] - rec[k : k + ref.size].mean()
+        norm = float(np.linalg.norm(ref0) * np.linalg.norm(window))
+        corr = float(ref0 @ window) / norm if norm else -1.0
+        if corr > best_corr:
+            best, best_corr = k, corr
+    return lo + best * step, best_corr
+
+
+def quiet_from(take: Take, t: float) -> float:
+    """The first recording time at or after ``t`` from which 50 ms are silent."""
+    level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
+    env = envelope(take.recording[take.at(t) :], take.rate, 0.005)
+    loud = env > level / 2
+    for k in range(env.size - 10):
+        if not loud[k : k + 10].any():
+            return t + k * 0.005
+    return float("inf")
+
+
+def piece(ref: Reference, t: float, seconds: float = 1.5) -> npt.NDArray[np.int16]:
+    return ref.pcm[round(t * RATE) : round((t + seconds) * RATE)]
+
+
+def test_pause_is_silent_at_once_and_resume_replays_the_interrupted_phase(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.5, b" "), (4.5, b" "), (10.0, b"q")]))
+    assert take.code == 0, take.stderr
+    lag = take.lag
+    (paused, _), (resumed, _), _ = take.keys
+    # silent within 300 ms: from then until the resume key, at most the short pause tone
+    level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
+    gap = take.recording[take.at(lag + paused + QUIET_WITHIN) : take.at(lag + resumed)]
+    sounding = bursts(np.where(np.abs(gap) >= level, gap, 0), take.rate, fraction=0.0001)
+    assert sum(b.duration for b in sounding) <= 0.15, sounding
+    # resume: "Resuming. Three. Two. One." and the interrupted phase from its start
+    tl = reference.timeline
+    phase = tl.phases[tp.phase_index(tl, paused)]
+    where, corr = find(take, piece(reference, phase.t), lag + resumed, lag + resumed + 8.0)
+    assert corr >= MATCH, corr
+    assert 1.5 <= where - (lag + resumed) <= 5.0  # after the spoken countdown
+
+
+def test_next_skips_to_the_next_exercise(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.0, b"n"), (5.0, b"q")]))
+    assert take.code == 0, take.stderr
+    lag = take.lag
+    skipped = take.keys[0][0]
+    first = tp.exercise_start(reference.timeline, 1)  # "Next: Tilt."
+    where, corr = find(take, piece(reference, first, 1.2), lag + skipped, lag + skipped + 2.5)
+    assert corr >= MATCH, corr
+    assert where - (lag + skipped) <= 0.8  # the confirmation tone, then the exercise
+
+
+def test_faster_shortens_the_rest_of_the_session_as_planned(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    script = [(1.0, b"n"), *((3.0 + 0.1 * i, b"+") for i in range(5))]
+    take = clean(lambda: keyed_play(recorder, env, script))
+    assert take.code == 0, take.stderr
+    old = reference.timeline
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=reference.cache)
+    new = compile(load_routine(ROUTINE), Pace(150), lambda t: voice.clip(t).duration, keys=True)
+    line = voice.clip("Pace one hundred fifty.").duration + 0.25 + 0.25
+    tick = 0.06 + 0.25  # the confirmation tone of the skip
+    skip = tp.exercise_start(old, 1)
+    # the sound as heard: from the bell to the end of the end bell, less the skipped part
+    heard = bursts(take.recording, take.rate, fraction=0.01, min_gap=10.0)[0]
+    at_key = skip + (take.keys[-1][0] - take.keys[0][0])  # session time of the last +
+    totals = []
+    for k in range(tp.phase_index(old, at_key) + 1, len(old.phases)):
+        before = old.phases[k].t - skip
+        totals.append(take.keys[0][0] + tick + before + line + new.duration - new.phases[k].t)
+    ended = heard.end - take.lag
+    unchanged = take.keys[0][0] + tick + old.duration - skip
+    print(f"ended at {ended:.3f} s; unchanged {unchanged:.3f} s; planned {totals[:4]}")
+    assert ended < unchanged - 1.0  # shorter, the spoken pace included
+    assert min(abs(ended - t) for t in totals) <= 0.25, (ended, totals[:4])
+    sessions = history(reference.env, data_dir)
+    assert sessions[-1]["ending"] == "finished" and sessions[-1]["pace"] == 150
+
+
+def test_pain_stop_is_silent_at_once_and_logged(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.5, b"x")]))
+    assert take.code == 0, take.stderr
+    stopped = take.keys[0][0]
+    assert quiet_from(take, take.lag + stopped) - (take.lag + stopped) <= QUIET_WITHIN
+    # then the calm line, after the silence
+    spoken = onsets(take.recording[take.at(take.lag + stopped + QUIET_WITHIN) :], take.rate)
+    assert spoken, "the pain-stop line was not heard"
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["pain"]
+
+
+def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(1.0, b"n"), (1.5, b"n"), (3.0, b"q")]))
+    assert take.code == 0, take.stderr
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["quit"]
+    table = subprocess.run(
+        [str(MATCUE), "history"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "short-session" in table and "quit" in table
+    assert "Current streak: 1 day." in table
+    # --resume starts at the second exercise (played without a terminal: straight through)
+    tl = reference.timeline
+    child = subprocess.Popen(
+        [str(MATCUE), "play", str(ROUTINE), "--resume"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    line = child.stderr.readline()
+    child.send_signal(2)
+    child.communicate(timeout=30)
+    left = round(tl.duration - tp.exercise_start(tl, 2))
+    assert (
+        line == f"Playing Short session ({left // 60}:{left % 60:02d}, pace 100). Ctrl-C stops.\n"
+    )
