@@ -123,3 +123,49 @@ def test_xdg_data_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert history.db_path() == tmp_path / "xdg" / "matcue" / history.DB_NAME
     monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "mine"))
     assert history.db_path() == tmp_path / "mine" / history.DB_NAME
+
+
+NO_DEVICE = (
+    "matcue: No audio output device is available; connect speakers or headphones, "
+    "or write the session to a file with `matcue export`.\n"
+)
+
+
+def test_on_a_terminal_no_audio_device_is_one_sentence_and_the_terminal_is_restored(
+    tmp_path: Path,
+) -> None:
+    import pty
+    import termios
+
+    home, run_dir = tmp_path / "home", tmp_path / "run"
+    home.mkdir()
+    run_dir.mkdir(mode=0o700)
+    (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env.pop("ALSA_CONFIG_PATH", None)
+    env.update(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(run_dir),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        PULSE_SERVER=f"unix:{tmp_path / 'nobody' / 'native'}",
+        MATCUE_DATA_DIR=str(tmp_path / "data"),
+    )
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    try:
+        done = subprocess.run(
+            [str(MATCUE), "play", str(ROUTINE)],
+            env=env,
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        after = termios.tcgetattr(slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert (done.returncode, done.stderr) == (1, NO_DEVICE)
+    assert after == before  # echo and line editing are back
+    assert not (tmp_path / "data").exists()  # a session that never started is not recorded

@@ -216,6 +216,8 @@ def test_spoken_lines_in_a_row() -> None:
     assert [c.text or c.sound for c in tl.cues] == ["tick", "Resuming.", "Three."]
     assert tl.cues[1].t == pytest.approx(0.06 + 0.25)
     assert tl.duration == pytest.approx(0.06 + 0.25 + 0.3 + 0.25 + 0.3 + 0.25)
+    plain = spoken(("Resuming.",), speech_len)
+    assert plain.cues[0].t == 0.0 and plain.duration == pytest.approx(0.3 + 0.25)
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -251,7 +253,7 @@ def test_streak_counts_days_in_a_row() -> None:
     assert history.streak([d - 2 * day], d) == 0
 
 
-# --- the spoken lines of the keys ------------------------------------------------------------------
+# --- the spoken lines of the keys -----------------------------------------------------------------
 
 
 def control_lines() -> list[str]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from matcue.outputs.session import SessionResult
+    from matcue.outputs import SessionResult
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -299,9 +299,8 @@ def _play_session(
 ) -> None:
     import threading
 
-    from matcue.audio import SESSION_LEVELS, render
-    from matcue.outputs import transport as tp
-    from matcue.outputs.session import (
+    from matcue.audio import SESSION_LEVELS, render, seconds_to_frames
+    from matcue.outputs import (
         Hooks,
         Session,
         SessionInterrupted,
@@ -309,6 +308,7 @@ def _play_session(
         keys_mode,
         play_through,
     )
+    from matcue.outputs import transport as tp
     from matcue.timeline import phrases_for, spoken
 
     keys = env.stdin_is_tty
@@ -332,8 +332,9 @@ def _play_session(
         return render_from(timeline, 0)
 
     timeline = compile_at(pace)
-    pcm = render_from(timeline, 0)
     start = tp.exercise_start(timeline, exercise) if exercise is not None else 0.0
+    base = seconds_to_frames(start, SESSION_RATE)
+    pcm = render_from(timeline, base)  # what comes before the start is rendered if needed
     hooks = Hooks(compile_at, render_from, say, phrases_for(r.language))
 
     def on_start() -> None:
@@ -353,7 +354,7 @@ def _play_session(
             )
 
     began = datetime.datetime.now(datetime.UTC)
-    track = Track(timeline, pcm)
+    track = Track(timeline, pcm, base)
     try:
         if not keys:
             result = play_through(track, SESSION_RATE, start, on_start)

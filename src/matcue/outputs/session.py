@@ -252,11 +252,11 @@ class Session:
         self.draining: list[tuple[_Stream, int]] = []  # old streams silent from a frame on
         self.overlays: list[tuple[Any, Pcm]] = []
         self.pending: _Pending | None = None
-        self.generation = 0
         self.reps = 0
         self.exercises = 0
         self._said: dict[tuple[tuple[str, ...], bool], Pcm] = {}
         self._stopped_at: float | None = None
+        self._ending: Ending = "interrupted"
         self._ends: tuple[Timeline | None, list[float], list[float]] = (None, [], [])
         self._last_frame = 0
         self._sa: Any = None
@@ -283,16 +283,37 @@ class Session:
     def _play(self, frame: int, prefix: Pcm, now: float, pad: int = 0) -> None:
         """A new stream: ``pad`` frames of silence, ``prefix``, then the track from ``frame``."""
         track = self.track
+        if frame < track.base:  # before what is rendered (back, after --from or a pace change)
+            track = self.track = Track(
+                track.timeline, self.hooks.render_from(track.timeline, frame), frame
+            )
         frame = min(max(frame, track.base), track.end)
         body = track.pcm[frame - track.base :]
         lead = pad + int(prefix.shape[0])
         parts = [np.zeros(pad, dtype=np.int16), prefix, body]
-        buf = np.concatenate(parts) if lead else body
+        patches = self._silenced(track, frame)
+        buf = np.concatenate(parts) if lead or patches else body
+        for at, frames in patches:  # frames a stopped stream silenced in the track's memory
+            buf[lead + at : lead + at + frames.shape[0]] = frames
         if buf.shape[0] == 0:
             buf = np.zeros(1, dtype=np.int16)  # simpleaudio crashes on an empty buffer
         shared = buf is body
         self.stream = _Stream(self._sa, buf, self.rate, frame, lead, now, shared)
         self._last_frame = frame
+
+    def _silenced(self, track: Track, frame: int) -> list[tuple[int, Pcm]]:
+        """The original frames, from ``frame`` on, that a stopped stream playing straight from
+        ``track``'s memory has silenced and not yet put back: (offset from ``frame``, frames)."""
+        out = []
+        for stream, _ in self.draining:
+            if not stream.shared or not np.may_share_memory(stream.buf, track.pcm):
+                continue
+            for lo, frames in stream.saved:
+                start = stream.origin + lo - frame  # stream index lo is track frame origin + lo
+                skip = max(0, -start)
+                if skip < frames.shape[0]:
+                    out.append((start + skip, frames[skip:]))
+        return out
 
     def _overlay(self, pcm: Pcm, gain: float = 1.0) -> None:
         """A short sound over whatever plays (a confirmation); lost quietly if the device
@@ -357,24 +378,22 @@ class Session:
 
     # -- pace ------------------------------------------------------------------------------
 
-    def _start_pace(self, pace: float, position: float) -> None:
-        old = self.track.timeline
-        k = tp.next_boundary(old, position)
-        self.generation += 1
-        if k is None:
+    def _start_pace(self, pace: float, index: int | None) -> None:
+        """Compile the session at ``pace`` and render it from phase ``index`` on, in the
+        background; the loop splices it in (or a seek adopts it) once it is ready."""
+        if index is None:  # in the last phase: nothing left to re-time
             self.pending = None
             return
-        job = _Pending(pace=pace, from_index=k, old=old)
+        old, hooks, rate = self.track.timeline, self.hooks, self.rate
+        job = _Pending(pace=pace, from_index=index, old=old)
         self.pending = job
-        hooks, rate = self.hooks, self.rate
 
         def work() -> None:
             try:
                 new = hooks.compile_at(pace)
-                t = tp.same_phase(old, new, k)
-                base = seconds_to_frames(t, rate)
+                base = seconds_to_frames(tp.same_phase(old, new, index), rate)
                 job.result = Track(new, hooks.render_from(new, base), base)
-            except BaseException as err:  # reported by the loop
+            except BaseException as err:  # raised again by the loop
                 job.error = err
             finally:
                 job.done.set()
@@ -463,10 +482,12 @@ class Session:
 
     def _handle(self, key: tp.Key, now: float) -> Ending | None:
         position = self.position(now)
+        self.state = replace(self.state, timeline=self.track.timeline)  # after a splice
         self.state, action = tp.press(self.state, key, position, now, self.hooks.words)
         if action.kind in ("pain", "quit"):
             self._silence()
             self._stopped_at = position
+            self._ending = "pain" if action.kind == "pain" else "quit"  # even if Ctrl-C follows
             self._say_and_wait(self.speech(action.say))
             return "pain" if action.kind == "pain" else "quit"
         if action.kind == "pause":
@@ -482,12 +503,10 @@ class Session:
         if action.kind == "pace":
             assert action.pace is not None
             self._overlay(self.speech((), True))
-            if self.stream is None:  # paused: the new pace starts on resume
-                self.generation += 1
-                self.pending = _Pending(action.pace, 0, self.track.timeline)
-                self._start_pending_paused(action.pace)
+            if self.stream is None:  # paused: the new pace starts on resume, from this phase
+                self._start_pace(action.pace, tp.phase_index(self.track.timeline, position))
             else:
-                self._start_pace(action.pace, position)
+                self._start_pace(action.pace, tp.next_boundary(self.track.timeline, position))
             return None
         # play: stop, say, seek
         assert action.seek is not None
@@ -497,26 +516,6 @@ class Session:
         self._play(seconds_to_frames(seek, self.rate), prefix, self.now())
         self.state = replace(self.state, timeline=self.track.timeline)
         return None
-
-    def _start_pending_paused(self, pace: float) -> None:
-        """A pace key while paused: compile and render from the phase paused in."""
-        job = self.pending
-        assert job is not None
-        old, rate, hooks = job.old, self.rate, self.hooks
-        k = tp.phase_index(old, self.state.paused_at)
-        job.from_index = k
-
-        def work() -> None:
-            try:
-                new = hooks.compile_at(pace)
-                base = seconds_to_frames(tp.same_phase(old, new, k), rate)
-                job.result = Track(new, hooks.render_from(new, base), base)
-            except BaseException as err:
-                job.error = err
-            finally:
-                job.done.set()
-
-        threading.Thread(target=work, name="matcue-pace", daemon=True).start()
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -528,6 +527,7 @@ class Session:
             self.on_start()
         ending: Ending | None = None
         shown = 0.0
+        last_line = ""
         try:
             while ending is None:
                 now = self.now()
@@ -553,20 +553,19 @@ class Session:
                     self._reap(now)
                 if self.status is not None and now - shown >= STATUS_EVERY:
                     shown = now
-                    self.status(
-                        tp.status_text(
-                            self.track.timeline,
-                            self.position(now),
-                            self.state.pace,
-                            self.state.paused,
-                        )
+                    line = tp.status_text(
+                        self.track.timeline, self.position(now), self.state.pace, self.state.paused
                     )
+                    if line != last_line:
+                        last_line = line
+                        self.status(line)
                 for key in self._read_keys(wait):
                     ending = self._handle(key, self.now())
                     if ending is not None:
                         break
         except BaseException as err:
-            self._stopped_at = self.position(self.now())
+            if self._stopped_at is None:
+                self._stopped_at = self.position(self.now())
             self._silence()
             self._wait_quiet(self.now() + _DRAIN_GRACE)
             self._release()
@@ -588,7 +587,7 @@ class Session:
         """What the session came to when it was interrupted (Ctrl-C)."""
         position = self._stopped_at if self._stopped_at is not None else self.start
         return SessionResult(
-            ending="interrupted",
+            ending=self._ending,
             position=position,
             timeline=self.track.timeline,
             exercises=self.exercises,

@@ -126,12 +126,13 @@ def spoken(
     tone: SoundName | None = None,
     title: str = "matcue",
 ) -> Timeline:
-    """A short timeline of ``lines`` said one after another (after ``tone``, if any), ``gap``
-    seconds apart and ending ``gap`` after the last: what the player says in answer to a key
-    ("Resuming. Three. Two. One."). One ``intro``-kind phase covers it all."""
+    """A short timeline of ``lines`` said one after another, ``gap`` seconds apart and ending
+    ``gap`` after the last: what the player says in answer to a key ("Resuming. Three. Two.
+    One."). The first line starts at once, or ``gap`` after ``tone`` if there is one. One
+    ``intro``-kind phase covers it all."""
     measure = _memoised(speech_len)
     cues: list[Cue] = []
-    t = 0.0
+    t = -gap  # without a tone, the first line starts at once: an answer to a key is quick
     if tone is not None:
         cues.append(Cue(0.0, SOUND_LENGTHS[tone], "tone", sound=tone))
         t = SOUND_LENGTHS[tone]
@@ -139,7 +140,7 @@ def spoken(
         length = measure(text)
         cues.append(Cue(t + gap, length, "speech", text=text))
         t += gap + length
-    duration = t + gap
+    duration = max(t + gap, gap)
     return Timeline(
         routine="matcue",
         title=title,
