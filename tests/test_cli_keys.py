@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from matcue.cli import _start_exercise
+from matcue.cli import _start_exercise, at_pace
 from matcue.errors import InputError
 from matcue.outputs import history
 from matcue.routine import load_routine
+from matcue.routine.model import Breath
+from matcue.timeline import Pace, compile
 
 MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
@@ -40,6 +42,49 @@ def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
 )
 def test_from_takes_a_number_or_a_name(value: str, exercise: int) -> None:
     assert _start_exercise(load_routine(ROUTINE), value) == exercise
+
+
+def test_a_live_pace_change_keeps_every_other_pace_setting() -> None:
+    """``+``/``-`` change the percent only: holds, rests, breath, reps, sets, week, count,
+    breath words and level stay, so the session at the new pace is the one the options
+    would give at that pace."""
+    routine = load_routine(ROUTINE)
+    pace = Pace.for_level(
+        "gentle",
+        holds=150.0,
+        rest=4.0,
+        breath=Breath(inhale=4.0, exhale=6.0),
+        sets=2,
+        week=3,
+        count="tones",
+        breath_words="first",
+    )
+
+    def speech_len(text: str) -> float:
+        return 0.05 * len(text)
+
+    first = compile(routine, pace, speech_len, keys=True)
+    compile_at = at_pace(routine, first, speech_len, keys=True)
+    assert compile_at(pace.percent) is first
+    faster = compile_at(pace.percent + 10)
+    assert faster.pace == Pace.for_level(
+        "gentle",
+        percent=pace.percent + 10,
+        holds=150.0,
+        rest=4.0,
+        breath=Breath(inhale=4.0, exhale=6.0),
+        sets=2,
+        week=3,
+        count="tones",
+        breath_words="first",
+    )
+    assert faster.pace.rep_percent == pace.rep_percent and faster.pace.level == "gentle"
+    assert faster == compile(routine, faster.pace, speech_len, keys=True)
+    # the same phases, only re-timed: phase k at one pace is phase k at the other
+    assert [(p.kind, p.exercise, p.set, p.rep, p.side) for p in faster.phases] == [
+        (p.kind, p.exercise, p.set, p.rep, p.side) for p in first.phases
+    ]
+    assert faster.duration < first.duration
 
 
 @pytest.mark.parametrize("value", ["0", "4", "zz", ""])

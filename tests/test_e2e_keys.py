@@ -353,3 +353,30 @@ def test_every_key_answers_and_an_unwritable_history_only_warns(
         start = take.at(take.lag + sent)
         window = take.recording[start : start + take.at(0.6)]
         assert np.abs(window.astype(np.float64)).max() >= level, f"silence after {key!r}"
+
+
+def test_a_stereo_session_with_music_pauses_resumes_and_stops_under_the_keys(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path, tmp_path: Path
+) -> None:
+    """``--stereo --music`` under the keys: two-channel streams whose pause and pain stop
+    silence both ears (the music too) at once, and a live pace change on the way."""
+    import soundfile as sf
+
+    t = np.arange(3 * 44100) / 44100
+    music = tmp_path / "hum.wav"
+    sf.write(music, np.stack([np.sin(2 * np.pi * 220 * t)] * 2, axis=1) * 0.5, 44100)
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    script = [(2.0, b" "), (3.0, b" "), (4.0, b"+"), (7.0, b"x")]
+    args = ("--stereo", "--music", str(music), "--level", "gentle")
+    take = clean(lambda: keyed_play(recorder, env, script, args))
+    assert take.code == 0, take.stderr
+    assert "Traceback" not in take.stderr and "warning" not in take.stderr, take.stderr
+    paused, resumed, _, stopped = (k[0] for k in take.keys)
+    assert quiet_from(take, take.lag + paused) - (take.lag + paused) <= QUIET_WITHIN
+    # sound again after the resume ("Resuming. Three. Two. One." and the session)
+    again = take.recording[take.at(take.lag + resumed + 0.2) : take.at(take.lag + stopped)]
+    assert again.size and float(np.abs(again.astype(np.float64)).max()) > 0
+    assert quiet_from(take, take.lag + stopped) - (take.lag + stopped) <= QUIET_WITHIN
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["pain"]
+    assert sessions[-1]["pace"] in (80, 90)  # gentle is pace 80; "+" made it 90 if spliced

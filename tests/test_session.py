@@ -173,3 +173,85 @@ def test_the_session_track_is_left_as_it_was(device: FakeDevice) -> None:
     assert result.ending == "pain"
     assert device.handles[0].stopped
     assert np.array_equal(pcm, original)
+
+
+@dataclass
+class LiveHandle(FakeHandle):
+    """A handle that also keeps the buffer simpleaudio reads, as it was when stopped."""
+
+    live: Pcm | None = None
+    at_stop: Pcm | None = None
+
+    def stop(self) -> None:
+        if not self.stopped and self.live is not None:
+            self.at_stop = self.live.copy()
+        self.stopped = True
+
+
+@dataclass
+class StereoDevice(FakeDevice):
+    channels: list[int] = field(default_factory=list)
+
+    def play_buffer(self, buf: Pcm, channels: int, width: int, rate: int) -> FakeHandle:
+        assert (width, rate) == (2, RATE) and buf.shape[0] > 0
+        assert channels == (1 if buf.ndim == 1 else buf.shape[1])
+        self.channels.append(channels)
+        handle = LiveHandle(np.array(buf), time.monotonic(), live=buf)
+        self.handles.append(handle)
+        return handle
+
+
+def test_a_stereo_session_counts_frames_and_silences_both_ears(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``--stereo`` the track is ``(frames, 2)``: the position is in frames (not
+    samples), a pause silences both channels, and the spoken prefix (mono here) is put in
+    both ears of the stream that resumes."""
+    device = StereoDevice()
+    monkeypatch.setattr(sess, "_simpleaudio", lambda: device)
+
+    def stereo_from(timeline: Timeline, frame: int) -> Pcm:
+        mono = render_from(timeline, frame)
+        return np.stack([mono, mono * 2], axis=1)
+
+    timeline = compile_at(100)
+    pcm = stereo_from(timeline, 0)
+    original = pcm.copy()
+    read, write = os.pipe()
+    hooks = sess.Hooks(compile_at, stereo_from, say, ENGLISH)
+    session = sess.Session(sess.Track(timeline, pcm), RATE, hooks, keys_fd=read)
+    said.clear()
+
+    def typist() -> None:
+        for delay, key in ((0.4, b" "), (0.3, b" "), (0.5, b"q")):
+            time.sleep(delay)
+            os.write(write, key)
+        time.sleep(0.5)
+        os.close(write)
+
+    threading.Thread(target=typist, daemon=True).start()
+    try:
+        result = session.run()
+    finally:
+        os.close(read)
+    assert result.ending == "quit"
+    first, *rest = [h for h in device.handles if h.buf.ndim == 2]
+    assert first.buf.shape == pcm.shape
+    assert isinstance(first, LiveHandle) and first.at_stop is not None
+    # paused at about 0.4 s: frames around there are silent in both ears when stopped
+    at = seconds_to_frames(0.4, RATE)
+    window = first.at_stop[at - RATE // 20 : at + RATE // 20]
+    assert window.shape[1] == 2 and not window.any()
+    after = at + seconds_to_frames(sess._SILENCE_AFTER + 0.2, RATE)  # well after: untouched
+    assert after < pcm.shape[0] and np.array_equal(first.at_stop[after:], pcm[after:])
+    # resumed: "Resuming. Three. Two. One." in both ears, then the phase from its start
+    resumed = rest[0].buf
+    assert resumed.ndim == 2 and (resumed[:, 0] == -1).any()
+    prefix = resumed[resumed[:, 0] < 0]
+    assert np.array_equal(prefix[:, 0], prefix[:, 1])
+    body = resumed[resumed[:, 0] >= 0]
+    assert np.array_equal(body[:, 1], body[:, 0] * 2)
+    # the quit position is in seconds of the timeline (frames / rate, not samples / rate)
+    assert 0.1 <= result.position <= 1.2, result.position
+    assert set(device.channels) <= {1, 2}
+    assert np.array_equal(pcm, original)  # the track is left as it was

@@ -28,8 +28,10 @@ import numpy as np
 import numpy.typing as npt
 
 from matcue.audio import loudness as _loudness
+from matcue.audio import music as _music
+from matcue.audio.music import Music, duck_envelope
 from matcue.audio.units import db_to_gain, seconds_to_frames
-from matcue.timeline.model import Cue, CueKind, Timeline
+from matcue.timeline.model import Cue, CueKind, SideName, Timeline
 from matcue.voice.base import Clip
 
 FULL_SCALE = 32767
@@ -118,6 +120,18 @@ decibel under the podcast norm's -1 dBTP, which lossy encoders' overshoot needs.
 
 _Key = tuple[CueKind, str]
 
+PAN_FAR = 0.25
+"""In stereo, a side cue's gain in the other ear; the near ear gets sqrt(1 - PAN_FAR²), so
+every cue keeps the power (and the session the loudness) it has in mono."""
+_CENTRE = math.sqrt(0.5)
+_NEAR = math.sqrt(1.0 - PAN_FAR**2)
+PAN_GAINS: dict[SideName | None, tuple[float, float]] = {
+    None: (_CENTRE, _CENTRE),
+    "left": (_NEAR, PAN_FAR),
+    "right": (PAN_FAR, _NEAR),
+}
+"""(left, right) gains of a cue in a stereo render, by its side."""
+
 
 @dataclass(frozen=True)
 class _Placement:
@@ -127,6 +141,7 @@ class _Placement:
     start: int
     length: int
     peak: float  # the clip's peak in the mix before the headroom gain (0 for a silent clip)
+    side: SideName | None = None  # where a stereo render puts it
 
     @property
     def end(self) -> int:
@@ -221,9 +236,13 @@ class _Renderer:
         sounds: Mapping[str, Clip],
         rate: int,
         levels: Levels,
+        stereo: bool = False,
+        music: Music | None = None,
     ) -> None:
         self.rate = rate
         self.levels = levels
+        self.stereo = stereo
+        self.music = music
         self.total = seconds_to_frames(timeline.duration, rate)
         self.clips: dict[_Key, Clip] = {}
         uses: dict[_Key, int] = {}
@@ -243,10 +262,13 @@ class _Renderer:
                 continue
             silent = clip.frames == 0 or not np.any(clip.samples)
             peak = 0.0 if silent else levels.peak(cue.kind)
-            placements.append(_Placement(key, start, length, peak))
+            placements.append(_Placement(key, start, length, peak, cue.side))
             uses[key] = uses.get(key, 0) + 1
         self.placements = placements
-        self.gain = _headroom_gain(placements, levels.ceiling)
+        self.speech = [(p.start, p.end) for p in placements if p.key[0] == "speech"]
+        # the music, ducked under the voice, adds at most its ducked peak to any moment
+        extra = music.peak * db_to_gain(_music.DUCK_DB) if music is not None else 0.0
+        self.gain = _headroom_gain(placements, max(levels.ceiling - extra, 0.5 * levels.ceiling))
         self.uses_left = uses
         self.cache: dict[_Key, Samples] = {}
         self.line_lufs = levels.loudness
@@ -325,13 +347,32 @@ class _Renderer:
             while upcoming is not None and upcoming.start < b:
                 active.append((upcoming, self._prepare(upcoming)))
                 upcoming = next(pending, None)
-            mix = np.zeros(b - a, dtype=np.float32)
+            mix = np.zeros((b - a, 2) if self.stereo else b - a, dtype=np.float32)
             for p, samples in active:
                 lo, hi = max(a, p.start), min(b, p.end)
                 if lo < hi:
-                    mix[lo - a : hi - a] += samples[lo - p.start : hi - p.start]
+                    part = samples[lo - p.start : hi - p.start]
+                    if self.stereo:
+                        mix[lo - a : hi - a] += part[:, None] * _pan(p.side)
+                    else:
+                        mix[lo - a : hi - a] += part
+            if self.music is not None:
+                self._add_music(mix, a, b)
             active = [(p, s) for p, s in active if p.end > b]
             yield _to_pcm(mix)
+
+    def _add_music(self, mix: Samples, a: int, b: int) -> None:
+        assert self.music is not None
+        bed = self.music.block(a, b - a) * duck_envelope(a, b - a, self.speech, self.rate)
+        bed *= np.float32(self.gain)
+        if self.stereo:
+            mix += bed[:, None] * np.float32(_CENTRE)
+        else:
+            mix += bed
+
+
+def _pan(side: SideName | None) -> npt.NDArray[np.float32]:
+    return np.asarray(PAN_GAINS[side], dtype=np.float32)
 
 
 def _to_pcm(mix: Samples) -> Pcm:
@@ -351,11 +392,18 @@ def render_chunks(
     *,
     levels: Levels = DEFAULT_LEVELS,
     start: int = 0,
+    stereo: bool = False,
+    music: Music | None = None,
 ) -> Iterator[Pcm]:
     """The session as consecutive mono int16 blocks of ``chunk_frames`` (the last may be shorter).
 
+    ``stereo`` gives ``(frames, 2)`` blocks in which side cues (``Cue.side``) come from that
+    side (``PAN_GAINS``); ``music`` (:func:`matcue.audio.music.load_music`) is looped under
+    the session and ducked while the voice speaks.
+
     ``start``: begin at this frame instead of 0 (the blocks are then exactly the whole render's
-    frames from ``start`` on: the levels are worked out over the whole session either way).
+    frames from ``start`` on, stereo and music included: the levels are worked out over the
+    whole session either way, and the music goes on from where it is at ``start``).
 
     ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
     clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
@@ -366,7 +414,9 @@ def render_chunks(
         raise ValueError(f"sample rate must be positive, got {rate!r}")
     if chunk_frames <= 0:
         raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
-    return _Renderer(timeline, speech, sounds, rate, levels).chunks(chunk_frames, start)
+    return _Renderer(timeline, speech, sounds, rate, levels, stereo, music).chunks(
+        chunk_frames, start
+    )
 
 
 def render(
@@ -377,11 +427,17 @@ def render(
     *,
     levels: Levels = DEFAULT_LEVELS,
     start: int = 0,
+    stereo: bool = False,
+    music: Music | None = None,
 ) -> Pcm:
-    """The whole session as one mono int16 buffer: the concatenation of :func:`render_chunks`
-    (from frame ``start`` on, if given)."""
-    blocks = list(render_chunks(timeline, speech, sounds, rate, levels=levels, start=start))
+    """The whole session as one int16 buffer (mono, or ``(frames, 2)`` with ``stereo``):
+    the concatenation of :func:`render_chunks` (from frame ``start`` on, if given)."""
+    blocks = list(
+        render_chunks(
+            timeline, speech, sounds, rate, levels=levels, start=start, stereo=stereo, music=music
+        )
+    )
     if not blocks:
-        return np.zeros(0, dtype=np.int16)
+        return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
     pcm: Pcm = np.concatenate(blocks)
     return pcm

@@ -184,6 +184,17 @@ def resume_point(routine: str, path: Path | None = None) -> int | None:
     return None if row is None else int(row[0])
 
 
+def first_session(routine: str, path: Path | None = None) -> datetime.datetime | None:
+    """When ``routine`` was first played (any ending), or None if it never was."""
+    path = path or db_path()
+    if not path.exists():
+        return None
+    with _connect(path, create=False) as db:
+        rows = db.execute("SELECT started FROM sessions WHERE routine = ?", (routine,)).fetchall()
+    starts = [datetime.datetime.fromisoformat(row[0]) for row in rows]
+    return min(starts, default=None)
+
+
 def streak(days: Sequence[datetime.date], today: datetime.date) -> int:
     """Days in a row with a session, ending today (or yesterday, if today has none yet)."""
     have = set(days)

@@ -15,6 +15,8 @@ session is follows from the clock alone: ``frame = origin + (now - t0) × rate -
   boundary on and a new stream starts, padded with silence so that it takes over exactly at
   the boundary, with "Pace ninety." and then the same phase of the new timeline.
 - Confirmation tones sound as their own short streams over the session.
+- A stereo session is ``(frames, 2)``: every position is a frame, silencing covers both
+  channels, and a spoken prefix is put in both ears if it comes mono.
 
 The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
 restored in ``finally`` and on SIGTERM/SIGHUP.
@@ -289,14 +291,15 @@ class Session:
             )
         frame = min(max(frame, track.base), track.end)
         body = track.pcm[frame - track.base :]
+        prefix = _like(prefix, track.pcm)
         lead = pad + int(prefix.shape[0])
-        parts = [np.zeros(pad, dtype=np.int16), prefix, body]
+        parts = [_silent(pad, track.pcm), prefix, body]
         patches = self._silenced(track, frame)
         buf = np.concatenate(parts) if lead or patches else body
         for at, frames in patches:  # frames a stopped stream silenced in the track's memory
             buf[lead + at : lead + at + frames.shape[0]] = frames
         if buf.shape[0] == 0:
-            buf = np.zeros(1, dtype=np.int16)  # simpleaudio crashes on an empty buffer
+            buf = _silent(1, track.pcm)  # simpleaudio crashes on an empty buffer
         shared = buf is body
         self.stream = _Stream(self._sa, buf, self.rate, frame, lead, now, shared)
         self._last_frame = frame
@@ -522,7 +525,7 @@ class Session:
     def run(self) -> SessionResult:
         self._sa = _simpleaudio()
         start_frame = seconds_to_frames(self.start, self.rate)
-        self._play(start_frame, np.zeros(0, dtype=np.int16), self.now())
+        self._play(start_frame, _silent(0, self.track.pcm), self.now())
         if self.on_start is not None:
             self.on_start()
         ending: Ending | None = None
@@ -636,6 +639,24 @@ class Session:
             stream.handle.stop()
         self.stream = None
         self._reap(self.now() + 10)
+
+
+def _silent(frames: int, like: Pcm) -> Pcm:
+    """``frames`` frames of silence laid out like ``like`` (mono, or ``(frames, 2)``)."""
+    return np.zeros((frames, *like.shape[1:]), dtype=np.int16)
+
+
+def _like(pcm: Pcm, track: Pcm) -> Pcm:
+    """``pcm`` with the channels of ``track``: a mono line is put in both ears of a stereo
+    session (a stereo one mixed down for a mono session). Positions are frames either way."""
+    if pcm.shape[1:] == track.shape[1:]:
+        return pcm
+    if track.ndim == 2 and pcm.ndim == 1:
+        return np.repeat(pcm[:, None], track.shape[1], axis=1)
+    if track.ndim == 1 and pcm.ndim == 2:
+        out: Pcm = np.rint(pcm.mean(axis=1)).astype(np.int16)
+        return out
+    raise ValueError(f"cannot play {pcm.shape} samples in a {track.shape} session")
 
 
 # --- the terminal --------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from matcue.timeline.compiler import compile, spoken
 from matcue.timeline.model import (
+    LEVELS,
+    BreathWords,
     Chapter,
+    CountMode,
     Cue,
     CueKind,
+    ExercisePlan,
     Pace,
     Phase,
     PhaseKind,
@@ -12,6 +16,7 @@ from matcue.timeline.model import (
     Timeline,
 )
 from matcue.timeline.phrases import (
+    CATALOGUES,
     ENGLISH,
     ENGLISH_CONTROLS,
     Controls,
@@ -22,13 +27,18 @@ from matcue.timeline.phrases import (
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
 __all__ = [
+    "CATALOGUES",
     "ENGLISH",
     "ENGLISH_CONTROLS",
+    "LEVELS",
     "SOUND_LENGTHS",
+    "BreathWords",
     "Chapter",
     "Controls",
+    "CountMode",
     "Cue",
     "CueKind",
+    "ExercisePlan",
     "Pace",
     "Phase",
     "PhaseKind",
