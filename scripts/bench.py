@@ -11,7 +11,9 @@ Measures:
 - peak memory (max RSS) of those exports;
 - per export format, the time to export that session (render, loudness, encode, tags,
   chapters) beside the time its encoder alone takes for the same PCM, and matcue's overhead;
-- peak memory (max RSS) of exporting a two-hour session, as the whole `matcue export` command.
+- peak memory (max RSS) of exporting a two-hour session, as the whole `matcue export` command;
+- the keys' latency on a private PulseAudio null sink (``bench_key_latency``, also on its own with
+  ``--keys``): key to silence for pause and the pain stop, key to sound for resume and skip.
 
     .venv/bin/python scripts/bench.py --long     # only: play two hours, measure the drift
 
@@ -276,6 +278,123 @@ def bench_long_play(minutes: float) -> dict[str, Any]:
     }
 
 
+KEYS_ROUTINE = (
+    Path(__file__).resolve().parents[1] / "tests" / "routines" / "cli" / "short-session.yaml"
+)
+KEYS_RATE = 22050
+
+
+def _keyed_take(
+    server: Any, work: Path, env: dict[str, str], script: list[tuple[float, bytes]]
+) -> tuple[Any, float, list[float]]:
+    """Play the short session on a pseudo-terminal, typing ``script``; the recording (mono
+    int16 at the sink's rate), the recording time of session time 0 (the start bell), and
+    the recording time of each key."""
+    import pty
+
+    from audio_helpers import onsets
+    from conftest import Recording
+
+    rec = Recording(server, work / f"take-{time.monotonic_ns()}.raw")
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [str(MATCUE), "play", str(KEYS_ROUTINE)],
+        env=env,
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(slave)
+    try:
+        assert child.stderr is not None
+        child.stderr.readline()  # "Playing …": the device has the sound
+        started = time.monotonic()
+        sent = []
+        for delay, key in script:
+            time.sleep(max(0.0, started + delay - time.monotonic()))
+            os.write(master, key)
+            sent.append(time.monotonic() - started)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(master)
+    recording = rec.stop(tail=1.0)
+    lag = onsets(recording, server.rate, fraction=0.05)[0]
+    return recording, lag, [lag + d for d in sent]
+
+
+def _quiet_after(recording: Any, rate: int, t: float, level: float) -> float:
+    """Seconds from recording time ``t`` until 50 ms of silence begin."""
+    from audio_helpers import envelope
+
+    env = envelope(recording[round(t * rate) :], rate, 0.005)
+    loud = env > level
+    for k in range(env.size - 10):
+        if not loud[k : k + 10].any():
+            return k * 0.005
+    return float("inf")
+
+
+def _sound_after(recording: Any, rate: int, t: float, level: float) -> float:
+    """Seconds from recording time ``t`` until the first sample at ``level`` or louder."""
+    import numpy as np
+
+    loud = np.nonzero(np.abs(recording[round(t * rate) :].astype(np.float64)) >= level)[0]
+    return float(loud[0]) / rate if loud.size else float("inf")
+
+
+def bench_key_latency(repeats: int = 3) -> dict[str, float]:
+    """Median latencies in seconds, measured on a private PulseAudio null sink: key to
+    silence for pause and pain stop, key to sound for resume and skip (to the skip's tone).
+
+    Times are relative to the sound as the sink plays it (the start bell marks session time
+    0), so the output latency, common to every sound, is left out; the key's own way through
+    the pseudo-terminal and the player's polling are in.
+    """
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from conftest import private_pulse
+
+    figures: dict[str, list[float]] = {"pause": [], "pain": [], "resume": [], "skip": []}
+    with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
+        work = Path(tmp)
+        env = {
+            **server.env,
+            "MATCUE_DATA_DIR": str(work / "data"),
+            "MATCUE_CACHE_DIR": os.environ.get("MATCUE_CACHE_DIR", str(work / "cache")),
+        }
+        rate = server.rate
+        for _ in range(repeats):
+            # pause in the intro's speech, resume after a second and a half, then quit
+            rec, _, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b" "), (6.0, b"q")])
+            level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
+            figures["pause"].append(_quiet_after(rec, rate, keys[0], level))
+            # the pause tick (about 0.3 s) sounds first; resume is heard after quiet
+            quiet = keys[1] - 0.05
+            figures["resume"].append(_sound_after(rec, rate, quiet, level) - 0.05)
+            rec, _, keys = _keyed_take(server, work, env, [(2.5, b"x")])
+            level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
+            figures["pain"].append(_quiet_after(rec, rate, keys[0], level))
+            # skip from a pause, so the first sound after the key is the skip's
+            rec, _, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b"n"), (5.0, b"q")])
+            level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
+            figures["skip"].append(_sound_after(rec, rate, keys[1] - 0.05, level) - 0.05)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def print_key_latency(lat: dict[str, float]) -> None:
+    print("| key | latency | target |")
+    print("| --- | --- | --- |")
+    print(f"| pause: key to silence | {lat['pause'] * 1000:.0f} ms | ≤ 300 ms |")
+    print(f"| pain stop: key to silence | {lat['pain'] * 1000:.0f} ms | ≤ 300 ms |")
+    print(f"| resume: key to sound | {lat['resume'] * 1000:.0f} ms | |")
+    print(f"| skip: key to sound | {lat['skip'] * 1000:.0f} ms | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repeat of each benchmark")
@@ -287,6 +406,7 @@ def main() -> None:
     parser.add_argument(
         "--long-minutes", type=float, default=120, help="the length for --long (default 120)"
     )
+    parser.add_argument("--keys", action="store_true", help="only the keys' latency")
     args = parser.parse_args()
     if args.long:
         drift = bench_long_play(args.long_minutes)
@@ -298,6 +418,9 @@ def main() -> None:
         )
         sys.exit(0 if drift["exit"] == 0 and drift["late"] == 0 else 1)
     repeats = 1 if args.quick else 3
+    if args.keys:
+        print_key_latency(bench_key_latency(repeats))
+        return
 
     comp = bench_compile(repeats)
     exp = bench_export(repeats)
@@ -335,6 +458,8 @@ def main() -> None:
         "start-up included; the per-format rows time the export in-process, with a warm speech "
         f"cache (rendering alone, loudness included: {fmts['render']:.2f} s)."
     )
+    print()
+    print_key_latency(bench_key_latency(repeats))
 
 
 if __name__ == "__main__":

@@ -97,6 +97,8 @@ def cli_env(cache: Path, **extra: str) -> dict[str, str]:
         **env,
         "MATCUE_CACHE_DIR": str(cache),
         "MATCUE_CONFIG": config,
+        # nor a session history of the user's own (the progression week comes from it)
+        "MATCUE_DATA_DIR": str(cache.parent / "no-history"),
         "LC_ALL": "C.UTF-8",
         **extra,
     }
@@ -337,6 +339,7 @@ HELP = {
     "show": False,
     "list": False,
     "voices": False,
+    "history": False,
     "config": False,
 }
 

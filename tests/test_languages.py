@@ -4,6 +4,7 @@ espeak-ng voice of that language, and a routine spoken wholly in its own languag
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,15 @@ import pytest
 from matcue.routine import load_routine
 from matcue.timeline import Pace, compile
 from matcue.timeline import languages as lang
-from matcue.timeline.phrases import CATALOGUES, ENGLISH, TEXT_KEYS, phrases_for, translated
+from matcue.timeline.phrases import (
+    CATALOGUES,
+    CONTROL_KEYS,
+    ENGLISH,
+    TEXT_KEYS,
+    Phrases,
+    phrases_for,
+    translated,
+)
 from matcue.voice import Pyttsx3Voice, VoiceSettings, list_voices
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -55,6 +64,71 @@ def test_translations_use_only_the_fields_english_fills(code: str) -> None:
         for template in texts(getattr(catalogue, key)):
             assert template.strip(), (code, key)
             assert fields_of(template) <= allowed, (code, key, template)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_control_lines_use_only_the_fields_english_fills(code: str) -> None:
+    controls = CATALOGUES[code].controls
+    for key in CONTROL_KEYS:
+        english = texts(getattr(ENGLISH.controls, key))
+        allowed = set().union(*(fields_of(t) for t in english))
+        for template in texts(getattr(controls, key)):
+            assert template.strip(), (code, key)
+            assert fields_of(template) <= allowed, (code, key, template)
+        if code != "en":
+            assert texts(getattr(controls, key)) != english, (code, key)
+
+
+def test_a_missing_control_line_is_named_too() -> None:
+    group = {k: v for k, v in lang.CZECH_TEXTS["controls"].items() if k != "resuming"}  # type: ignore[union-attr]
+    catalogue = translated(
+        "cs",
+        {**lang.CZECH_TEXTS, "controls": group},
+        number_words=lang.czech_number,
+        plural=lang.czech_plural,
+        ordinal=lang.czech_ordinal,
+        unit_words=lang.czech_feminine,
+    )
+    assert catalogue.missing == ("controls.resuming",)
+    assert catalogue.controls.resuming == ENGLISH.controls.resuming
+    with pytest.raises(ValueError, match=r"unknown keys: controls\.resumng"):
+        translated(
+            "cs",
+            {**lang.CZECH_TEXTS, "controls": {**group, "resumng": "x"}},
+            number_words=lang.czech_number,
+            plural=lang.czech_plural,
+            ordinal=lang.czech_ordinal,
+            unit_words=lang.czech_feminine,
+        )
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "expected"),
+    [
+        ("pl", lambda w: w.pace_line(90), "Tempo dziewięćdziesiąt."),
+        ("pl", lambda w: w.pace_line(125), "Tempo sto dwadzieścia pięć."),
+        ("pl", lambda w: w.minutes_left(60), "Została mniej więcej jedna minuta."),
+        ("pl", lambda w: w.minutes_left(120), "Zostały mniej więcej dwie minuty."),
+        ("pl", lambda w: w.minutes_left(22 * 60), "Zostały mniej więcej dwadzieścia dwie minuty."),
+        ("pl", lambda w: w.minutes_left(5 * 60), "Zostało mniej więcej pięć minut."),
+        ("pl", lambda w: w.minutes_left(30), "Została mniej niż minuta."),
+        ("pl", lambda w: w.where_rep(2, 5), "Powtórzenie numer dwa, razem pięć."),
+        ("pl", lambda w: w.where_exercise(3, "Kot"), "Ćwiczenie numer trzy: Kot."),
+        ("pl", lambda w: w.where_side("left"), "Lewa strona."),
+        ("cs", lambda w: w.pace_line(80), "Tempo osmdesát."),
+        ("cs", lambda w: w.minutes_left(60), "Zbývá asi jedna minuta."),
+        ("cs", lambda w: w.minutes_left(3 * 60), "Zbývají asi tři minuty."),
+        ("cs", lambda w: w.minutes_left(22 * 60), "Zbývá asi dvaadvacet minut."),
+        ("cs", lambda w: w.where_rep(2, 5), "Opakování číslo dvě, celkem pět."),
+        ("cs", lambda w: w.where_side("right"), "Pravá strana."),
+        ("en", lambda w: w.pace_line(90), "Pace ninety."),
+        ("en", lambda w: w.minutes_left(120), "About two minutes left."),
+    ],
+)
+def test_control_lines_say_numbers_in_each_languages_grammar(
+    code: str, line: Callable[[Phrases], str], expected: str
+) -> None:
+    assert line(CATALOGUES[code]) == expected
 
 
 def test_a_missing_key_is_named_and_english_stands_in() -> None:

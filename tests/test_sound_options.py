@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
-from matcue.audio import render
+from matcue.audio import render, render_chunks
 from matcue.audio.music import DUCK_DB, DUCK_RAMP, MUSIC_RMS_DB, load_music
 from matcue.audio.render import PAN_FAR, PAN_GAINS
 from matcue.errors import InputError
@@ -183,6 +183,37 @@ def test_music_is_looped_at_a_modest_level(tmp_path: Path) -> None:
     assert np.array_equal(block, np.concatenate([music.samples[-10:], music.samples[:10]]))
 
 
+@pytest.mark.parametrize("stereo", [False, True], ids=["mono", "stereo"])
+def test_a_render_from_a_frame_is_the_whole_render_from_there(tmp_path: Path, stereo: bool) -> None:
+    """What the keys' live pace change relies on: ``render(start=)`` gives exactly the whole
+    render's frames from ``start`` on, panned and with the music going on (not restarting),
+    ducked the same, wherever ``start`` falls (in a line, in a duck ramp, in a block)."""
+    music = load_music(write_music(tmp_path / "m.wav", seconds=1.3), RATE)
+    cues = (
+        Cue(0.5, 1.0, "speech", text="right", side="right"),
+        Cue(1.8, 0.2, "tone", sound="tick"),
+        Cue(2.2, 1.0, "speech", text="left", side="left"),
+        Cue(3.6, 0.8, "speech", text="middle"),
+    )
+    tl = Timeline("t", "T", Pace(), 5.0, (), (Phase(0.0, 5.0, "intro"),), cues)
+    speech = {"right": tone(1.0), "left": tone(1.0, 550.0), "middle": tone(0.8, 330.0)}
+    sounds = {"tick": tone(0.2, 880.0)}
+    whole = render(tl, speech, sounds, RATE, stereo=stereo, music=music)
+    assert whole.shape == ((frames(5.0), 2) if stereo else (frames(5.0),))
+    ramp = frames(0.5 - DUCK_RAMP / 2)
+    for start in (0, 1, frames(0.9), ramp, frames(1.8) + 7, frames(2.25), frames(4.9), frames(5.0)):
+        rest = render(tl, speech, sounds, RATE, start=start, stereo=stereo, music=music)
+        assert rest.shape == whole[start:].shape, start
+        assert np.array_equal(rest, whole[start:]), start
+    # and in small blocks that do not line up with the whole render's
+    blocks = list(
+        render_chunks(
+            tl, speech, sounds, RATE, 997, start=frames(1.234), stereo=stereo, music=music
+        )
+    )
+    assert np.array_equal(np.concatenate(blocks), whole[frames(1.234) :])
+
+
 def test_music_is_ducked_under_speech_in_the_export(tmp_path: Path, cache: Path) -> None:
     routine = write_routine(tmp_path)
     music = write_music(tmp_path / "music.flac")
@@ -334,6 +365,58 @@ def test_plan_shows_the_effective_values_and_the_week(tmp_path: Path, cache: Pat
     assert data["exercises"][0]["reps"] == 3 and data["exercises"][0]["sets"] == 2
     bad = matcue("plan", routine, "--breath", "4-6", cache=cache, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("matcue: --breath must be")
+
+
+def test_without_week_the_week_comes_from_the_session_history(tmp_path: Path, cache: Path) -> None:
+    """The first session of the routine (any ending) in the history database, 25 days ago:
+    week 4. Another routine's sessions do not count; a broken database warns, week 1."""
+    import datetime
+
+    from matcue.outputs import history
+
+    routine = write_routine(
+        tmp_path,
+        SIDED.replace("title: Sided\n", "id: growing\ntitle: Sided\n").replace(
+            "    reps: 2\n", "    reps: 2\n    progress:\n      weeks:\n        4: {reps: 3}\n"
+        ),
+        "growing.yaml",
+    )
+    data_dir = tmp_path / "data"
+    now = datetime.datetime.now(datetime.UTC)
+
+    def session(routine_id: str, days_ago: float, ending: history.Ending) -> None:
+        started = now - datetime.timedelta(days=days_ago)
+        record = history.SessionRecord(routine_id, "Sided", started, started, 100.0, 1, 2, ending)
+        history.record(record, data_dir / history.DB_NAME)
+
+    session("growing", 25, "pain")  # the first one: however it ended
+    session("growing", 3, "finished")
+    session("other", 80, "finished")  # another routine's
+    env = cli_env(cache, MATCUE_DATA_DIR=str(data_dir))
+    done = matcue("plan", routine, "--json", cache=cache, cwd=tmp_path, env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    data = json.loads(done.stdout)
+    assert data["week"] == 4 and data["exercises"][0]["reps"] == 3
+    text = matcue("plan", routine, cache=cache, cwd=tmp_path, env=env).stdout
+    assert "week 4" in text.splitlines()[1]
+    # --week still wins
+    assert plan_with(routine, cache, env, "--week", "2")["week"] == 2
+    # a broken database: one warning, week 1, the plan still made
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / history.DB_NAME).write_bytes(b"this is not a database" * 100)
+    env = cli_env(cache, MATCUE_DATA_DIR=str(broken))
+    done = matcue("plan", routine, "--json", cache=cache, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["week"] == 1
+    assert done.stderr.startswith("matcue: warning: ") and "using week 1" in done.stderr
+
+
+def plan_with(routine: Path, cache: Path, env: dict[str, str], *options: str) -> dict[str, Any]:
+    done = matcue("plan", routine, "--json", *options, cache=cache, cwd=routine.parent, env=env)
+    assert done.returncode == 0, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
 
 
 @pytest.mark.audio

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -26,6 +26,12 @@ from matcue.timeline import Pace, Timeline, compile
 from matcue.timeline.limits import check_routine, check_timeline
 from matcue.timeline.model import BREATH_WORDS, COUNT_MODES, LEVELS
 from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from matcue.outputs import SessionResult
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -324,12 +330,17 @@ def week_from_history(first_session: datetime.date | None, today: datetime.date)
 
 
 def _first_session(routine: Routine) -> datetime.date | None:
-    """When ``routine`` was first played, from the session history.
+    """When ``routine`` was first played (however that session ended), from the session
+    history (outputs/history.py), as a local date; None if never. A history that cannot be
+    read (broken, locked) only warns: the week is then 1."""
+    from matcue.outputs import history
 
-    The history database (outputs/history.py) is being built separately; until it is wired
-    in here this knows of no session, so the week is 1 unless ``--week`` says otherwise.
-    """
-    return None
+    try:
+        first = history.first_session(routine.id)
+    except (history.HistoryError, ValueError) as err:
+        print(f"matcue: warning: {err}; using week 1.", file=_env().stderr)
+        return None
+    return first.astimezone().date() if first is not None else None
 
 
 def _week(routine: Routine, week: int | None) -> int:
@@ -434,21 +445,24 @@ class Session:
     stereo: bool
 
 
-def _session(name: str, options: SessionOptions) -> Session:
+def _session(name: str, options: SessionOptions, *, keys: bool = False) -> Session:
+    """``keys``: the session is to be played under the control keys (its intro says them)."""
     config = _config()
     routine = _language(_load(name), options)
     pace = make_pace(options, config, routine)
     speech = _voice_for(routine, options, config)
-    timeline = _compile(routine, pace, speech)
+    timeline = _compile(routine, pace, speech, keys=keys)
     stereo = options.stereo if options.stereo is not None else bool(config.get("stereo", False))
     return Session(routine, speech, timeline, stereo)
 
 
-def _compile(routine: Routine, pace: Pace | float, speech: Pyttsx3Voice) -> Timeline:
+def _compile(
+    routine: Routine, pace: Pace | float, speech: Pyttsx3Voice, *, keys: bool = False
+) -> Timeline:
     if not isinstance(pace, Pace):
         pace = Pace(percent=pace)
     check_routine(routine, pace)  # a session of days is refused before any speech is made
-    timeline = compile(routine, pace, lambda text: speech.clip(text).duration)
+    timeline = compile(routine, pace, lambda text: speech.clip(text).duration, keys=keys)
     check_timeline(timeline)
     return timeline
 
@@ -572,6 +586,13 @@ def format_plan(timeline: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
+KEYS_HELP = (
+    "Keys: space pause/resume · n or → next exercise · b or ← back (twice: previous) · "
+    "r repeat the set · + / - pace · s where am I · ? the keys · q quit (saves your place) · "
+    "x or Esc pain stop"
+)
+
+
 def _render_options(session: Session, music: Path | None) -> dict[str, object]:
     """The renderer's stereo and music arguments."""
     from matcue.audio.music import load_music
@@ -601,12 +622,35 @@ def play_cmd(
     lang: LangOpt = None,
     stereo: StereoOpt = None,
     music: MusicOpt = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue from the start of the exercise where you last quit."
+        ),
+    ] = False,
+    start_at: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="N|NAME",
+            help="Start at an exercise: its number (1 is the first) or its name.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No status line and no messages while playing."),
+    ] = False,
 ) -> None:
-    """Play a session through the speakers. Ctrl-C stops it."""
-    from matcue.audio import SESSION_LEVELS, render
-    from matcue.outputs import play
+    """Play a session through the speakers.
 
+    On a terminal, keys control it while it plays: space pauses and resumes, n / b skip to
+    the next exercise or back, r repeats the set, + / - change the pace, s says where you
+    are, ? says the keys, q quits and saves your place, x or Esc is the pain stop. Without a
+    terminal it plays straight through; Ctrl-C stops it.
+    """
     env = _env()
+    if resume and start_at is not None:
+        raise InputError("use either --resume or --from, not both")
     options = _session_options(
         pace=pace,
         level=level,
@@ -624,25 +668,250 @@ def play_cmd(
         lang=lang,
         stereo=stereo,
     )
-    session = _session(routine, options)
-    timeline, r = session.timeline, session.routine
-    extra = _render_options(session, music)
-    pcm = render(
-        timeline,
-        *_clips(timeline, session.speech),
-        SESSION_RATE,
-        levels=SESSION_LEVELS,
-        **extra,  # type: ignore[arg-type]
+    keys = env.stdin_is_tty
+    session = _session(routine, options, keys=keys)
+    r = session.routine
+    exercise = _start_exercise(r, start_at) if start_at is not None else None
+    if resume:
+        exercise = _resume_point(r, env)
+    _play_session(session, env, _render_options(session, music), exercise, quiet, keys)
+
+
+def _start_exercise(r: Routine, value: str) -> int:
+    """``--from``: a 1-based number, or a name (whole, or the start of just one name)."""
+    count = len(r.exercises)
+    text = value.strip()
+    if text.isdigit():
+        n = int(text)
+        if 1 <= n <= count:
+            return n
+        raise InputError(f"--from {value}: the routine has exercises 1 to {count}")
+    names = [ex.name.casefold() for ex in r.exercises]
+    wanted = text.casefold()
+    if wanted in names:
+        return names.index(wanted) + 1
+    matches = [i for i, name in enumerate(names, 1) if name.startswith(wanted)]
+    if len(matches) == 1 and wanted:
+        return matches[0]
+    listing = ", ".join(ex.name for ex in r.exercises)
+    raise InputError(f"--from {value!r} names no single exercise of {r.id} ({listing})")
+
+
+def _resume_point(r: Routine, env: Environment) -> int | None:
+    from matcue.outputs import history
+
+    try:
+        point = history.resume_point(r.id)
+    except history.HistoryError as err:
+        print(f"matcue: warning: {err}; playing from the start.", file=env.stderr)
+        return None
+    if point is None:
+        raise InputError(f"there is no saved place for {r.id}; play it without --resume")
+    return min(point, len(r.exercises))
+
+
+def _play_session(
+    prepared: Session,
+    env: Environment,
+    extra: dict[str, object],
+    exercise: int | None,
+    quiet: bool,
+    keys: bool,
+) -> None:
+    """Play ``prepared`` (compiled with every pace option, the keys line on if ``keys``):
+    under the keys on a terminal, else straight through. ``extra``: stereo and music.
+
+    A live pace change re-compiles with ``replace(pace, percent=new)``, so holds, rests,
+    breath, reps, sets, week, count and breath words all stay; the rest is rendered with the
+    same stereo and music (the music goes on from the new timeline's position)."""
+    import threading
+
+    from matcue.audio import SESSION_LEVELS, render, seconds_to_frames
+    from matcue.outputs import (
+        Hooks,
+        SessionInterrupted,
+        Track,
+        keys_mode,
+        play_through,
     )
-    play(
-        pcm,
-        SESSION_RATE,
-        on_start=lambda: print(
-            f"Playing {r.title} ({_clock(timeline.duration)}, pace {timeline.pace.percent:g}). "
-            "Ctrl-C stops.",
-            file=env.stderr,
-        ),
+    from matcue.outputs import Session as KeysSession
+    from matcue.outputs import transport as tp
+    from matcue.timeline import phrases_for, spoken
+
+    r, speech, timeline = prepared.routine, prepared.speech, prepared.timeline
+    lock = threading.Lock()  # the speech engine is used from the pace thread too
+
+    def speech_len(text: str) -> float:
+        with lock:
+            return speech.clip(text).duration
+
+    compile_at = at_pace(r, timeline, speech_len, keys=keys)
+
+    def render_from(tl: Timeline, frame: int) -> npt.NDArray[np.int16]:
+        with lock:
+            clips = _clips(tl, speech)
+        return render(
+            tl,
+            *clips,
+            SESSION_RATE,
+            levels=SESSION_LEVELS,
+            start=frame,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def say(lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
+        tl = spoken(lines, speech_len, tone="tick" if tick else None)
+        with lock:
+            clips = _clips(tl, speech)
+        # in the session's channels, without the music (it goes on after the words)
+        return render(tl, *clips, SESSION_RATE, levels=SESSION_LEVELS, stereo=prepared.stereo)
+
+    pace = timeline.pace.percent
+    start = tp.exercise_start(timeline, exercise) if exercise is not None else 0.0
+    base = seconds_to_frames(start, SESSION_RATE)
+    pcm = render_from(timeline, base)  # what comes before the start is rendered if needed
+    hooks = Hooks(compile_at, render_from, say, phrases_for(r.language))
+
+    def on_start() -> None:
+        if quiet:
+            return
+        if keys:
+            print(
+                f"Playing {r.title} ({_clock(timeline.duration - start)}, pace {pace:g}).",
+                file=env.stderr,
+            )
+            print(KEYS_HELP, file=env.stderr)
+        else:
+            print(
+                f"Playing {r.title} ({_clock(timeline.duration - start)}, pace {pace:g})."
+                " Ctrl-C stops.",
+                file=env.stderr,
+            )
+
+    began = datetime.datetime.now(datetime.UTC)
+    track = Track(timeline, pcm, base)
+    try:
+        if not keys:
+            result = play_through(track, SESSION_RATE, start, on_start)
+        else:
+            with _status_line(env, not quiet) as status, keys_mode(sys.stdin.fileno()) as fd:
+                session = KeysSession(
+                    track,
+                    SESSION_RATE,
+                    hooks,
+                    keys_fd=fd,
+                    start=start,
+                    status=status,
+                    on_start=on_start,
+                )
+                session.prepare()
+                result = session.run()
+    except SessionInterrupted as stop:
+        _remember(r, stop.result, began, env)
+        raise
+    _remember(r, result, began, env)
+
+
+def at_pace(
+    routine: Routine, timeline: Timeline, speech_len: Callable[[str], float], *, keys: bool
+) -> Callable[[float], Timeline]:
+    """The live pace change of the keys: ``timeline``'s routine re-compiled at another
+    percent with every other pace setting kept (``replace(pace, percent=...)``: holds,
+    rests, rest, breath, reps, sets, week, count, breath words, level)."""
+    from dataclasses import replace
+
+    def compile_at(percent: float) -> Timeline:
+        if percent == timeline.pace.percent:
+            return timeline
+        return compile(routine, replace(timeline.pace, percent=percent), speech_len, keys=keys)
+
+    return compile_at
+
+
+def _remember(
+    r: Routine,
+    result: SessionResult,
+    began: datetime.datetime,
+    env: Environment,
+) -> None:
+    """Record the session and its resume point; a broken database only warns."""
+    from matcue.outputs import history
+    from matcue.outputs import transport as tp
+
+    record = history.SessionRecord(
+        routine=r.id,
+        title=r.title,
+        started=began,
+        ended=datetime.datetime.now(datetime.UTC),
+        pace=result.timeline.pace.percent,
+        exercises=result.exercises,
+        reps=result.reps,
+        ending=result.ending,
     )
+    try:
+        history.record(record)
+        point = tp.resume_exercise(result.timeline, result.position)
+        if result.ending in ("quit", "interrupted") and point is not None:
+            history.save_resume(r.id, point, result.timeline.pace.percent)
+        elif result.ending == "finished":
+            history.clear_resume(r.id)
+    except history.HistoryError as err:
+        print(f"matcue: warning: {err}; the session was not recorded.", file=env.stderr)
+
+
+@contextlib.contextmanager
+def _status_line(env: Environment, show: bool) -> Iterator[Callable[[str], None] | None]:
+    """A one-line status on stderr (rich), for a helper who can see; nothing unless a
+    terminal shows it."""
+    if not show or not env.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    live = Live(
+        console=Console(file=env.stderr, highlight=False),
+        transient=True,
+        auto_refresh=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    with live:
+        yield lambda line: live.update(Text(line), refresh=True)
+
+
+@app.command("history")
+def history_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the sessions played, how each ended, and the current streak of days."""
+    from matcue.outputs import history
+
+    env = _env()
+    records = history.sessions()
+    today = datetime.date.today()
+    days = [rec.started.astimezone().date() for rec in records]
+    streak = history.streak(days, today)
+    if as_json:
+        data = {"streak_days": streak, "sessions": [rec.to_json() for rec in records]}
+        json.dump(data, env.stdout, indent=2, ensure_ascii=False)
+        env.stdout.write("\n")
+        return
+    if not records:
+        print("No sessions yet: play one with `matcue play ROUTINE`.", file=env.stdout)
+        return
+    width = max(len(rec.routine) for rec in records)
+    header = f"{'date':<16}  {'routine':<{width}}  {'pace':>4}  {'ex':>3}  {'reps':>4}  ended"
+    print(header, file=env.stdout)
+    for rec in records:
+        when = rec.started.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{when:<16}  {rec.routine:<{width}}  {rec.pace:>4g}  {rec.exercises:>3}  "
+            f"{rec.reps:>4}  {history.ENDINGS[rec.ending]}",
+            file=env.stdout,
+        )
+    print(f"\nCurrent streak: {streak} day{'s' if streak != 1 else ''}.", file=env.stdout)
 
 
 PROGRESS_MIN_SECONDS = 60.0  # sessions shorter than this export in a moment: no bar

@@ -334,11 +334,15 @@ class _Renderer:
             out[-n:] *= ramp[::-1]
         return out
 
-    def chunks(self, chunk_frames: int) -> Iterator[Pcm]:
-        pending = iter(self.placements)
+    def chunks(self, chunk_frames: int, start: int = 0) -> Iterator[Pcm]:
+        start = min(max(0, start), self.total)
+        for p in self.placements:
+            if p.end <= start:  # never heard from ``start`` on: only its use is counted
+                self.uses_left[p.key] -= 1
+        pending = (p for p in self.placements if p.end > start)
         upcoming = next(pending, None)
         active: list[tuple[_Placement, Samples]] = []
-        for a in range(0, self.total, chunk_frames):
+        for a in range(start, self.total, chunk_frames):
             b = min(a + chunk_frames, self.total)
             while upcoming is not None and upcoming.start < b:
                 active.append((upcoming, self._prepare(upcoming)))
@@ -387,6 +391,7 @@ def render_chunks(
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
     *,
     levels: Levels = DEFAULT_LEVELS,
+    start: int = 0,
     stereo: bool = False,
     music: Music | None = None,
 ) -> Iterator[Pcm]:
@@ -395,6 +400,10 @@ def render_chunks(
     ``stereo`` gives ``(frames, 2)`` blocks in which side cues (``Cue.side``) come from that
     side (``PAN_GAINS``); ``music`` (:func:`matcue.audio.music.load_music`) is looped under
     the session and ducked while the voice speaks.
+
+    ``start``: begin at this frame instead of 0 (the blocks are then exactly the whole render's
+    frames from ``start`` on, stereo and music included: the levels are worked out over the
+    whole session either way, and the music goes on from where it is at ``start``).
 
     ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
     clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
@@ -405,7 +414,9 @@ def render_chunks(
         raise ValueError(f"sample rate must be positive, got {rate!r}")
     if chunk_frames <= 0:
         raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
-    return _Renderer(timeline, speech, sounds, rate, levels, stereo, music).chunks(chunk_frames)
+    return _Renderer(timeline, speech, sounds, rate, levels, stereo, music).chunks(
+        chunk_frames, start
+    )
 
 
 def render(
@@ -415,13 +426,16 @@ def render(
     rate: int,
     *,
     levels: Levels = DEFAULT_LEVELS,
+    start: int = 0,
     stereo: bool = False,
     music: Music | None = None,
 ) -> Pcm:
     """The whole session as one int16 buffer (mono, or ``(frames, 2)`` with ``stereo``):
-    the concatenation of :func:`render_chunks`."""
+    the concatenation of :func:`render_chunks` (from frame ``start`` on, if given)."""
     blocks = list(
-        render_chunks(timeline, speech, sounds, rate, levels=levels, stereo=stereo, music=music)
+        render_chunks(
+            timeline, speech, sounds, rate, levels=levels, start=start, stereo=stereo, music=music
+        )
     )
     if not blocks:
         return np.zeros((0, 2) if stereo else 0, dtype=np.int16)

@@ -1,6 +1,6 @@
 """The timeline stage: ``compile(routine, pace, speech_len) -> Timeline``. No I/O, no audio."""
 
-from matcue.timeline.compiler import compile
+from matcue.timeline.compiler import compile, spoken
 from matcue.timeline.model import (
     LEVELS,
     BreathWords,
@@ -15,16 +15,26 @@ from matcue.timeline.model import (
     SideName,
     Timeline,
 )
-from matcue.timeline.phrases import CATALOGUES, ENGLISH, Phrases, number_words, phrases_for
+from matcue.timeline.phrases import (
+    CATALOGUES,
+    ENGLISH,
+    ENGLISH_CONTROLS,
+    Controls,
+    Phrases,
+    number_words,
+    phrases_for,
+)
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
 __all__ = [
     "CATALOGUES",
     "ENGLISH",
+    "ENGLISH_CONTROLS",
     "LEVELS",
     "SOUND_LENGTHS",
     "BreathWords",
     "Chapter",
+    "Controls",
     "CountMode",
     "Cue",
     "CueKind",
@@ -39,4 +49,5 @@ __all__ = [
     "compile",
     "number_words",
     "phrases_for",
+    "spoken",
 ]

@@ -42,7 +42,7 @@ from matcue.timeline.model import (
 from matcue.timeline.phrases import Phrases, phrases_for, sentence
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
-__all__ = ["SHORT_FROM_REP", "compile", "effective", "stage_for"]
+__all__ = ["SHORT_FROM_REP", "compile", "effective", "spoken", "stage_for"]
 
 SHORT_FROM_REP = 3  # from this rep of a set/side on, steps use the short cue ("In.", "Out.")
 COUNTDOWN = 3  # numbers at the end of get_ready, set_rest and rest
@@ -76,12 +76,17 @@ def compile(
     speech_len: Callable[[str], float],
     *,
     phrases: Phrases | None = None,
+    keys: bool = False,
 ) -> Timeline:
     """Compile ``routine`` into the session timeline.
 
     ``speech_len(text)`` is how long ``text`` lasts when spoken, in seconds; it is called
     at most once per distinct text. ``phrases`` defaults to the catalogue for
-    ``routine.language`` (English when there is none).
+    ``routine.language`` (English when there is none). ``keys``: the session is played with
+    the control keys active, so the intro names them instead of Ctrl-C.
+
+    The phases (their number, order, kinds and exercise/set/rep/side) do not depend on the
+    pace, so phase ``k`` of a session at one pace is phase ``k`` at any other.
     """
     words = phrases or phrases_for(routine.language)
     measure = _memoised(speech_len)
@@ -101,9 +106,9 @@ def compile(
 
     # The intro says how long the whole session is, which includes the intro itself.
     minutes = _minutes(body.t)
-    intro = _intro(routine, pace, measure, words, minutes)
+    intro = _intro(routine, pace, measure, words, minutes, keys)
     if _minutes(body.t + intro.t) != minutes:
-        intro = _intro(routine, pace, measure, words, _minutes(body.t + intro.t))
+        intro = _intro(routine, pace, measure, words, _minutes(body.t + intro.t), keys)
 
     offset = intro.t
     phases = [Phase(*row) for row in intro.phases]
@@ -194,6 +199,40 @@ def effective(ex: Exercise, pace: Pace) -> Exercise:
     )
 
 
+def spoken(
+    lines: tuple[str, ...],
+    speech_len: Callable[[str], float],
+    *,
+    gap: float = 0.25,
+    tone: SoundName | None = None,
+    title: str = "matcue",
+) -> Timeline:
+    """A short timeline of ``lines`` said one after another, ``gap`` seconds apart and ending
+    ``gap`` after the last: what the player says in answer to a key ("Resuming. Three. Two.
+    One."). The first line starts at once, or ``gap`` after ``tone`` if there is one. One
+    ``intro``-kind phase covers it all."""
+    measure = _memoised(speech_len)
+    cues: list[Cue] = []
+    t = -gap  # without a tone, the first line starts at once: an answer to a key is quick
+    if tone is not None:
+        cues.append(Cue(0.0, SOUND_LENGTHS[tone], "tone", sound=tone))
+        t = SOUND_LENGTHS[tone]
+    for text in lines:
+        length = measure(text)
+        cues.append(Cue(t + gap, length, "speech", text=text))
+        t += gap + length
+    duration = max(t + gap, gap)
+    return Timeline(
+        routine="matcue",
+        title=title,
+        pace=Pace(gap=gap),
+        duration=duration,
+        chapters=(),
+        phases=(Phase(0.0, duration, "intro"),),
+        cues=tuple(cues),
+    )
+
+
 def _memoised(speech_len: Callable[[str], float]) -> Callable[[str], float]:
     cache: dict[str, float] = {}
 
@@ -233,6 +272,7 @@ def _intro(
     measure: Callable[[str], float],
     words: Phrases,
     minutes: int,
+    keys: bool,
 ) -> _Builder:
     intro = _Builder(pace, measure, words)
     intro.chapter(words.intro_chapter)
@@ -240,7 +280,7 @@ def _intro(
         *_join(routine.title),
         words.about_minutes(minutes),
         *(sentence(c) for c in routine.cautions if c.strip()),
-        sentence(words.keys),
+        sentence(words.controls.keys_line if keys else words.keys),
     )
     intro.phase("intro", None, tone="start", lines=lines)
     return intro

@@ -7,13 +7,20 @@ Written for the ear, in the grammar the numbers need:
   pięć sekund, dwadzieścia dwie sekundy"; Czech "jedna sekunda, dvě sekundy, pět sekund",
   and from twenty-one on the inverted form, which always takes the genitive plural
   ("dvaadvacet sekund");
-- reps are said with a neuter ordinal: "Drugie powtórzenie.", "Druhé opakování.".
+- reps are said with a neuter ordinal: "Drugie powtórzenie.", "Druhé opakování.";
+- the lines of the control keys (issue #4, the ``controls`` group) name places with the
+  plain cardinal after "numer"/"číslo" ("Ćwiczenie numer dwa", "Cvik číslo dvě"), and time
+  left agrees with its number like the session length does ("Zostały mniej więcej dwie
+  minuty", "Zbývá asi dvaadvacet minut").
 
 ``phrases.py`` turns each ``*_TEXTS`` dict into a ``Phrases`` catalogue; every key of the
 English catalogue must be here (a test names any that is missing).
 """
 
 from __future__ import annotations
+
+_Text = str | tuple[str, ...]
+_Texts = dict[str, _Text | dict[str, _Text]]
 
 # --------------------------------------------------------------------------- Polish
 
@@ -157,7 +164,7 @@ def polish_ordinal(n: int) -> str:
     return f"{head} {_PL_ORDINAL_ONES[ones]}" if ones else head
 
 
-POLISH_TEXTS: dict[str, str | tuple[str, ...]] = {
+POLISH_TEXTS: _Texts = {
     "right": "prawa",
     "left": "lewa",
     "intro_chapter": "Wstęp",
@@ -189,6 +196,44 @@ POLISH_TEXTS: dict[str, str | tuple[str, ...]] = {
     "next_set": "Seria numer {set}, razem {sets}.",
     "coming_up": "Za chwilę: {name}.",
     "outro": ("To koniec sesji.", "Dobra robota."),
+    "controls": {
+        "keys_line": (
+            "Spacja to pauza, N to dalej, a X zatrzymuje. Znak zapytania podaje klawisze."
+        ),
+        "key_list": (
+            "Spacja zatrzymuje i wznawia.",
+            "N przechodzi do następnego ćwiczenia.",
+            "B wraca do początku tego ćwiczenia.",
+            "R powtarza serię.",
+            "Plus i minus zmieniają tempo.",
+            "S mówi, gdzie jesteś.",
+            "Q kończy i zapamiętuje miejsce.",
+            "X zatrzymuje od razu, gdy coś boli.",
+        ),
+        "resuming": "Wznawiamy.",
+        "pace_now": "Tempo {number}.",
+        "repeat_set": "Jeszcze raz ta seria.",
+        "quit": "Kończymy. Miejsce jest zapamiętane.",
+        "nothing_to_repeat": "Na razie nie ma czego powtórzyć.",
+        "pain_stop": (
+            "Przerwij teraz.",
+            "Odpocznij w wygodnej pozycji.",
+            "Oddychaj spokojnie.",
+            "Jeśli ból nie mija, skonsultuj się z lekarzem.",
+        ),
+        "where_intro": "Jesteśmy we wstępie.",
+        "where_outro": "Jesteśmy na zakończeniu.",
+        "where_rest": "Teraz przerwa.",
+        "where_exercise": "Ćwiczenie numer {number}: {name}.",
+        "where_rep": "Powtórzenie numer {rep}, razem {reps}.",
+        "where_side": "{side} strona.",
+        "minutes_left": (
+            "Została mniej więcej jedna minuta.",
+            "Zostały mniej więcej {minutes} minuty.",
+            "Zostało mniej więcej {minutes} minut.",
+        ),
+        "under_a_minute": "Została mniej niż minuta.",
+    },
 }
 
 
@@ -331,7 +376,7 @@ def czech_ordinal(n: int) -> str:
     return f"{head} {_CS_ORDINAL_ONES[ones]}" if ones else head
 
 
-CZECH_TEXTS: dict[str, str | tuple[str, ...]] = {
+CZECH_TEXTS: _Texts = {
     "right": "pravá",
     "left": "levá",
     "intro_chapter": "Úvod",
@@ -363,4 +408,40 @@ CZECH_TEXTS: dict[str, str | tuple[str, ...]] = {
     "next_set": "Série číslo {set}, celkem {sets}.",
     "coming_up": "Za chvíli: {name}.",
     "outro": ("Tím cvičení končí.", "Výborně."),
+    "controls": {
+        "keys_line": "Mezerník pozastaví, N přeskočí a X zastaví. Otazník vyjmenuje klávesy.",
+        "key_list": (
+            "Mezerník pozastaví a zase spustí.",
+            "N přeskočí na další cvik.",
+            "B se vrátí na začátek tohoto cviku.",
+            "R zopakuje sérii.",
+            "Plus a minus mění tempo.",
+            "S řekne, kde právě jste.",
+            "Q ukončí cvičení a uloží místo.",
+            "X okamžitě zastaví, když něco bolí.",
+        ),
+        "resuming": "Pokračujeme.",
+        "pace_now": "Tempo {number}.",
+        "repeat_set": "Ještě jednou tato série.",
+        "quit": "Končíme. Místo je uložené.",
+        "nothing_to_repeat": "Zatím není co opakovat.",
+        "pain_stop": (
+            "Teď přestaňte.",
+            "Odpočiňte si v pohodlné poloze.",
+            "Dýchejte klidně.",
+            "Pokud bolest neustupuje, vyhledejte lékaře.",
+        ),
+        "where_intro": "Jsme v úvodu.",
+        "where_outro": "Jsme v závěru.",
+        "where_rest": "Teď je pauza.",
+        "where_exercise": "Cvik číslo {number}: {name}.",
+        "where_rep": "Opakování číslo {rep}, celkem {reps}.",
+        "where_side": "{side} strana.",
+        "minutes_left": (
+            "Zbývá asi jedna minuta.",
+            "Zbývají asi {minutes} minuty.",
+            "Zbývá asi {minutes} minut.",
+        ),
+        "under_a_minute": "Zbývá méně než minuta.",
+    },
 }

@@ -5,13 +5,16 @@ catalogue and fills its ``{name}``-style fields. English is the reference catalo
 language is a dict of every text key (``TEXT_KEYS``) made into a ``Phrases`` by
 :func:`translated`, with its own number words, ordinals and plural rule. A key the dict lacks
 is listed in the catalogue's ``missing`` (and a test fails naming it); until it is translated
-the English text stands in.
+the English text stands in. The lines of the control keys (``Controls``) are one group, the
+``"controls"`` entry of a language's dict (``CONTROL_KEYS``); a missing one is listed as
+``controls.<key>``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import TypeAlias
 
 from matcue.timeline import languages
 
@@ -72,6 +75,68 @@ def sentence(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Controls:
+    """What matcue says while the keys control a session (issue #4), in one group so that a
+    catalogue can translate it as a unit. Fields in braces are filled by the methods below."""
+
+    # the intro's line on the keys when they are active (replaces ``Phrases.keys``)
+    keys_line: str
+    # the full key list, spoken by the question mark key, one short line per key
+    key_list: tuple[str, ...]
+    # confirmations
+    resuming: str  # then the countdown, then the interrupted phase from its start
+    pace_now: str  # {number}
+    repeat_set: str
+    quit: str  # said before the session ends on the quit key
+    nothing_to_repeat: str
+    # the pain stop: calm, short, one idea per line
+    pain_stop: tuple[str, ...]
+    # where am I: exercise, rep, side, time left
+    where_intro: str
+    where_outro: str
+    where_rest: str
+    where_exercise: str  # {number}, {name}
+    where_rep: str  # {rep}, {reps}
+    where_side: str  # {side}
+    minutes_left: tuple[str, ...]  # plural forms, field {minutes}
+    under_a_minute: str
+
+
+ENGLISH_CONTROLS = Controls(
+    keys_line="Space pauses, N skips, and X stops. Question mark lists the keys.",
+    key_list=(
+        "Space pauses and resumes.",
+        "N skips to the next exercise.",
+        "B goes back to the start of this one.",
+        "R repeats the set.",
+        "Plus and minus change the pace.",
+        "S says where you are.",
+        "Q stops and saves your place.",
+        "X stops at once if it hurts.",
+    ),
+    resuming="Resuming.",
+    pace_now="Pace {number}.",
+    repeat_set="Again, this set.",
+    quit="Stopping. Your place is saved.",
+    nothing_to_repeat="Nothing to repeat yet.",
+    pain_stop=(
+        "Stop now.",
+        "Rest in a position that feels comfortable.",
+        "Breathe slowly.",
+        "If the pain stays, seek medical advice.",
+    ),
+    where_intro="The introduction.",
+    where_outro="The closing.",
+    where_rest="Resting.",
+    where_exercise="Exercise {number}, {name}.",
+    where_rep="Rep {rep} of {reps}.",
+    where_side="{side} side.",
+    minutes_left=("About {minutes} minute left.", "About {minutes} minutes left."),
+    under_a_minute="Less than a minute left.",
+)
+
+
+@dataclass(frozen=True)
 class Phrases:
     """One language's catalogue. Fields in braces are filled by the methods below."""
 
@@ -113,6 +178,9 @@ class Phrases:
     coming_up: str  # {name}
     # closing
     outro: tuple[str, ...]
+    # while the keys control a session (translated as one group: the ``controls`` entry of a
+    # language's texts)
+    controls: Controls = ENGLISH_CONTROLS
     missing: tuple[str, ...] = ()  # text keys this language has not translated yet
 
     def side_name(self, side: str) -> str:
@@ -141,6 +209,32 @@ class Phrases:
         return sentence(
             self.rep_number.format(number=self.number_words(n), ordinal=self.ordinal(n))
         )
+
+    def pace_line(self, percent: float) -> str:
+        """The pace said after a pace key: 90 -> "Pace ninety."."""
+        return sentence(self.controls.pace_now.format(number=self.number_words(round(percent))))
+
+    def minutes_left(self, seconds: float) -> str:
+        """Time left, said in whole minutes (rounded), or "less than a minute"."""
+        if seconds < 60:
+            return sentence(self.controls.under_a_minute)
+        minutes = max(1, round(seconds / 60))
+        forms = self.controls.minutes_left
+        template = forms[min(self.plural(minutes), len(forms) - 1)]
+        return sentence(template.format(minutes=self.unit_words(minutes)))
+
+    def where_exercise(self, number: int, name: str) -> str:
+        return sentence(
+            self.controls.where_exercise.format(number=self.number_words(number), name=name)
+        )
+
+    def where_rep(self, rep: int, reps: int) -> str:
+        return sentence(
+            self.controls.where_rep.format(rep=self.number_words(rep), reps=self.number_words(reps))
+        )
+
+    def where_side(self, side: str) -> str:
+        return sentence(self.controls.where_side.format(side=self.side_name(side)))
 
     def next_set_line(self, set_number: int, sets: int) -> str:
         return sentence(
@@ -187,28 +281,42 @@ ENGLISH = Phrases(
 TEXT_KEYS: tuple[str, ...] = tuple(
     f.name
     for f in fields(Phrases)
-    if f.name not in ("language", "missing") and not callable(getattr(ENGLISH, f.name))
+    if f.name not in ("language", "missing", "controls") and not callable(getattr(ENGLISH, f.name))
 )
-"""Every key a catalogue must translate (the English catalogue has them all)."""
+"""Every key a catalogue must translate (the English catalogue has them all), besides the
+``controls`` group (``CONTROL_KEYS``)."""
+
+CONTROL_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Controls))
+"""Every key of the ``controls`` group; a missing one is listed as ``controls.<key>``."""
+
+Texts: TypeAlias = Mapping[str, str | tuple[str, ...] | Mapping[str, str | tuple[str, ...]]]
 
 
 def translated(
     language: str,
-    texts: Mapping[str, str | tuple[str, ...]],
+    texts: Texts,
     *,
     number_words: Callable[[int], str],
     plural: Callable[[int], int],
     ordinal: Callable[[int], str],
     unit_words: Callable[[int], str],
 ) -> Phrases:
-    """A catalogue for ``language`` from its ``texts`` (one per ``TEXT_KEYS`` key).
+    """A catalogue for ``language`` from its ``texts`` (one per ``TEXT_KEYS`` key, and under
+    ``"controls"`` a mapping with one per ``CONTROL_KEYS`` key).
 
     Unknown keys are an error at once; a missing key keeps the English text and is recorded
     in ``missing`` (tests/test_languages.py fails naming it).
     """
-    unknown = sorted(set(texts) - set(TEXT_KEYS))
+    plain = {k: v for k, v in texts.items() if k != "controls"}
+    group = texts.get("controls", {})
+    if not isinstance(group, Mapping):
+        raise ValueError(f"the {language} catalogue's controls must be a mapping of texts")
+    unknown = sorted(set(plain) - set(TEXT_KEYS))
+    unknown += sorted(f"controls.{k}" for k in set(group) - set(CONTROL_KEYS))
     if unknown:
         raise ValueError(f"the {language} catalogue has unknown keys: {', '.join(unknown)}")
+    missing = tuple(k for k in TEXT_KEYS if k not in plain)
+    missing += tuple(f"controls.{k}" for k in CONTROL_KEYS if k not in group)
     return replace(
         ENGLISH,
         language=language,
@@ -216,8 +324,9 @@ def translated(
         plural=plural,
         ordinal=ordinal,
         unit_words=unit_words,
-        missing=tuple(k for k in TEXT_KEYS if k not in texts),
-        **texts,  # type: ignore[arg-type]
+        controls=replace(ENGLISH_CONTROLS, **group),  # type: ignore[arg-type]
+        missing=missing,
+        **plain,  # type: ignore[arg-type]
     )
 
 

@@ -1,0 +1,691 @@
+"""Play a session under the keys: the real-time loop and the terminal (issue #4).
+
+What each key does is decided by :mod:`matcue.outputs.transport`; this module does it.
+
+Timing (DESIGN §4): the loop never sleeps to schedule a cue and never asks simpleaudio when a
+sound ends. Each sound is one ``play_buffer`` (a *stream*): a short spoken prefix (e.g.
+"Resuming. Three. Two. One.") followed by the rendered session from a phase start. Where the
+session is follows from the clock alone: ``frame = origin + (now - t0) × rate - lead``.
+
+- Pause, pain stop, quit, skip: the frames around the position are silenced in the buffer
+  simpleaudio reads from, then ``stop()``: what drains is silence (see ``player``).
+- Resume and seek: a new stream from the phase start (never an empty buffer).
+- Live pace: the session is re-compiled at the new pace and the rest rendered in the
+  background; at the next phase boundary the old stream's buffer is silenced from that
+  boundary on and a new stream starts, padded with silence so that it takes over exactly at
+  the boundary, with "Pace ninety." and then the same phase of the new timeline.
+- Confirmation tones sound as their own short streams over the session.
+- A stereo session is ``(frames, 2)``: every position is a frame, silencing covers both
+  channels, and a spoken prefix is put in both ears if it comes mono.
+
+The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
+restored in ``finally`` and on SIGTERM/SIGHUP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from types import FrameType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.audio.units import seconds_to_frames
+from matcue.errors import AudioDeviceError
+from matcue.outputs import transport as tp
+from matcue.outputs.history import Ending
+from matcue.outputs.player import (
+    _DRAIN_GRACE,
+    _EARLY_END,
+    _POLL,
+    _SILENCE_AFTER,
+    _SILENCE_BEFORE,
+    DEVICE_LOST,
+    _checked,
+    _simpleaudio,
+    _start,
+)
+from matcue.timeline.model import Timeline
+from matcue.timeline.phrases import Phrases
+
+Pcm = npt.NDArray[np.int16]
+
+ESCAPE_WAIT = 0.05  # seconds to wait for the rest of an escape sequence after ESC
+SPLICE_LEAD = 0.25  # seconds before a phase boundary at which a pace change is started
+SPLICE_MIN = 0.04  # ... and the least: with less, the next boundary is taken
+STATUS_EVERY = 0.25  # seconds between status line updates
+SOFT = 0.4  # gain of the soft tone for an unknown key
+
+
+@dataclass(frozen=True)
+class Track:
+    """A rendered timeline from frame ``base`` on: ``pcm[i]`` is frame ``base + i``."""
+
+    timeline: Timeline
+    pcm: Pcm
+    base: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.base + int(self.pcm.shape[0])
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the loop needs from the stages before it, passed in (and swapped in tests)."""
+
+    compile_at: Callable[[float], Timeline]  # the session at another pace (keys line on)
+    render_from: Callable[[Timeline, int], Pcm]  # a timeline rendered from a frame on
+    say: Callable[[tuple[str, ...], bool], Pcm]  # lines (after a tick if True) as PCM
+    words: Phrases
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    ending: Ending
+    position: float  # seconds into ``timeline`` where the session stopped
+    timeline: Timeline  # the last one played (another pace after + or -)
+    exercises: int  # exercises completed
+    reps: int  # reps completed
+
+
+class SessionInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM/SIGHUP under the keys), with what the session came to."""
+
+    def __init__(self, result: SessionResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+def play_through(
+    track: Track,
+    rate: int,
+    start: float = 0.0,
+    on_start: Callable[[], object] | None = None,
+    now: Callable[[], float] = time.monotonic,
+) -> SessionResult:
+    """Without a terminal: the plain player from ``start`` to the end, no keys. Ctrl-C raises
+    ``SessionInterrupted`` with how far the session got (worked out from the player's clock)."""
+    from matcue.outputs.player import play
+
+    frame = min(max(0, seconds_to_frames(start, rate) - track.base), int(track.pcm.shape[0]))
+    readings: list[float] = []
+
+    def clock() -> float:
+        t = now()
+        readings.append(t)
+        del readings[:-2]
+        return t
+
+    t0: list[float] = []
+
+    def started() -> None:
+        t0.append(readings[-1])
+        if on_start is not None:
+            on_start()
+
+    def result(ending: Ending) -> SessionResult:
+        played = (readings[-1] - t0[0]) if t0 and readings else 0.0
+        position = min(track.timeline.duration, start + played)
+        if ending == "finished":
+            position = track.timeline.duration
+        tl = track.timeline
+        return SessionResult(
+            ending=ending,
+            position=position,
+            timeline=tl,
+            exercises=tp.passed(tp.exercise_ends(tl), start, position),
+            reps=tp.passed(tp.rep_ends(tl), start, position),
+        )
+
+    pcm = track.pcm[frame:]
+    if pcm.shape[0] == 0:
+        return result("finished")
+    try:
+        play(pcm, rate, now=clock, on_start=started)
+    except KeyboardInterrupt as err:
+        raise SessionInterrupted(result("interrupted")) from err
+    return result("finished")
+
+
+class _Stream:
+    """One ``play_buffer``: ``lead`` frames of prefix, then the track from ``origin``.
+
+    ``shared``: the buffer is the track's own memory (no prefix), so frames silenced to stop
+    it are put back once simpleaudio has let go of it.
+    """
+
+    def __init__(
+        self, sa: Any, buf: Pcm, rate: int, origin: int, lead: int, now: float, shared: bool
+    ) -> None:
+        self.buf = _checked(buf, rate)
+        self.rate = rate
+        self.origin = origin
+        self.lead = lead
+        self.shared = shared
+        self.saved: list[tuple[int, Pcm]] = []
+        self.stopped = False
+        self.handle = _start(sa, self.buf, rate)
+        self.t0 = now
+
+    def frame(self, now: float) -> int:
+        """The timeline frame sounding at ``now`` (``origin`` during the prefix)."""
+        return self.origin + max(0, math.floor((now - self.t0) * self.rate) - self.lead)
+
+    def index(self, now: float) -> int:
+        return math.floor((now - self.t0) * self.rate)
+
+    @property
+    def end(self) -> int:
+        return self.origin + int(self.buf.shape[0]) - self.lead
+
+    def _zero(self, lo: int, hi: int) -> None:
+        lo, hi = max(0, lo), min(int(self.buf.shape[0]), hi)
+        if lo >= hi:
+            return
+        if self.shared:
+            self.saved.append((lo, self.buf[lo:hi].copy()))
+        self.buf[lo:hi] = 0
+
+    def silence_from(self, i: int) -> None:
+        self._zero(i, int(self.buf.shape[0]))
+
+    def stop_now(self, now: float) -> None:
+        """Silence what simpleaudio has not handed to the device yet, then stop."""
+        i = self.index(now)
+        lo = i - math.ceil(_SILENCE_BEFORE * self.rate)
+        self._zero(lo, max(lo, i + math.ceil(_SILENCE_AFTER * self.rate)))
+        self.handle.stop()
+        self.stopped = True
+
+    def restore(self) -> None:
+        """Put back the silenced frames (only once the device no longer reads them)."""
+        for lo, frames in reversed(self.saved):
+            self.buf[lo : lo + frames.shape[0]] = frames
+        self.saved.clear()
+
+
+@dataclass
+class _Pending:
+    """A pace change being compiled and rendered in the background."""
+
+    pace: float
+    from_index: int  # the phase of the current timeline the render starts at
+    old: Timeline
+    result: Track | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class Session:
+    """The loop: one instance plays one session."""
+
+    def __init__(
+        self,
+        track: Track,
+        rate: int,
+        hooks: Hooks,
+        *,
+        keys_fd: int | None,
+        start: float = 0.0,
+        status: Callable[[str], object] | None = None,
+        on_start: Callable[[], object] | None = None,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.track = track
+        self.rate = rate
+        self.hooks = hooks
+        self.keys_fd = keys_fd
+        self.start = start
+        self.status = status
+        self.on_start = on_start
+        self.now = now
+        self.state = tp.Transport(timeline=track.timeline, pace=track.timeline.pace.percent)
+        self.stream: _Stream | None = None
+        self.draining: list[tuple[_Stream, int]] = []  # old streams silent from a frame on
+        self.overlays: list[tuple[Any, Pcm]] = []
+        self.pending: _Pending | None = None
+        self.reps = 0
+        self.exercises = 0
+        self._said: dict[tuple[tuple[str, ...], bool], Pcm] = {}
+        self._stopped_at: float | None = None
+        self._ending: Ending = "interrupted"
+        self._ends: tuple[Timeline | None, list[float], list[float]] = (None, [], [])
+        self._last_frame = 0
+        self._sa: Any = None
+
+    # -- sound -----------------------------------------------------------------------------
+
+    def speech(self, lines: tuple[str, ...], tick: bool = False) -> Pcm:
+        key = (lines, tick)
+        pcm = self._said.get(key)
+        if pcm is None:
+            pcm = self._said[key] = self.hooks.say(lines, tick)
+        return pcm
+
+    def prepare(self) -> None:
+        """Render what must answer at once (pain stop, quit, resume, the tone)."""
+        words = self.hooks.words
+        for action_key in (tp.Key.PAIN, tp.Key.QUIT):
+            _, action = tp.press(self.state, action_key, 0.0, 0.0, words)
+            self.speech(action.say)
+        self.speech((), True)
+        _, resume = tp.press(replace(self.state, paused=True), tp.Key.PAUSE, 0.0, 0.0, words)
+        self.speech(resume.say)
+
+    def _play(self, frame: int, prefix: Pcm, now: float, pad: int = 0) -> None:
+        """A new stream: ``pad`` frames of silence, ``prefix``, then the track from ``frame``."""
+        track = self.track
+        if frame < track.base:  # before what is rendered (back, after --from or a pace change)
+            track = self.track = Track(
+                track.timeline, self.hooks.render_from(track.timeline, frame), frame
+            )
+        frame = min(max(frame, track.base), track.end)
+        body = track.pcm[frame - track.base :]
+        prefix = _like(prefix, track.pcm)
+        lead = pad + int(prefix.shape[0])
+        parts = [_silent(pad, track.pcm), prefix, body]
+        patches = self._silenced(track, frame)
+        buf = np.concatenate(parts) if lead or patches else body
+        for at, frames in patches:  # frames a stopped stream silenced in the track's memory
+            buf[lead + at : lead + at + frames.shape[0]] = frames
+        if buf.shape[0] == 0:
+            buf = _silent(1, track.pcm)  # simpleaudio crashes on an empty buffer
+        shared = buf is body
+        self.stream = _Stream(self._sa, buf, self.rate, frame, lead, now, shared)
+        self._last_frame = frame
+
+    def _silenced(self, track: Track, frame: int) -> list[tuple[int, Pcm]]:
+        """The original frames, from ``frame`` on, that a stopped stream playing straight from
+        ``track``'s memory has silenced and not yet put back: (offset from ``frame``, frames)."""
+        out = []
+        for stream, _ in self.draining:
+            if not stream.shared or not np.may_share_memory(stream.buf, track.pcm):
+                continue
+            for lo, frames in stream.saved:
+                start = stream.origin + lo - frame  # stream index lo is track frame origin + lo
+                skip = max(0, -start)
+                if skip < frames.shape[0]:
+                    out.append((start + skip, frames[skip:]))
+        return out
+
+    def _overlay(self, pcm: Pcm, gain: float = 1.0) -> None:
+        """A short sound over whatever plays (a confirmation); lost quietly if the device
+        cannot mix a second stream."""
+        if pcm.shape[0] == 0:
+            return
+        buf = (pcm * gain).astype(np.int16) if gain != 1.0 else pcm.copy()
+        with contextlib.suppress(Exception):
+            self.overlays.append((_start(self._sa, buf, self.rate), buf))
+
+    def _silence(self) -> None:
+        if self.stream is not None:
+            self.stream.stop_now(self.now())
+            self.draining.append((self.stream, 0))
+            self.stream = None
+
+    def _wait_quiet(self, deadline: float) -> None:
+        while self.now() < deadline:
+            busy = [s for s, _ in self.draining if s.handle.is_playing()]
+            busy += [h for h, _ in self.overlays if h.is_playing()]
+            if self.stream is not None and self.stream.handle.is_playing():
+                busy.append(self.stream)
+            if not busy:
+                return
+            time.sleep(_POLL)
+
+    def _say_and_wait(self, pcm: Pcm) -> None:
+        """Play ``pcm`` alone to its end (the last words of a session)."""
+        self._wait_quiet(self.now() + 0.3)
+        if pcm.shape[0] == 0:
+            return
+        buf = pcm.copy()
+        handle = _start(self._sa, buf, self.rate)
+        t0 = self.now()
+        length = buf.shape[0] / self.rate
+        while self.now() - t0 < length:
+            time.sleep(_POLL)
+        deadline = self.now() + _DRAIN_GRACE
+        while handle.is_playing() and self.now() < deadline:
+            time.sleep(_POLL)
+        if handle.is_playing():
+            handle.stop()
+
+    # -- the position ----------------------------------------------------------------------
+
+    def position(self, now: float) -> float:
+        """Seconds into the current timeline."""
+        if self.stream is None:
+            return self.state.paused_at
+        return min(self.stream.frame(now), self.stream.end) / self.rate
+
+    def _count(self, frame: int) -> None:
+        """Count the reps and exercises whose end the sound has just passed."""
+        tl = self.track.timeline
+        if self._ends[0] is not tl:
+            self._ends = (tl, tp.rep_ends(tl), tp.exercise_ends(tl))
+        _, reps, exercises = self._ends
+        before, after = self._last_frame / self.rate, frame / self.rate
+        self.reps += tp.passed(reps, before, after)
+        self.exercises += tp.passed(exercises, before, after)
+        self._last_frame = frame
+
+    # -- pace ------------------------------------------------------------------------------
+
+    def _start_pace(self, pace: float, index: int | None) -> None:
+        """Compile the session at ``pace`` and render it from phase ``index`` on, in the
+        background; the loop splices it in (or a seek adopts it) once it is ready."""
+        if index is None:  # in the last phase: nothing left to re-time
+            self.pending = None
+            return
+        old, hooks, rate = self.track.timeline, self.hooks, self.rate
+        job = _Pending(pace=pace, from_index=index, old=old)
+        self.pending = job
+
+        def work() -> None:
+            try:
+                new = hooks.compile_at(pace)
+                base = seconds_to_frames(tp.same_phase(old, new, index), rate)
+                job.result = Track(new, hooks.render_from(new, base), base)
+            except BaseException as err:  # raised again by the loop
+                job.error = err
+            finally:
+                job.done.set()
+
+        threading.Thread(target=work, name="matcue-pace", daemon=True).start()
+
+    def _adopt_pending(self, seek: float) -> tuple[float, tuple[str, ...]]:
+        """Switch to the pending pace before a seek to ``seek`` (old seconds): the seek's
+        place in the new timeline and the pace line to say."""
+        job = self.pending
+        self.pending = None
+        if job is None:
+            return seek, ()
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        new = job.result.timeline
+        k = tp.phase_index(job.old, seek)
+        offset = seek - job.old.phases[k].t
+        target = tp.same_phase(job.old, new, k) + offset
+        frame = seconds_to_frames(target, self.rate)
+        if frame < job.result.base:
+            self.track = Track(new, self.hooks.render_from(new, frame), frame)
+        else:
+            self.track = job.result
+        return target, (self.hooks.words.pace_line(job.pace),)
+
+    def _maybe_splice(self, now: float) -> None:
+        job = self.pending
+        if job is None or self.stream is None or not job.done.is_set():
+            return
+        if job.error is not None:
+            self.pending = None
+            raise job.error
+        assert job.result is not None
+        old = self.track.timeline
+        if old is not job.old:
+            self.pending = None
+            return
+        frame_now = self.stream.frame(now)
+        k = tp.next_boundary(old, frame_now / self.rate)
+        if k is None:
+            self.pending = None
+            return
+        if k < job.from_index:
+            return  # still before the rendered part: wait
+        boundary = seconds_to_frames(old.phases[k].t, self.rate)
+        if not SPLICE_MIN <= (boundary - frame_now) / self.rate <= SPLICE_LEAD:
+            return  # too early, or too late for this boundary: the next one
+        new = job.result
+        target = tp.same_phase(old, new.timeline, k)
+        self.pending = None
+        self.track = new
+        old_stream = self.stream
+        old_boundary = old_stream.lead + (boundary - old_stream.origin)
+        old_stream.silence_from(old_boundary)
+        prefix = self.speech((self.hooks.words.pace_line(job.pace),))
+        now = self.now()
+        pad = max(0, old_boundary - old_stream.index(now))
+        self.draining.append((old_stream, old_boundary))
+        self._play(seconds_to_frames(target, self.rate), prefix, now, pad)
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _read_keys(self, timeout: float) -> list[tp.Key]:
+        fd = self.keys_fd
+        if fd is None:
+            time.sleep(timeout)
+            return []
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            return []
+        data = os.read(fd, 64)
+        if not data:  # the terminal went away: no more keys
+            self.keys_fd = None
+            return []
+        keys, rest = tp.decode_keys(data, final=False)
+        if rest:
+            more, _, _ = select.select([fd], [], [], ESCAPE_WAIT)
+            if more:
+                rest += os.read(fd, 64)
+            tail, _ = tp.decode_keys(rest, final=True)
+            keys += tail
+        return keys
+
+    def _handle(self, key: tp.Key, now: float) -> Ending | None:
+        position = self.position(now)
+        self.state = replace(self.state, timeline=self.track.timeline)  # after a splice
+        self.state, action = tp.press(self.state, key, position, now, self.hooks.words)
+        if action.kind in ("pain", "quit"):
+            self._silence()
+            self._stopped_at = position
+            self._ending = "pain" if action.kind == "pain" else "quit"  # even if Ctrl-C follows
+            self._say_and_wait(self.speech(action.say))
+            return "pain" if action.kind == "pain" else "quit"
+        if action.kind == "pause":
+            self._silence()
+            self._overlay(self.speech((), True))
+            return None
+        if action.kind == "ignore":
+            if action.say:
+                self._overlay(self.speech(action.say))
+            else:
+                self._overlay(self.speech((), True), SOFT)
+            return None
+        if action.kind == "pace":
+            assert action.pace is not None
+            self._overlay(self.speech((), True))
+            if self.stream is None:  # paused: the new pace starts on resume, from this phase
+                self._start_pace(action.pace, tp.phase_index(self.track.timeline, position))
+            else:
+                self._start_pace(action.pace, tp.next_boundary(self.track.timeline, position))
+            return None
+        # play: stop, say, seek
+        assert action.seek is not None
+        self._silence()
+        seek, pace_line = self._adopt_pending(action.seek)
+        prefix = self.speech((*pace_line, *action.say), action.tone)
+        self._play(seconds_to_frames(seek, self.rate), prefix, self.now())
+        self.state = replace(self.state, timeline=self.track.timeline)
+        return None
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> SessionResult:
+        self._sa = _simpleaudio()
+        start_frame = seconds_to_frames(self.start, self.rate)
+        self._play(start_frame, _silent(0, self.track.pcm), self.now())
+        if self.on_start is not None:
+            self.on_start()
+        ending: Ending | None = None
+        shown = 0.0
+        last_line = ""
+        try:
+            while ending is None:
+                now = self.now()
+                stream = self.stream
+                wait = _POLL
+                if stream is None and self.keys_fd is None:  # paused, and the keys are gone
+                    ending = "quit"
+                    self._stopped_at = self.state.paused_at
+                    break
+                if stream is not None:
+                    frame = stream.frame(now)
+                    wait = min(wait, max(0.0, (stream.end - frame) / self.rate))
+                    self._count(min(frame, stream.end))
+                    if frame >= stream.end:
+                        self._finish(stream)
+                        ending = "finished"
+                        break
+                    if not stream.handle.is_playing() and (
+                        stream.end - frame > _EARLY_END * self.rate
+                    ):
+                        raise AudioDeviceError(DEVICE_LOST)
+                    self._maybe_splice(now)
+                    self._reap(now)
+                if self.status is not None and now - shown >= STATUS_EVERY:
+                    shown = now
+                    line = tp.status_text(
+                        self.track.timeline, self.position(now), self.state.pace, self.state.paused
+                    )
+                    if line != last_line:
+                        last_line = line
+                        self.status(line)
+                for key in self._read_keys(wait):
+                    ending = self._handle(key, self.now())
+                    if ending is not None:
+                        break
+        except BaseException as err:
+            if self._stopped_at is None:
+                self._stopped_at = self.position(self.now())
+            self._silence()
+            self._wait_quiet(self.now() + _DRAIN_GRACE)
+            self._release()
+            if isinstance(err, KeyboardInterrupt):
+                raise SessionInterrupted(self.stopped_result()) from err
+            raise
+        position = self._stopped_at if self._stopped_at is not None else self.position(self.now())
+        self._release()
+        assert ending is not None
+        return SessionResult(
+            ending=ending,
+            position=position,
+            timeline=self.track.timeline,
+            exercises=self.exercises,
+            reps=self.reps,
+        )
+
+    def stopped_result(self) -> SessionResult:
+        """What the session came to when it was interrupted (Ctrl-C)."""
+        position = self._stopped_at if self._stopped_at is not None else self.start
+        return SessionResult(
+            ending=self._ending,
+            position=position,
+            timeline=self.track.timeline,
+            exercises=self.exercises,
+            reps=self.reps,
+        )
+
+    def _reap(self, now: float) -> None:
+        """Stop old streams once they only play silence; put back what was silenced in the
+        track once the device has let go; forget finished overlays."""
+        keep = []
+        for stream, silent_from in self.draining:
+            if silent_from and stream.index(now) < silent_from + 0.3 * self.rate:
+                keep.append((stream, silent_from))
+                continue
+            if not stream.stopped:
+                stream.handle.stop()
+                stream.stopped = True
+            if stream.handle.is_playing():
+                keep.append((stream, silent_from))
+            else:
+                stream.restore()
+        self.draining = keep
+        self.overlays = [(h, b) for h, b in self.overlays if h.is_playing()]
+
+    def _release(self) -> None:
+        """At the end: every stream stopped, the track as it was."""
+        streams = [s for s, _ in self.draining]
+        if self.stream is not None:
+            streams.append(self.stream)
+        for stream in streams:
+            if stream.handle.is_playing():
+                stream.handle.stop()
+        deadline = self.now() + _DRAIN_GRACE
+        while any(s.handle.is_playing() for s in streams) and self.now() < deadline:
+            time.sleep(_POLL)
+        for stream in streams:
+            stream.restore()
+        self.draining = []
+
+    def _finish(self, stream: _Stream) -> None:
+        """Let the device play the last block, as the plain player does."""
+        deadline = self.now() + _DRAIN_GRACE
+        while stream.handle.is_playing() and self.now() < deadline:
+            time.sleep(_POLL)
+        if stream.handle.is_playing():
+            stream.handle.stop()
+        self.stream = None
+        self._reap(self.now() + 10)
+
+
+def _silent(frames: int, like: Pcm) -> Pcm:
+    """``frames`` frames of silence laid out like ``like`` (mono, or ``(frames, 2)``)."""
+    return np.zeros((frames, *like.shape[1:]), dtype=np.int16)
+
+
+def _like(pcm: Pcm, track: Pcm) -> Pcm:
+    """``pcm`` with the channels of ``track``: a mono line is put in both ears of a stereo
+    session (a stereo one mixed down for a mono session). Positions are frames either way."""
+    if pcm.shape[1:] == track.shape[1:]:
+        return pcm
+    if track.ndim == 2 and pcm.ndim == 1:
+        return np.repeat(pcm[:, None], track.shape[1], axis=1)
+    if track.ndim == 1 and pcm.ndim == 2:
+        out: Pcm = np.rint(pcm.mean(axis=1)).astype(np.int16)
+        return out
+    raise ValueError(f"cannot play {pcm.shape} samples in a {track.shape} session")
+
+
+# --- the terminal --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def keys_mode(fd: int) -> Iterator[int]:
+    """The terminal on ``fd`` without echo or line editing (Ctrl-C still interrupts), put
+    back as it was on every way out, SIGTERM and SIGHUP included."""
+    import termios
+
+    saved = termios.tcgetattr(fd)
+    raw = termios.tcgetattr(fd)
+    raw[3] &= ~(termios.ECHO | termios.ICANON)
+    raw[6][termios.VMIN] = 1
+    raw[6][termios.VTIME] = 0
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    handlers = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            handlers[sig] = signal.signal(sig, interrupt)
+    try:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, raw)
+        yield fd
+    finally:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        for sig, old in handlers.items():
+            signal.signal(sig, old)

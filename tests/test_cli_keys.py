@@ -1,0 +1,216 @@
+"""The command line around the keys, without sound: --from, --resume, and ``matcue history``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcue.cli import _start_exercise, at_pace
+from matcue.errors import InputError
+from matcue.outputs import history
+from matcue.routine import load_routine
+from matcue.routine.model import Breath
+from matcue.timeline import Pace, compile
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+
+
+def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env["MATCUE_DATA_DIR"] = str(data)
+    return subprocess.run(
+        [str(MATCUE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "exercise"),
+    [("1", 1), ("3", 3), ("knee hug", 2), ("Bird", 3), (" TILT ", 1)],
+)
+def test_from_takes_a_number_or_a_name(value: str, exercise: int) -> None:
+    assert _start_exercise(load_routine(ROUTINE), value) == exercise
+
+
+def test_a_live_pace_change_keeps_every_other_pace_setting() -> None:
+    """``+``/``-`` change the percent only: holds, rests, breath, reps, sets, week, count,
+    breath words and level stay, so the session at the new pace is the one the options
+    would give at that pace."""
+    routine = load_routine(ROUTINE)
+    pace = Pace.for_level(
+        "gentle",
+        holds=150.0,
+        rest=4.0,
+        breath=Breath(inhale=4.0, exhale=6.0),
+        sets=2,
+        week=3,
+        count="tones",
+        breath_words="first",
+    )
+
+    def speech_len(text: str) -> float:
+        return 0.05 * len(text)
+
+    first = compile(routine, pace, speech_len, keys=True)
+    compile_at = at_pace(routine, first, speech_len, keys=True)
+    assert compile_at(pace.percent) is first
+    faster = compile_at(pace.percent + 10)
+    assert faster.pace == Pace.for_level(
+        "gentle",
+        percent=pace.percent + 10,
+        holds=150.0,
+        rest=4.0,
+        breath=Breath(inhale=4.0, exhale=6.0),
+        sets=2,
+        week=3,
+        count="tones",
+        breath_words="first",
+    )
+    assert faster.pace.rep_percent == pace.rep_percent and faster.pace.level == "gentle"
+    assert faster == compile(routine, faster.pace, speech_len, keys=True)
+    # the same phases, only re-timed: phase k at one pace is phase k at the other
+    assert [(p.kind, p.exercise, p.set, p.rep, p.side) for p in faster.phases] == [
+        (p.kind, p.exercise, p.set, p.rep, p.side) for p in first.phases
+    ]
+    assert faster.duration < first.duration
+
+
+@pytest.mark.parametrize("value", ["0", "4", "zz", ""])
+def test_from_refuses_what_names_no_exercise(value: str) -> None:
+    with pytest.raises(InputError):
+        _start_exercise(load_routine(ROUTINE), value)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "9"), "matcue: --from 9: the routine has exercises 1 to 3\n"),
+        (
+            ("--resume",),
+            "matcue: there is no saved place for short-session; play it without --resume\n",
+        ),
+        (("--resume", "--from", "2"), "matcue: use either --resume or --from, not both\n"),
+    ],
+)
+def test_bad_start_points_are_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = run("play", str(ROUTINE), *args, data=tmp_path / "data")
+    assert (done.returncode, done.stderr) == (2, message)
+
+
+def test_history_with_no_sessions(tmp_path: Path) -> None:
+    done = run("history", data=tmp_path / "data")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "No sessions yet: play one with `matcue play ROUTINE`.\n"
+    done = run("history", "--json", data=tmp_path / "data")
+    assert json.loads(done.stdout) == {"streak_days": 0, "sessions": []}
+
+
+def test_history_lists_sessions_and_the_streak(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    now = datetime.datetime.now(datetime.UTC)
+    for days, ending in ((2, "finished"), (1, "pain"), (0, "quit")):
+        when = now - datetime.timedelta(days=days)
+        rec = history.SessionRecord("short-session", "Short", when, when, 100.0, 2, 5, ending)  # type: ignore[arg-type]
+        history.record(rec, data / history.DB_NAME)
+    done = run("history", data=data)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["date", "routine", "pace", "ex", "reps", "ended"]
+    assert [line.split()[-2:] for line in lines[1:4]] == [
+        ["5", "finished"],
+        ["pain", "stop"],
+        ["5", "quit"],
+    ]
+    assert lines[-1] == "Current streak: 3 days."
+    data_json = json.loads(run("history", "--json", data=data).stdout)
+    assert data_json["streak_days"] == 3
+    assert [s["ending"] for s in data_json["sessions"]] == ["finished", "pain", "quit"]
+    assert set(data_json["sessions"][0]) == {
+        "routine",
+        "title",
+        "started",
+        "ended",
+        "pace",
+        "exercises",
+        "reps",
+        "ending",
+    }
+
+
+def test_a_broken_history_is_one_sentence_and_exit_1(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / history.DB_NAME).write_bytes(b"garbage" * 1000)
+    done = run("history", data=data)
+    assert done.returncode == 1
+    assert done.stderr.startswith("matcue: the session history at ")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_xdg_data_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(history.DATA_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert history.db_path() == tmp_path / "xdg" / "matcue" / history.DB_NAME
+    monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "mine"))
+    assert history.db_path() == tmp_path / "mine" / history.DB_NAME
+
+
+NO_DEVICE = (
+    "matcue: No audio output device is available; connect speakers or headphones, "
+    "or write the session to a file with `matcue export`.\n"
+)
+
+
+def test_on_a_terminal_no_audio_device_is_one_sentence_and_the_terminal_is_restored(
+    tmp_path: Path,
+) -> None:
+    import pty
+    import termios
+
+    home, run_dir = tmp_path / "home", tmp_path / "run"
+    home.mkdir()
+    run_dir.mkdir(mode=0o700)
+    (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env.pop("ALSA_CONFIG_PATH", None)
+    env.update(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(run_dir),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        PULSE_SERVER=f"unix:{tmp_path / 'nobody' / 'native'}",
+        MATCUE_DATA_DIR=str(tmp_path / "data"),
+    )
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    try:
+        done = subprocess.run(
+            [str(MATCUE), "play", str(ROUTINE)],
+            env=env,
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        after = termios.tcgetattr(slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert (done.returncode, done.stderr) == (1, NO_DEVICE)
+    assert after == before  # echo and line editing are back
+    assert not (tmp_path / "data").exists()  # a session that never started is not recorded

@@ -1,0 +1,382 @@
+"""The keys, end to end: the real ``matcue play`` with its stdin a pseudo-terminal, playing into
+the private PulseAudio null sink while parec records it.
+
+Where the session is in the recording: the start bell rings at session time 0, so the first
+onset in the recording is the session's start (``lag``); a key sent ``d`` seconds after
+"Playing …" arrived lands at recording time ``lag + d`` (it errs early by the moment the
+message takes to arrive, which only makes a sound seem to go on longer after a key).
+What the session should sound like comes from the same compile and render, in this process,
+from the same speech cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from audio_helpers import bursts, envelope, onsets
+from conftest import PulseServer, Recording
+from matcue.audio import SESSION_LEVELS, render
+from matcue.audio.tones import load_sounds
+from matcue.outputs import transport as tp
+from matcue.routine import load_routine
+from matcue.timeline import Pace, Timeline, compile
+from matcue.voice import Pyttsx3Voice, VoiceSettings
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+RATE = 22050
+QUIET_WITHIN = 0.300  # seconds from a pause or pain-stop key to silence
+QUIET = 0.01  # of the recording's peak: silence
+MATCH = 0.8  # least envelope correlation for "this is that part of the session"
+ATTEMPTS = 2
+UNDERRUN = "underrun occurred"
+
+pytestmark = pytest.mark.audio
+
+ASOUNDRC = (
+    "pcm.!default {\n    type pulse\n    handle_underrun true\n}\nctl.!default { type pulse }\n"
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    timeline: Timeline  # as ``matcue play`` compiles it on a terminal (the keys line on)
+    pcm: npt.NDArray[np.int16]  # at RATE
+    env: dict[str, str]
+    cache: Path
+
+
+@pytest.fixture(scope="module")
+def reference(pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other e2e tests
+    cache.mkdir(exist_ok=True)
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
+    tl = compile(load_routine(ROUTINE), Pace(), lambda t: voice.clip(t).duration, keys=True)
+    clips = voice.clips({c.text for c in tl.cues if c.text})
+    pcm = render(tl, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+    home = tmp_path_factory.mktemp("keys-home")
+    (home / ".asoundrc").write_text(ASOUNDRC)
+    env = {k: v for k, v in pulse.env.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env.update(MATCUE_CACHE_DIR=str(cache), HOME=str(home))
+    return Reference(tl, pcm, env, cache)
+
+
+@dataclass(frozen=True)
+class Take:
+    code: int
+    stderr: str
+    recording: npt.NDArray[np.int16]
+    rate: int
+    keys: list[tuple[float, bytes]]  # seconds after "Playing …", key bytes
+
+    @property
+    def lag(self) -> float:
+        """Recording time of session time 0: the start bell's onset."""
+        return onsets(self.recording, self.rate, fraction=0.05)[0]
+
+    def at(self, t: float) -> int:
+        return round(t * self.rate)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def keyed_play(
+    recorder: Callable[[], Recording],
+    env: dict[str, str],
+    script: list[tuple[float, bytes]],
+    args: tuple[str, ...] = (),
+    timeout: float = 90,
+) -> Take:
+    """``matcue play`` with stdin a pseudo-terminal; each ``(delay, key)`` of ``script`` is
+    typed ``delay`` seconds after "Playing …" appeared."""
+    rec = recorder()
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [str(MATCUE), "play", str(ROUTINE), *args],
+        env=env,
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(slave)
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()
+        started = time.monotonic()
+        assert line.startswith("Playing Short session"), line
+        sent = []
+        for delay, key in script:
+            time.sleep(max(0.0, started + delay - time.monotonic()))
+            os.write(master, key)
+            sent.append((time.monotonic() - started, key))
+        code = child.wait(timeout=timeout)
+        err = child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(master)
+    return Take(code, line + err, rec.stop(tail=1.0), rec.rate, sent)
+
+
+def clean(take: Callable[[], Take]) -> Take:
+    for _ in range(ATTEMPTS):
+        result = take()
+        if UNDERRUN not in result.stderr:
+            return result
+        print("take discarded: underrun")
+    pytest.fail(f"playback underran in all {ATTEMPTS} attempts", pytrace=False)
+
+
+def history(env: dict[str, str], data: Path) -> list[dict[str, object]]:
+    done = subprocess.run(
+        [str(MATCUE), "history", "--json"],
+        env={**env, "MATCUE_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    sessions: list[dict[str, object]] = json.loads(done.stdout)["sessions"]
+    return sessions
+
+
+def resampled(x: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.float64]:
+    n = round(x.size * rate / RATE)
+    at = np.arange(n) * (RATE / rate)
+    return np.interp(at, np.arange(x.size), x.astype(np.float64))
+
+
+def find(take: Take, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tuple[float, float]:
+    """Where ``piece`` (session PCM at RATE) sounds in the recording between recording times
+    ``lo`` and ``hi``: its start and the envelope correlation there."""
+    step = 0.005
+    ref = envelope(resampled(piece, take.rate), take.rate, step)
+    rec = envelope(take.recording[take.at(lo) : take.at(hi)], take.rate, step)
+    best, best_corr = 0, -1.0
+    ref0 = ref - ref.mean()
+    for k in range(0, rec.size - ref.size):
+        window = rec[k : k + ref.size] - rec[k : k + ref.size].mean()
+        norm = float(np.linalg.norm(ref0) * np.linalg.norm(window))
+        corr = float(ref0 @ window) / norm if norm else -1.0
+        if corr > best_corr:
+            best, best_corr = k, corr
+    return lo + best * step, best_corr
+
+
+def quiet_from(take: Take, t: float) -> float:
+    """The first recording time at or after ``t`` from which 50 ms are silent."""
+    level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
+    env = envelope(take.recording[take.at(t) :], take.rate, 0.005)
+    loud = env > level / 2
+    for k in range(env.size - 10):
+        if not loud[k : k + 10].any():
+            return t + k * 0.005
+    return float("inf")
+
+
+def piece(ref: Reference, t: float, seconds: float = 1.5) -> npt.NDArray[np.int16]:
+    return ref.pcm[round(t * RATE) : round((t + seconds) * RATE)]
+
+
+def test_pause_is_silent_at_once_and_resume_replays_the_interrupted_phase(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.5, b" "), (4.5, b" "), (10.0, b"q")]))
+    assert take.code == 0, take.stderr
+    lag = take.lag
+    (paused, _), (resumed, _), _ = take.keys
+    # silent within 300 ms: from then until the resume key, at most the short pause tone
+    level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
+    gap = take.recording[take.at(lag + paused + QUIET_WITHIN) : take.at(lag + resumed)]
+    sounding = bursts(np.where(np.abs(gap) >= level, gap, 0), take.rate, fraction=0.0001)
+    assert sum(b.duration for b in sounding) <= 0.15, sounding
+    # resume: "Resuming. Three. Two. One." and the interrupted phase from its start
+    tl = reference.timeline
+    phase = tl.phases[tp.phase_index(tl, paused)]
+    where, corr = find(take, piece(reference, phase.t), lag + resumed, lag + resumed + 8.0)
+    assert corr >= MATCH, corr
+    print(f"resume: the phase began {where - (lag + resumed):.3f} s after the key")
+    assert 1.5 <= where - (lag + resumed) <= 5.0  # after the spoken countdown
+
+
+def test_next_skips_to_the_next_exercise(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.0, b"n"), (5.0, b"q")]))
+    assert take.code == 0, take.stderr
+    lag = take.lag
+    skipped = take.keys[0][0]
+    first = tp.exercise_start(reference.timeline, 1)  # "Next: Tilt."
+    where, corr = find(take, piece(reference, first, 1.2), lag + skipped, lag + skipped + 2.5)
+    assert corr >= MATCH, corr
+    print(f"skip: the exercise began {where - (lag + skipped):.3f} s after the key")
+    assert where - (lag + skipped) <= 0.8  # the confirmation tone, then the exercise
+
+
+def test_faster_shortens_the_rest_of_the_session_as_planned(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    script = [(1.0 + 0.1 * i, b"+") for i in range(10)]  # pace 200
+    take = clean(lambda: keyed_play(recorder, env, script, ("--from", "2")))
+    assert take.code == 0, take.stderr
+    old = reference.timeline
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=reference.cache)
+    new = compile(load_routine(ROUTINE), Pace(200), lambda t: voice.clip(t).duration, keys=True)
+    line = voice.clip("Pace two hundred.").duration + 0.25  # then a gap
+    start = tp.exercise_start(old, 2)
+    # the recording time of the session's start point (it begins with words, not the bell)
+    first = take.lag  # the first sound: the exercise's first words, a moment after its start
+    lag, corr = find(take, piece(reference, start), max(0.0, first - 1.0), first + 2.5)
+    assert corr >= MATCH, corr
+    # where the end bell rings: the old timeline up to the splice, the pace said, and the new
+    # timeline from the same phase on
+    bell_old = next(c.t for c in old.cues if c.sound == "end")
+    bell_new = next(c.t for c in new.cues if c.sound == "end")
+    at_key = start + take.keys[-1][0]  # old session time of the last +
+    planned = []
+    for k in range(tp.phase_index(old, at_key) + 1, len(old.phases) - 1):
+        planned.append(old.phases[k].t - start + line + bell_new - new.phases[k].t)
+    unchanged = bell_old - start
+    # the bell and the second before it (a decaying bell alone matches itself shifted)
+    bell = piece(reference, bell_old - 1.0, 2.0)
+    heard, corr = find(take, bell, lag + planned[0] - 2.0, lag + unchanged + 1.0)
+    heard += 1.0 - lag
+    print(f"end bell at {heard:.3f} s (r={corr:.2f}); unchanged {unchanged:.3f} s")
+    print(f"planned (by the phase spliced at) {planned[:3]}")
+    assert corr >= 0.7  # the levels differ a little: this take ends at another pace
+    assert heard < unchanged - 1.0  # sooner, though the pace is spoken
+    assert min(abs(heard - t) for t in planned) <= 0.1, (heard, planned[:3])
+    sessions = history(reference.env, data_dir)
+    assert sessions[-1]["ending"] == "finished" and sessions[-1]["pace"] == 200
+    assert sessions[-1]["exercises"] == 2 and sessions[-1]["reps"] == 4  # right and left, twice
+
+
+def test_pain_stop_is_silent_at_once_and_logged(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(2.5, b"x")]))
+    assert take.code == 0, take.stderr
+    stopped = take.keys[0][0]
+    assert quiet_from(take, take.lag + stopped) - (take.lag + stopped) <= QUIET_WITHIN
+    # then the calm line, after the silence
+    spoken = onsets(take.recording[take.at(take.lag + stopped + QUIET_WITHIN) :], take.rate)
+    assert spoken, "the pain-stop line was not heard"
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["pain"]
+
+
+def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    take = clean(lambda: keyed_play(recorder, env, [(1.0, b"n"), (1.5, b"n"), (3.0, b"q")]))
+    assert take.code == 0, take.stderr
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["quit"]
+    table = subprocess.run(
+        [str(MATCUE), "history"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "short-session" in table and "quit" in table
+    assert "Current streak: 1 day." in table
+    # --resume starts at the second exercise (played without a terminal: straight through)
+    tl = reference.timeline
+    child = subprocess.Popen(
+        [str(MATCUE), "play", str(ROUTINE), "--resume"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    line = child.stderr.readline()
+    child.send_signal(2)
+    child.communicate(timeout=30)
+    left = round(tl.duration - tp.exercise_start(tl, 2))
+    assert (
+        line == f"Playing Short session ({left // 60}:{left % 60:02d}, pace 100). Ctrl-C stops.\n"
+    )
+
+
+def test_every_key_answers_and_an_unwritable_history_only_warns(
+    reference: Reference, recorder: Callable[[], Recording], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # the data folder is a file: the history cannot be written
+    env = {**reference.env, "MATCUE_DATA_DIR": str(blocked)}
+    script = [
+        (1.0, b"?"),  # the key list ...
+        (2.0, b"\x1b[C"),  # ... cut short by the right arrow: the first exercise
+        (3.0, b"s"),  # where am I
+        (6.0, b"-"),  # slower
+        (6.5, b"z"),  # unknown: a soft tone
+        (7.0, b"\x1b[D"),  # left arrow: back to the start of this exercise
+        (8.0, b"r"),  # nothing to repeat yet
+        (9.5, b"q"),
+    ]
+    take = clean(lambda: keyed_play(recorder, env, script))
+    assert take.code == 0, take.stderr
+    assert "Traceback" not in take.stderr
+    warning = [line for line in take.stderr.splitlines() if line.startswith("matcue:")]
+    assert len(warning) == 1, take.stderr
+    assert warning[0].startswith("matcue: warning: the session history at ")
+    assert warning[0].endswith("; the session was not recorded.")
+    # something is heard after every key
+    level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
+    for sent, key in take.keys:
+        start = take.at(take.lag + sent)
+        window = take.recording[start : start + take.at(0.6)]
+        assert np.abs(window.astype(np.float64)).max() >= level, f"silence after {key!r}"
+
+
+def test_a_stereo_session_with_music_pauses_resumes_and_stops_under_the_keys(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path, tmp_path: Path
+) -> None:
+    """``--stereo --music`` under the keys: two-channel streams whose pause and pain stop
+    silence both ears (the music too) at once, and a live pace change on the way."""
+    import soundfile as sf
+
+    t = np.arange(3 * 44100) / 44100
+    music = tmp_path / "hum.wav"
+    sf.write(music, np.stack([np.sin(2 * np.pi * 220 * t)] * 2, axis=1) * 0.5, 44100)
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+    script = [(2.0, b" "), (3.0, b" "), (4.0, b"+"), (7.0, b"x")]
+    args = ("--stereo", "--music", str(music), "--level", "gentle")
+    take = clean(lambda: keyed_play(recorder, env, script, args))
+    assert take.code == 0, take.stderr
+    assert "Traceback" not in take.stderr and "warning" not in take.stderr, take.stderr
+    paused, resumed, _, stopped = (k[0] for k in take.keys)
+    assert quiet_from(take, take.lag + paused) - (take.lag + paused) <= QUIET_WITHIN
+    # sound again after the resume ("Resuming. Three. Two. One." and the session)
+    again = take.recording[take.at(take.lag + resumed + 0.2) : take.at(take.lag + stopped)]
+    assert again.size and float(np.abs(again.astype(np.float64)).max()) > 0
+    assert quiet_from(take, take.lag + stopped) - (take.lag + stopped) <= QUIET_WITHIN
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["pain"]
+    assert sessions[-1]["pace"] in (80, 90)  # gentle is pace 80; "+" made it 90 if spliced
