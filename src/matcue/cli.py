@@ -6,16 +6,19 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from matcue import __version__
 from matcue.errors import InputError, MatcueError
@@ -24,6 +27,9 @@ from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Step, Timing
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+
+if TYPE_CHECKING:
+    from matcue.audio.levels_cache import LevelsCache
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -48,12 +54,103 @@ def _env() -> Environment:
     return Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
 
 
+# typer 0.29 checks every non-flag parameter through a pydantic TypeAdapter, built when the
+# parameter is processed: that imports pydantic and generates schemas, about 0.2 s of every
+# command that takes an option or argument. matcue's parameters are all simple (text, a number
+# in a range, a path, a choice), so the values a user normally types are coerced here the way
+# typer's adapters coerce them; anything else (a bad value, an unusual spelling such as "1e2"
+# or " 50") goes to typer's own coercion, so its results and error messages are unchanged.
+
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+class _Typers:
+    """Not a value this module coerces: let typer do it."""
+
+
+_TYPERS = _Typers()
+
+
+def _in_range(number: float, info: Any) -> bool:
+    low, high = info.min, info.max
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _plain_value(value: Any, param: Any, ctx: Any) -> Any:
+    """``value`` coerced as typer's adapter would, or ``_TYPERS`` if that takes typer."""
+    from typer._param_types import coerce_cli_path
+
+    annotation = param.type_descriptor.annotation
+    info = param.type_descriptor.parameter_info
+    if annotation is str:
+        return value if isinstance(value, str) else _TYPERS
+    if annotation is bool:
+        return value if type(value) is bool else _TYPERS
+    if annotation is int or annotation is float:
+        pattern = _INT if annotation is int else _FLOAT
+        typed = isinstance(value, str) and pattern.fullmatch(value) is not None
+        if not (typed or type(value) is int or (type(value) is float and annotation is float)):
+            return _TYPERS
+        number: int | float = annotation(value)
+        return number if math.isfinite(number) and _in_range(number, info) else _TYPERS
+    if annotation is Path:
+        if isinstance(value, str) and value and "\0" not in value:
+            return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+        return _TYPERS
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        if isinstance(value, annotation):
+            return value
+        members = {m.value: m for m in annotation}
+        return members.get(value, _TYPERS) if isinstance(value, str) else _TYPERS
+    if annotation == list[str] and isinstance(value, list | tuple):
+        return list(value) if all(isinstance(v, str) for v in value) else _TYPERS
+    return _TYPERS
+
+
+class _PlainCoercion:
+    """A typer parameter's coercion: plain for simple values, else typer's own (pydantic)."""
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:  # as typer's RuntimeParam.coerce
+            return () if param.multiple or param.nargs == -1 else None
+        if not (isinstance(value, str) and (param.multiple or param.nargs == -1)):
+            plain = _plain_value(value, param, ctx)
+            if plain is not _TYPERS:
+                return plain
+        from typer._coercion import build_runtime_param
+
+        return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=ctx)
+
+
+def _plain_params(params: list[Any]) -> list[Any]:
+    """Give each parameter :class:`_PlainCoercion`, where this typer has the hook for it (a
+    typer without it keeps its own coercion)."""
+    for param in params:
+        info = getattr(getattr(param, "type_descriptor", None), "parameter_info", None)
+        plain = info is not None and info.parser is None and not getattr(info, "clamp", False)
+        if plain and getattr(param, "_runtime_param", False) is None:
+            param._runtime_param = _PlainCoercion()
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:  # the help option included
+        return _plain_params(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_params(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="matcue",
     help=(
         "Voice-guided audio sessions for home back-care routines.\n\n"
         "A ROUTINE is a built-in id (see `matcue list`) or a path to a routine YAML file."
     ),
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -113,8 +210,34 @@ def _voice(routine: Routine, voice: str | None, rate: int) -> Pyttsx3Voice:
     return Pyttsx3Voice(VoiceSettings(voice=voice, rate=rate, language=routine.language))
 
 
-def _compile(routine: Routine, pace: float, speech: Pyttsx3Voice) -> Timeline:
-    return compile(routine, Pace(percent=pace), lambda text: speech.clip(text).duration)
+def _compile(
+    routine: Routine,
+    pace: float,
+    speech: Pyttsx3Voice,
+    on_new_clip: Callable[[Clip], None] | None = None,
+) -> Timeline:
+    """The timeline, with each line's real length; ``on_new_clip`` sees each line that had to
+    be synthesised (one from the speech cache was seen by an earlier run)."""
+
+    def length(text: str) -> float:
+        made = speech.renders
+        clip = speech.clip(text)
+        if on_new_clip is not None and speech.renders != made:
+            on_new_clip(clip)
+        return clip.duration
+
+    return compile(routine, Pace(percent=pace), length)
+
+
+def _compile_for_render(
+    routine: Routine, pace: float, speech: Pyttsx3Voice, levels_cache: LevelsCache
+) -> Timeline:
+    """The timeline, with each newly synthesised line measured for the loudness work while
+    the next lines are spoken (see :func:`matcue.audio.render.measuring_ahead`)."""
+    from matcue.audio.render import measuring_ahead
+
+    with measuring_ahead(levels_cache, SESSION_RATE) as measure:
+        return _compile(routine, pace, speech, measure)
 
 
 def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
@@ -125,6 +248,13 @@ def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], d
     return speech.clips(texts), load_sounds(SESSION_RATE)
 
 
+def _levels_cache(speech: Pyttsx3Voice) -> LevelsCache:
+    """The loudness work on clips, cached beside the speech (the same root)."""
+    from matcue.audio.levels_cache import LevelsCache
+
+    return LevelsCache(speech.cache.root)
+
+
 def _clock(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
@@ -133,7 +263,7 @@ def _clock(seconds: float) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 
-@app.command("validate")
+@app.command("validate", cls=_Command)
 def validate_cmd(
     routines: Annotated[
         list[str], typer.Argument(metavar="ROUTINE...", help="Routine files or built-in ids.")
@@ -157,7 +287,7 @@ def validate_cmd(
         raise typer.Exit(ExitStatus.INVALID)
 
 
-@app.command("plan")
+@app.command("plan", cls=_Command)
 def plan_cmd(
     routine: RoutineArg,
     pace: PaceOpt = 100,
@@ -200,7 +330,7 @@ def format_plan(timeline: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
-@app.command("play")
+@app.command("play", cls=_Command)
 def play_cmd(
     routine: RoutineArg,
     pace: PaceOpt = 100,
@@ -214,8 +344,15 @@ def play_cmd(
     env = _env()
     r = _load(routine)
     speech = _voice(r, voice, rate)
-    timeline = _compile(r, pace, speech)
-    pcm = render(timeline, *_clips(timeline, speech), SESSION_RATE, levels=SESSION_LEVELS)
+    levels_cache = _levels_cache(speech)
+    timeline = _compile_for_render(r, pace, speech, levels_cache)
+    pcm = render(
+        timeline,
+        *_clips(timeline, speech),
+        SESSION_RATE,
+        levels=SESSION_LEVELS,
+        levels_cache=levels_cache,
+    )
     play(
         pcm,
         SESSION_RATE,
@@ -234,7 +371,7 @@ class SubtitleFormat(StrEnum):
     srt = "srt"
 
 
-@app.command("export")
+@app.command("export", cls=_Command)
 def export_cmd(
     routine: RoutineArg,
     output: Annotated[
@@ -324,10 +461,17 @@ def export_cmd(
     env = _env()
     r = _load(routine)
     speech = _voice(r, voice, rate)
-    timeline = _compile(r, pace, speech)
+    levels_cache = _levels_cache(speech)
+    timeline = _compile_for_render(r, pace, speech, levels_cache)
     check_export(timeline, options, SESSION_RATE)
     levels = replace(SESSION_LEVELS, loudness=loudness)
-    chunks = render_chunks(timeline, *_clips(timeline, speech), SESSION_RATE, levels=levels)
+    chunks = render_chunks(
+        timeline,
+        *_clips(timeline, speech),
+        SESSION_RATE,
+        levels=levels,
+        levels_cache=levels_cache,
+    )
     comment = (
         f"matcue session: pace {pace:g} %, voice {speech.voice_id} at {rate} words a minute, "
         f"{loudness:g} LUFS, {options.encoding.describe()}"
@@ -379,7 +523,7 @@ def _listing(paths: Sequence[Path]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-@app.command("list")
+@app.command("list", cls=_Command)
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -413,7 +557,7 @@ def list_cmd(
         )
 
 
-@app.command("show")
+@app.command("show", cls=_Command)
 def show_cmd(routine: RoutineArg) -> None:
     """Show a routine: its exercises with positions, reps, sets, sides, holds and steps."""
     env = _env()
@@ -460,7 +604,7 @@ def _describe(step: Step, timing: Timing) -> str:
     return f"{head}: {words}" if words else head
 
 
-@app.command("voices")
+@app.command("voices", cls=_Command)
 def voices_cmd() -> None:
     """List the text-to-speech voices."""
     from matcue.voice import list_voices

@@ -198,7 +198,8 @@ class _Engine:
             self._finished.clear()
             self._completed = False
             self._engine.save_to_file(text, str(raw))
-            self._engine.runAndWait()
+            if not self._start_at_once(text, raw):
+                self._engine.runAndWait()
             finished = self._finished.wait(FINISH_TIMEOUT)
             if not finished:
                 self._espeak.Cancel()  # reset espeak directly; engine.stop() would leave
@@ -213,6 +214,29 @@ class _Engine:
         if clip is None:
             return None, "espeak-ng wrote no readable audio"
         return clip, ""
+
+    def _start_at_once(self, text: str, raw: Path) -> bool:
+        """Start synthesising the queued ``save_to_file`` directly; False if that cannot be done
+        (then ``runAndWait`` must).
+
+        ``runAndWait`` on the espeak driver starts the synthesis and then sleeps 10 ms in its
+        loop before returning, whatever the length of the line: most of the time a short line
+        takes. Its external loop (``startLoop(False)`` + ``iterate()``) cannot replace it in
+        pyttsx3 2.99, whose espeak driver only starts synthesis from its own loop. So when the
+        driver has taken the ``save_to_file`` (it is idle, and holds this text and file), its
+        own start-synthesis step is called, which is all that ``runAndWait`` does besides the
+        sleep and an ``endLoop`` that may cancel espeak (see the module's notes).
+        """
+        proxy = getattr(self._engine, "proxy", None)
+        driver = getattr(proxy, "_driver", None)
+        start = getattr(driver, "_start_synthesis", None)
+        if proxy is None or not callable(start) or proxy.isBusy():
+            return False
+        queued = getattr(driver, "_text_to_say", None), getattr(driver, "_save_file", None)
+        if queued != (text, str(raw)):
+            return False
+        start(text)
+        return True
 
     def synthesise(self, text: str, voice_id: str, rate: int, volume: float) -> Clip:
         """``text`` as espeak-ng speaks it (untrimmed), verified; retried, else an error."""
