@@ -3,6 +3,7 @@ reads every entry back instead of levelling again, and a damaged entry is notice
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,12 @@ import pytest
 
 from matcue.audio import loudness
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
-from matcue.audio.render import SESSION_LEVELS, Levels, render
+from matcue.audio.render import SESSION_LEVELS, Levels, measuring_ahead, render
 from matcue.voice.base import Clip
 from test_export_loudness import RATE, session
+
+# the module (``matcue.audio.render`` is also the name of the function the package exports)
+render_module = importlib.import_module("matcue.audio.render")
 
 
 def entries(cache: LevelsCache) -> list[Path]:
@@ -105,3 +109,31 @@ def test_the_clip_digest_follows_samples_and_rate() -> None:
     changed = samples.copy()
     changed[50] += 1e-6
     assert one != clip_digest(Clip(changed, RATE))
+
+
+def test_lines_measured_ahead_are_ready_for_the_render(tmp_path: Path) -> None:
+    tl, lines, sounds = session()
+    plain = render(tl, lines, sounds, RATE, levels=SESSION_LEVELS)
+    with measuring_ahead(LevelsCache(tmp_path), RATE) as measure:
+        for clip in lines.values():
+            measure(clip)
+            measure(clip)  # a clip seen again is measured once
+    cache = LevelsCache(tmp_path)
+    out = render(tl, lines, sounds, RATE, levels=SESSION_LEVELS, levels_cache=cache)
+    assert (cache.hits, cache.misses) == (6, 8)  # the lines' measurements were there
+    assert np.array_equal(out, plain)
+
+
+def test_clips_let_go_between_uses_come_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tl, lines, sounds = session()
+    plain = render(tl, lines, sounds, RATE, levels=SESSION_LEVELS)
+    monkeypatch.setattr(render_module, "KEEP_BYTES", 1)  # keep nothing between uses
+    cache = LevelsCache(tmp_path)
+    out = render(tl, lines, sounds, RATE, levels=SESSION_LEVELS, levels_cache=cache)
+    assert np.array_equal(out, plain)
+    assert cache.hits > 0  # the clips let go were read back
+    unlevelled = render(tl, lines, sounds, RATE)  # normalised again instead: the same too
+    monkeypatch.setattr(render_module, "KEEP_BYTES", 1 << 40)
+    assert np.array_equal(unlevelled, render(tl, lines, sounds, RATE))

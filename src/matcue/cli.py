@@ -26,10 +26,10 @@ from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Step, Timing
 from matcue.timeline import Pace, Timeline, compile
-from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need no audio stack
     from matcue.audio.levels_cache import LevelsCache
+    from matcue.voice import Clip, Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -207,6 +207,8 @@ def _load(name: str) -> Routine:
 
 
 def _voice(routine: Routine, voice: str | None, rate: int) -> Pyttsx3Voice:
+    from matcue.voice import Pyttsx3Voice, VoiceSettings
+
     return Pyttsx3Voice(VoiceSettings(voice=voice, rate=rate, language=routine.language))
 
 
@@ -530,6 +532,8 @@ def list_cmd(
     """List the built-in routines with their length at pace 100."""
     env = _env()
     routines = [load_routine(resolve(rid)) for rid in builtin_ids()]
+    from matcue.voice import Pyttsx3Voice, VoiceSettings
+
     speech = Pyttsx3Voice(VoiceSettings())
     rows = [(r, _compile(r, 100, speech).duration) for r in routines]
     if as_json:

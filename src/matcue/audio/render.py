@@ -16,12 +16,20 @@ true peak under ``Levels.true_peak``.
 Rendering is done in blocks, so a long session never sits in memory as floats: only the
 clips that sound within the current block are prepared, and clips used more than once are
 prepared once.
+
+The loudness work on a clip (its energy profile, and the line brought to its loudness under
+the ceiling) depends only on the clip and a few numbers, so with a
+:class:`~matcue.audio.levels_cache.LevelsCache` it is done once and read back by every later
+render, bit for bit. What must still be done is spread over threads: spoken lines can be
+measured while the speech engine is still making the next ones (:func:`measuring_ahead`), and
+the next few clips are levelled in worker threads ahead of the mix.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -123,6 +131,7 @@ _Key = tuple[CueKind, str]
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
+KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
 
 @dataclass(frozen=True)
@@ -293,6 +302,7 @@ class _Renderer:
         self.clips: dict[_Key, Clip] = {}
         silent: dict[_Key, bool] = {}
         uses: dict[_Key, int] = {}
+        uses_at: dict[_Key, deque[int]] = {}  # the placements that use each clip, in order
         placements: list[_Placement] = []
         for cue in timeline.cues:
             key = _key(cue)
@@ -309,12 +319,15 @@ class _Renderer:
             if length <= 0:
                 continue
             peak = 0.0 if silent[key] else levels.peak(cue.kind)
+            uses_at.setdefault(key, deque()).append(len(placements))
             placements.append(_Placement(key, start, length, peak))
             uses[key] = uses.get(key, 0) + 1
         self.placements = placements
         self.gain = _headroom_gain(placements, levels.ceiling)
         self.uses_left = uses
         self.cache: dict[_Key, Samples] = {}
+        self.cached_bytes = 0
+        self.uses_at = uses_at
         self.first_uses = list(uses)  # every clip, in the order the mix first needs it
         self.fitting: dict[_Key, Future[Samples]] = {}  # levelling ahead, by clip
         self.fitted: set[_Key] = set()  # clips levelled or being levelled
@@ -381,10 +394,14 @@ class _Renderer:
         return out
 
     def _base(self, key: _Key) -> Samples:
-        """The clip at the output rate and its mix level, kept only until its last use."""
+        """The clip at the output rate and its mix level, kept only until its last use (and
+        only while the clips kept fit in ``KEEP_BYTES``)."""
         self.uses_left[key] -= 1
+        self.uses_at[key].popleft()
         base = self.cache.pop(key, None)
-        if base is None:
+        if base is not None:
+            self.cached_bytes -= base.nbytes
+        else:
             peak = self.levels.peak(key[0]) * self.gain
             if self.line_lufs is None:
                 base = _normalised(self.clips[key], self.rate, peak)
@@ -399,7 +416,19 @@ class _Renderer:
                 base *= np.float32(self.gain)
         if self.uses_left[key] > 0:
             self.cache[key] = base
+            self.cached_bytes += base.nbytes
+            self._keep_within_budget()
         return base
+
+    def _keep_within_budget(self) -> None:
+        """Past ``KEEP_BYTES`` of clips kept for later uses, let go of those needed last
+        (they are read back from the levels cache, or normalised again, when their turn
+        comes: the same samples). Without a levels cache, levelled clips are all kept."""
+        if self.line_lufs is not None and self.levels_cache is None:
+            return
+        while self.cached_bytes > KEEP_BYTES and self.cache:
+            last = max(self.cache, key=lambda k: self.uses_at[k][0])
+            self.cached_bytes -= self.cache.pop(last).nbytes
 
     def _pieces(self, p: _Placement) -> list[tuple[int, int, Samples]]:
         """One cue's samples as ``(start, end, samples)`` pieces of the output: the clip

@@ -11,10 +11,12 @@ pyttsx3's espeak driver is racy on Linux (espeak-ng synthesises on its own threa
   stdout from espeak's thread (a Python ``print``); ``say()`` shells out to ``aplay``.
 
 So: one engine per process, primed once; properties are set, then espeak is waited on until it
-is idle, then checked; then one ``save_to_file`` per ``runAndWait``; then we wait for the
-``finished-utterance`` event and for espeak to go idle, with stdout redirected throughout; then
-the file is checked (exists, has frames, a length plausible for the text at this rate) and the
-whole thing is retried a few times before giving up with a SpeechEngineError.
+is idle, then checked; then one ``save_to_file`` per synthesis, started by the driver's own
+start step (``runAndWait`` would add a 10 ms sleep per line, see ``_start_at_once``; it is
+still the fallback); then we wait for the ``finished-utterance`` event and for espeak to go
+idle, with stdout redirected throughout; then the file is checked (exists, has frames, a length
+plausible for the text at this rate) and the whole thing is retried a few times before giving
+up with a SpeechEngineError.
 """
 
 from __future__ import annotations
