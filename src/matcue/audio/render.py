@@ -467,8 +467,10 @@ class _Renderer:
         try:
             yield from self._mixed(chunk_frames)
         finally:
+            # Not waiting: this may run in any thread (when the generator is collected); a
+            # clip still being levelled just finishes on its own.
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _mixed(self, chunk_frames: int) -> Iterator[Pcm]:
         pending = iter(self.placements)
