@@ -18,11 +18,17 @@ Measures:
 
 Every time is the best of the repeats. The commands run with Python's bytecode cache on (as
 an installed matcue has it), whatever ``PYTHONDONTWRITEBYTECODE`` says here.
+
+    .venv/bin/python scripts/bench.py --long     # only: play two hours, measure the drift
+
+``--long`` plays a two-hour session into a private PulseAudio null sink (as the audio tests do)
+and reports how far the cues of its last five minutes are from the plan (±20 ms is the aim).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import subprocess
@@ -296,10 +302,54 @@ def bench_two_hours() -> dict[str, Any]:
         return {"minutes": minutes, "seconds": run.wall, "peak_mb": run.peak_mb}
 
 
+def bench_long_play(minutes: float) -> dict[str, Any]:
+    """Play a session of about ``minutes`` into a private PulseAudio null sink while recording
+    it, and see how far the cues of its last five minutes are from the plan: the check of
+    tests/test_long_session.py, at length (it takes the session's own time)."""
+    tests = Path(__file__).resolve().parent.parent / "tests"
+    sys.path.insert(0, str(tests))
+    conftest: Any = importlib.import_module("conftest")  # the private PulseAudio server
+    long_play: Any = importlib.import_module("long_play")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = session_file(work, minutes)
+        cache = work / "probe-cache"  # warm: the session file was made with it
+        plan, wav = long_play.prepare(routine, "100", cache, work)
+        with conftest.private_pulse() as server:
+            take = long_play.play_and_measure(
+                server, routine, "100", cache, work, plan, wav, plan["duration_s"] - 300
+            )
+    return {
+        "minutes": plan["duration_s"] / 60,
+        "exit": take.code,
+        "underruns": take.stderr.count("underrun occurred"),
+        "cues": len(take.cues),
+        "worst_ms": take.worst * 1000,
+        "late": len(take.late(0.020)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repeat of each benchmark")
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help="only play a two-hour session into a private null sink and report its drift",
+    )
+    parser.add_argument(
+        "--long-minutes", type=float, default=120, help="the length for --long (default 120)"
+    )
     args = parser.parse_args()
+    if args.long:
+        drift = bench_long_play(args.long_minutes)
+        print(
+            f"played a {drift['minutes']:.0f}-minute session (exit {drift['exit']}, "
+            f"{drift['underruns']} underruns): of the {drift['cues']} cues in its last five "
+            f"minutes, the worst was {drift['worst_ms']:.1f} ms off, {drift['late']} beyond "
+            "±20 ms"
+        )
+        sys.exit(0 if drift["exit"] == 0 and drift["late"] == 0 else 1)
     repeats = 1 if args.quick else 3
 
     comp = bench_compile(repeats)

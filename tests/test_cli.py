@@ -30,6 +30,7 @@ SESSION_RATE = 22050  # Hz: what `matcue export` writes (espeak-ng's native rate
 ROUNDING = 0.0015  # seconds: plan --json rounds every time to the millisecond
 
 TOP_KEYS = {"routine", "title", "pace", "duration_s", "chapters", "phases", "cues"}
+EXTRA_KEYS = {"language", "week", "settings", "exercises"}  # the pace settings applied
 CHAPTER_KEYS = {"t", "title"}
 PHASE_KEYS = {"t", "dur", "kind", "exercise", "set", "rep", "side"}
 SPEECH_KEYS = {"t", "dur", "kind", "text", "exercise"}
@@ -90,7 +91,15 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def cli_env(cache: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    return {**env, "MATCUE_CACHE_DIR": str(cache), "LC_ALL": "C.UTF-8", **extra}
+    # a config file of the user's own must not change what the tests see
+    config = str(cache.parent / "no-config" / "config.toml")
+    return {
+        **env,
+        "MATCUE_CACHE_DIR": str(cache),
+        "MATCUE_CONFIG": config,
+        "LC_ALL": "C.UTF-8",
+        **extra,
+    }
 
 
 def matcue(
@@ -163,7 +172,8 @@ def test_validate_a_missing_file_is_invalid_input(speech_cache: Path) -> None:
 
 def check_plan_shape(plan: dict[str, Any]) -> None:
     """Everything DESIGN §5 promises about ``plan --json``, for any routine."""
-    assert set(plan) == TOP_KEYS
+    assert set(plan) == TOP_KEYS | EXTRA_KEYS
+    assert isinstance(plan["week"], int) and plan["week"] >= 1
     assert isinstance(plan["routine"], str) and plan["routine"]
     assert isinstance(plan["title"], str) and plan["title"]
     assert isinstance(plan["pace"], int | float)
@@ -199,7 +209,8 @@ def check_plan_shape(plan: dict[str, Any]) -> None:
     for cue in cues:
         assert cue["kind"] in ("speech", "tone"), cue
         if cue["kind"] == "speech":
-            assert set(cue) == SPEECH_KEYS
+            assert set(cue) - {"side"} == SPEECH_KEYS
+            assert cue.get("side", "left") in ("right", "left")
             assert isinstance(cue["text"], str) and cue["text"].strip()
         else:
             assert set(cue) == TONE_KEYS
@@ -275,8 +286,11 @@ def test_plan_prints_a_readable_table(speech_cache: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "Timed breathing — 1:30 at pace 100"
-    assert lines[2].split() == ["time", "len", "phase", "ex", "set", "rep", "side", "heard"]
-    rows = lines[3:]
+    assert lines[1] == "settings: pace 100 %, week 1, language en"
+    assert lines[2].startswith("  1. Belly breath: 2 reps, breath 5.0:6.0 s")
+    header = lines.index("") + 1
+    assert lines[header].split() == ["time", "len", "phase", "ex", "set", "rep", "side", "heard"]
+    rows = lines[header + 1 :]
     kinds = [row.split()[2] for row in rows]
     assert kinds[0] == "intro" and kinds[-1] == "outro"
     assert {"position", "get_ready", "inhale", "exhale", "hold", "switch", "rest"} <= set(kinds)
@@ -323,6 +337,7 @@ HELP = {
     "show": False,
     "list": False,
     "voices": False,
+    "config": False,
 }
 
 

@@ -3,6 +3,7 @@ coercion, without importing pydantic for the values a user normally types."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,12 +66,42 @@ def outcome(coercion: Any, value: Any, param: Any, ctx: Context) -> tuple[str, A
     return "value", (type(result), repr(result))  # repr: nan equals nan
 
 
-def parameters() -> list[tuple[str, Any, Any]]:
-    group = typer.main.get_command(app)
-    found = [("matcue", p, group) for p in group.params]
-    for name, command in group.commands.items():
-        found += [(name, p, command) for p in command.params]
+def commands() -> list[tuple[str, Any]]:
+    """Every command and group of the CLI with its full name, sub-commands (`config set`)
+    included."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(name: str, command: Any) -> None:
+        found.append((name, command))
+        for sub, inner in getattr(command, "commands", {}).items():
+            walk(f"{name} {sub}" if name != "matcue" else sub, inner)
+
+    walk("matcue", typer.main.get_command(app))
     return found
+
+
+def parameters() -> list[tuple[str, Any, Any]]:
+    return [(name, p, command) for name, command in commands() for p in command.params]
+
+
+def test_every_parameter_is_checked() -> None:
+    names = {(c, p.name) for c, p, _ in parameters()}
+    for command in ("plan", "play", "export"):
+        for option in ("pace", "level", "breath", "holds", "rest", "reps", "sets", "week"):
+            assert (command, option) in names
+        for option in ("count", "breath_words", "voice", "rate", "volume", "lang"):
+            assert (command, option) in names
+    for command in ("play", "export"):
+        assert (command, "stereo") in names and (command, "music") in names
+    assert ("voices", "lang") in names
+    assert ("config set", "key") in names and ("config set", "value") in names
+    assert ("config unset", "key") in names
+
+
+@pytest.mark.parametrize(("command", "owner"), commands(), ids=[c for c, _ in commands()])
+def test_every_parameter_gets_the_plain_coercion(command: str, owner: Any) -> None:
+    for param in owner.get_params(Context(owner)):
+        assert isinstance(param._runtime_param, _PlainCoercion), (command, param.name)
 
 
 @pytest.mark.parametrize(
@@ -103,15 +134,29 @@ def test_common_commands_do_not_import_pydantic(tmp_path: Path) -> None:
         " '--rate', '160', '--loudness', '-18', '--subtitles', 'vtt', '--bitrate', '64',"
         " '--cue-sheet', '-q'])\n"
         "assert status == 2, status\n"
+        f"status = main(['export', 'first-aid', '-o', {str(existing)!r}, '--level', 'gentle',"
+        " '--breath', '4:6', '--holds', '120', '--rest', '10', '--reps', '5', '--sets', '2',"
+        " '--week', '3', '--count', 'tones', '--breath-words', 'first', '--voice', 'en',"
+        " '--volume', '80%', '--lang', 'en', '--stereo',"
+        f" '--music', {str(existing)!r}, '-q'])\n"
+        "assert status == 2, status\n"
         "assert main(['show', 'first-aid']) == 0\n"
         "assert main(['validate', 'first-aid', 'warm-up']) == 0\n"
+        "assert main(['config', 'unset', 'pace']) == 0\n"
+        "assert main(['config']) == 0\n"
         "print('pydantic' in sys.modules)\n"
     )
+    env = {**os.environ, "MATCUE_CONFIG": str(tmp_path / "config.toml")}
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
-    assert "already exists" in done.stderr
+    assert done.stderr.count("already exists") == 2
     assert done.stdout.strip().splitlines()[-1] == "False"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from matcue.routine import load_routine
-from matcue.routine.model import Exercise, Routine, Step, Timing
+from matcue.routine.model import Breath, Exercise, Routine, Step, Timing
 from matcue.timeline import Cue, Pace, Phase, Timeline, compile, number_words
 from matcue.timeline.phrases import ENGLISH, phrases_for, sentence
 from matcue.timeline.sounds import SOUND_LENGTHS
@@ -648,7 +648,9 @@ def test_cues_sorted_tone_before_speech_at_the_same_time() -> None:
 
 def test_json_shape() -> None:
     out = build(exercise(reps=1)).to_json()
-    assert list(out) == ["routine", "title", "pace", "duration_s", "chapters", "phases", "cues"]
+    # the DESIGN §5 keys first and unchanged; what pace settings were applied after them
+    assert list(out)[:7] == ["routine", "title", "pace", "duration_s", "chapters", "phases", "cues"]
+    assert list(out)[7:] == ["language", "week", "settings", "exercises"]
     assert out["phases"][0] == {
         "t": 0.0,
         "dur": 2.5,
@@ -693,8 +695,28 @@ def golden_speech_len(text: str) -> float:
 
 
 def golden_pace(source: Path) -> Pace:
-    found = re.search(r"^# pace: (\d+(?:\.\d+)?)$", source.read_text(encoding="utf-8"), re.M)
-    return Pace(float(found.group(1)) if found else 100.0)
+    """``# pace: N`` sets the pace; ``# settings: key=value ...`` sets other ``Pace`` fields
+    (``level=`` a named level, ``breath=`` IN:OUT or IN:HOLD:OUT)."""
+    text = source.read_text(encoding="utf-8")
+    found = re.search(r"^# pace: (\d+(?:\.\d+)?)$", text, re.M)
+    given: dict[str, Any] = {"percent": float(found.group(1))} if found else {}
+    settings = re.search(r"^# settings: (.+)$", text, re.M)
+    level = None
+    for item in settings.group(1).split() if settings else ():
+        key, value = item.split("=", 1)
+        if key == "level":
+            level = value
+        elif key == "breath":
+            numbers = [float(n) for n in value.split(":")]
+            hold = numbers[1] if len(numbers) == 3 else 0.0
+            given[key] = Breath(inhale=numbers[0], exhale=numbers[-1], hold=hold)
+        elif key in ("week", "reps", "sets"):
+            given[key] = int(value)
+        elif key in ("count", "breath_words"):
+            given[key] = value
+        else:
+            given[key] = float(value)
+    return Pace.for_level(level, **given) if level else Pace(**given)
 
 
 def golden_dump(out: dict[str, Any]) -> str:
@@ -710,7 +732,7 @@ def golden_dump(out: dict[str, Any]) -> str:
 
 
 def test_golden_cases_exist() -> None:
-    assert len(GOLDEN_CASES) >= 8
+    assert len(GOLDEN_CASES) >= 11
     assert all(case.with_suffix(".json").exists() for case in GOLDEN_CASES)
 
 

@@ -24,8 +24,10 @@ from matcue import __version__
 from matcue.errors import InputError, MatcueError
 from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
-from matcue.routine.model import Step, Timing
+from matcue.routine.model import Breath, Step, Timing
 from matcue.timeline import Pace, Timeline, compile
+from matcue.timeline.limits import check_routine, check_timeline
+from matcue.timeline.model import BREATH_WORDS, COUNT_MODES, LEVELS
 
 if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need no audio stack
     from matcue.audio.levels_cache import LevelsCache
@@ -182,44 +184,382 @@ def _main(
 RoutineArg = Annotated[
     str, typer.Argument(metavar="ROUTINE", help="A built-in routine id or a routine file.")
 ]
+_PACE_PANEL = "Pace"
+_VOICE_PANEL = "Voice and language"
+_SOUND_PANEL = "Sound"
+
+
+class LevelName(StrEnum):
+    gentle = "gentle"
+    standard = "standard"
+    strong = "strong"
+
+
+class CountName(StrEnum):
+    voice = "voice"
+    tones = "tones"
+    off = "off"
+
+
+class BreathWordsName(StrEnum):
+    always = "always"
+    first = "first"
+    never = "never"
+
+
+assert tuple(CountName) == COUNT_MODES and tuple(BreathWordsName) == BREATH_WORDS
+
 PaceOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--pace",
         "-p",
         min=10,
         max=400,
-        help="Pace in percent: 50 is half speed (every timed phase twice as long), 200 double.",
+        help="Pace in percent: 50 is half speed (every timed phase twice as long), 200 double. "
+        "Default 100, or the level's.",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+LevelOpt = Annotated[
+    LevelName | None,
+    typer.Option(
+        "--level",
+        help="Set pace, holds, rests and reps together: gentle (pace 80, holds 70 %, rests "
+        "150 %, reps 70 %), standard, or strong (pace 110, holds 130 %, rests 75 %, reps 130 %). "
+        "Options given as well win.",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+BreathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--breath",
+        metavar="IN:OUT",
+        help="Ratio breathing: seconds in and out (4:6), or in, hold and out (4:7:8), for every "
+        "breath, overriding the routine's.",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+HoldsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--holds",
+        metavar="PERCENT",
+        min=10,
+        max=400,
+        help="Hold lengths in percent of the routine's: 150 holds half again as long.",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+RestOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--rest",
+        metavar="SECONDS",
+        min=0,
+        max=3600,
+        help="Seconds of rest between sets and between exercises (0: none), before pace.",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+RepsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--reps",
+        min=1,
+        max=100,
+        help="Reps of every exercise (per side).",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+SetsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sets", min=1, max=20, help="Sets of every exercise.", rich_help_panel=_PACE_PANEL
+    ),
+]
+WeekOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--week",
+        min=1,
+        max=104,
+        help="Apply each exercise's progression for this week (default: from your session "
+        "history, else week 1).",
+        rich_help_panel=_PACE_PANEL,
+    ),
+]
+CountOpt = Annotated[
+    CountName | None,
+    typer.Option(
+        "--count",
+        help="Count reps and holds with spoken numbers (voice), ticks (tones) or not at all.",
+        rich_help_panel=_SOUND_PANEL,
+    ),
+]
+BreathWordsOpt = Annotated[
+    BreathWordsName | None,
+    typer.Option(
+        "--breath-words",
+        help="Say breathe in/out on every rep (always), on the first reps and then let the "
+        "tones carry the rhythm (first), or never.",
+        rich_help_panel=_SOUND_PANEL,
     ),
 ]
 VoiceOpt = Annotated[
     str | None,
-    typer.Option("--voice", help="Text-to-speech voice id (see `matcue voices`)."),
+    typer.Option(
+        "--voice",
+        help="Text-to-speech voice id (see `matcue voices`); default: one for the language.",
+        rich_help_panel=_VOICE_PANEL,
+    ),
 ]
 RateOpt = Annotated[
-    int,
-    typer.Option("--rate", min=80, max=450, help="Speech rate in words per minute."),
+    int | None,
+    typer.Option(
+        "--rate",
+        min=80,
+        max=450,
+        help="Speech rate in words per minute (default 150).",
+        rich_help_panel=_VOICE_PANEL,
+    ),
 ]
+VolumeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--volume",
+        metavar="VOLUME",
+        help="Speech volume: 0 to 1, or a percentage like 80%.",
+        rich_help_panel=_VOICE_PANEL,
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="CODE",
+        help="Speak in this language (en, pl, cs) instead of the routine's.",
+        rich_help_panel=_VOICE_PANEL,
+    ),
+]
+StereoOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--stereo/--mono",
+        help="Stereo: the words of a sided exercise come from that side's ear.",
+        rich_help_panel=_SOUND_PANEL,
+    ),
+]
+MusicOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--music",
+        metavar="FILE",
+        help="Mix this audio file under the session (looped or cut), quieter while the "
+        "voice speaks.",
+        rich_help_panel=_SOUND_PANEL,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The pace, voice and sound options of plan, play and export, as given (None: not)."""
+
+    pace: float | None = None
+    level: str | None = None
+    breath: str | None = None
+    holds: float | None = None
+    rest: float | None = None
+    reps: int | None = None
+    sets: int | None = None
+    week: int | None = None
+    count: str | None = None
+    breath_words: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    volume: str | None = None
+    lang: str | None = None
+    stereo: bool | None = None
 
 
 def _load(name: str) -> Routine:
     return load_routine(resolve(name))
 
 
-def _voice(routine: Routine, voice: str | None, rate: int) -> Pyttsx3Voice:
+def _config() -> dict[str, str | int | float | bool]:
+    from matcue.outputs.config import load_config
+
+    return load_config()
+
+
+def parse_breath(text: str) -> Breath:
+    """``"4:6"`` or ``"4:2:6"`` (seconds in, [hold,] out) -> ``Breath``; InputError otherwise."""
+    parts = text.strip().split(":")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) in (2, 3) and all(0 <= n <= 60 for n in numbers):
+        inhale, exhale = numbers[0], numbers[-1]
+        hold = numbers[1] if len(numbers) == 3 else 0.0
+        if inhale > 0 and exhale > 0:
+            return Breath(inhale=inhale, exhale=exhale, hold=hold)
+    raise InputError(
+        f"--breath must be seconds in and out like 4:6, or in, hold and out like 4:7:8 "
+        f"(each at most 60), not '{text}'"
+    )
+
+
+def week_from_history(first_session: datetime.date | None, today: datetime.date) -> int | None:
+    """The progression week of a routine first done on ``first_session``: 1 in its first
+    seven days, 2 in the next seven, ... (None when it was never done)."""
+    if first_session is None:
+        return None
+    return max(1, min(104, (today - first_session).days // 7 + 1))
+
+
+def _first_session(routine: Routine) -> datetime.date | None:
+    """When ``routine`` was first played, from the session history.
+
+    The history database (outputs/history.py) is being built separately; until it is wired
+    in here this knows of no session, so the week is 1 unless ``--week`` says otherwise.
+    """
+    return None
+
+
+def _week(routine: Routine, week: int | None) -> int:
+    """``--week``, else the week derived from the session history, else 1."""
+    if week is not None:
+        return week
+    return week_from_history(_first_session(routine), datetime.date.today()) or 1
+
+
+def make_pace(
+    options: SessionOptions,
+    config: dict[str, str | int | float | bool],
+    routine: Routine,
+) -> Pace:
+    """The session's ``Pace``: the level's settings, then the config file's, then options
+    (a level given on the command line also beats a pace saved in the config file)."""
+    level = options.level or config.get("level")
+    given: dict[str, object] = {}
+    pace: str | int | float | bool | None = options.pace
+    if pace is None and options.level is None:  # a level given now beats a saved pace
+        pace = config.get("pace")
+    if pace is not None:
+        given["percent"] = float(pace)
+    if options.holds is not None:
+        given["holds"] = options.holds
+    if options.rest is not None:
+        given["rest"] = options.rest
+    if options.breath is not None:
+        given["breath"] = parse_breath(options.breath)
+    if options.reps is not None:
+        given["reps"] = options.reps
+    if options.sets is not None:
+        given["sets"] = options.sets
+    count = options.count or config.get("count")
+    if count is not None:
+        given["count"] = str(count)
+    breath_words = options.breath_words or config.get("breath_words")
+    if breath_words is not None:
+        given["breath_words"] = str(breath_words)
+    given["week"] = _week(routine, options.week)
+    if level is not None and str(level) in LEVELS:
+        return Pace.for_level(str(level), **given)
+    return Pace(**given)  # type: ignore[arg-type]
+
+
+def _language(routine: Routine, options: SessionOptions) -> Routine:
+    """The routine, to be spoken in ``--lang`` if given (else in its own ``language:``)."""
+    from dataclasses import replace
+
+    lang = options.lang
+    if lang is None:
+        return routine
+    code = lang.strip().lower().replace("_", "-")
+    if not code or not all(part.isalnum() for part in code.split("-")):
+        raise InputError(f"--lang must be a language code like en, pl or cs, not '{lang}'")
+    return replace(routine, language=code)
+
+
+def _voice_for(
+    routine: Routine, options: SessionOptions, config: dict[str, str | int | float | bool]
+) -> Pyttsx3Voice:
+    from matcue.outputs.config import parse_volume
     from matcue.voice import Pyttsx3Voice, VoiceSettings
 
-    return Pyttsx3Voice(VoiceSettings(voice=voice, rate=rate, language=routine.language))
+    voice = options.voice or config.get("voice")
+    if options.voice is None and voice and not _speaks(str(voice), routine.language):
+        voice = None  # a saved voice of another language: the routine's language decides
+    rate = options.rate if options.rate is not None else config.get("rate", 150)
+    volume: float = 1.0
+    if options.volume is not None:
+        volume = parse_volume(options.volume)
+    elif "volume" in config:
+        volume = float(config["volume"])
+    return Pyttsx3Voice(
+        VoiceSettings(
+            voice=str(voice) if voice else None,
+            rate=int(rate),
+            volume=volume,
+            language=routine.language,
+        )
+    )
+
+
+def _speaks(voice_id: str, language: str) -> bool:
+    """Whether the voice ``voice_id`` speaks ``language`` (an unknown voice: yes, so that
+    the voice stage reports it)."""
+    from matcue.voice import list_voices
+
+    base = language.split("-")[0].lower()
+    for info in list_voices():
+        if info.id == voice_id.strip().lower():
+            return any(x.lower().split("-")[0] == base for x in info.languages)
+    return True
+
+
+@dataclass(frozen=True)
+class Session:
+    """A routine compiled with its options: what plan, play and export work from."""
+
+    routine: Routine
+    speech: Pyttsx3Voice
+    timeline: Timeline
+    stereo: bool
+    levels_cache: LevelsCache | None = None  # for a session to be rendered
+
+
+def _session(name: str, options: SessionOptions, *, for_render: bool = False) -> Session:
+    """The session; ``for_render`` (play, export) also opens the levels cache and measures
+    each newly synthesised line in it while the next lines are spoken."""
+    config = _config()
+    routine = _language(_load(name), options)
+    pace = make_pace(options, config, routine)
+    speech = _voice_for(routine, options, config)
+    levels_cache = _levels_cache(speech) if for_render else None
+    if levels_cache is not None:
+        timeline = _compile_for_render(routine, pace, speech, levels_cache)
+    else:
+        timeline = _compile(routine, pace, speech)
+    stereo = options.stereo if options.stereo is not None else bool(config.get("stereo", False))
+    return Session(routine, speech, timeline, stereo, levels_cache)
 
 
 def _compile(
     routine: Routine,
-    pace: float,
+    pace: Pace | float,
     speech: Pyttsx3Voice,
     on_new_clip: Callable[[Clip], None] | None = None,
 ) -> Timeline:
     """The timeline, with each line's real length; ``on_new_clip`` sees each line that had to
     be synthesised (one from the speech cache was seen by an earlier run)."""
+    if not isinstance(pace, Pace):
+        pace = Pace(percent=pace)
+    check_routine(routine, pace)  # a session of days is refused before any speech is made
 
     def length(text: str) -> float:
         made = speech.renders
@@ -228,11 +568,13 @@ def _compile(
             on_new_clip(clip)
         return clip.duration
 
-    return compile(routine, Pace(percent=pace), length)
+    timeline = compile(routine, pace, length)
+    check_timeline(timeline)
+    return timeline
 
 
 def _compile_for_render(
-    routine: Routine, pace: float, speech: Pyttsx3Voice, levels_cache: LevelsCache
+    routine: Routine, pace: Pace | float, speech: Pyttsx3Voice, levels_cache: LevelsCache
 ) -> Timeline:
     """The timeline, with each newly synthesised line measured for the loudness work while
     the next lines are spoken (see :func:`matcue.audio.render.measuring_ahead`)."""
@@ -289,18 +631,51 @@ def validate_cmd(
         raise typer.Exit(ExitStatus.INVALID)
 
 
+def _session_options(**given: object) -> SessionOptions:
+    """Typer's values (enums as plain strings) as ``SessionOptions``."""
+    return SessionOptions(
+        **{k: (v.value if isinstance(v, StrEnum) else v) for k, v in given.items()}  # type: ignore[arg-type]
+    )
+
+
 @app.command("plan", cls=_Command)
 def plan_cmd(
     routine: RoutineArg,
-    pace: PaceOpt = 100,
+    pace: PaceOpt = None,
+    level: LevelOpt = None,
+    breath: BreathOpt = None,
+    holds: HoldsOpt = None,
+    rest: RestOpt = None,
+    reps: RepsOpt = None,
+    sets: SetsOpt = None,
+    week: WeekOpt = None,
+    count: CountOpt = None,
+    breath_words: BreathWordsOpt = None,
     voice: VoiceOpt = None,
-    rate: RateOpt = 150,
+    rate: RateOpt = None,
+    volume: VolumeOpt = None,
+    lang: LangOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
     """Show the timed script of a session: every phase and what is said when."""
     env = _env()
-    r = _load(routine)
-    timeline = _compile(r, pace, _voice(r, voice, rate))
+    options = _session_options(
+        pace=pace,
+        level=level,
+        breath=breath,
+        holds=holds,
+        rest=rest,
+        reps=reps,
+        sets=sets,
+        week=week,
+        count=count,
+        breath_words=breath_words,
+        voice=voice,
+        rate=rate,
+        volume=volume,
+        lang=lang,
+    )
+    timeline = _session(routine, options).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
@@ -309,9 +684,12 @@ def plan_cmd(
 
 
 def format_plan(timeline: Timeline) -> str:
-    """A readable table: one row per phase with the words and tones heard in it."""
+    """A readable table: one row per phase with the words and tones heard in it, after the
+    settings and each exercise's effective numbers."""
     lines = [
         f"{timeline.title} — {_clock(timeline.duration)} at pace {timeline.pace.percent:g}",
+        f"settings: {timeline.pace.describe()}, language {timeline.language}",
+        *(f"  {plan.describe()}" for plan in timeline.exercises),
         "",
         f"{'time':>6}  {'len':>5}  {'phase':<9} {'ex':>2} {'set':>3} {'rep':>3} {'side':<5}  heard",
     ]
@@ -332,34 +710,75 @@ def format_plan(timeline: Timeline) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render_options(session: Session, music: Path | None) -> dict[str, object]:
+    """The renderer's stereo and music arguments."""
+    from matcue.audio.music import load_music
+
+    return {
+        "stereo": session.stereo,
+        "music": load_music(music, SESSION_RATE) if music is not None else None,
+    }
+
+
 @app.command("play", cls=_Command)
 def play_cmd(
     routine: RoutineArg,
-    pace: PaceOpt = 100,
+    pace: PaceOpt = None,
+    level: LevelOpt = None,
+    breath: BreathOpt = None,
+    holds: HoldsOpt = None,
+    rest: RestOpt = None,
+    reps: RepsOpt = None,
+    sets: SetsOpt = None,
+    week: WeekOpt = None,
+    count: CountOpt = None,
+    breath_words: BreathWordsOpt = None,
     voice: VoiceOpt = None,
-    rate: RateOpt = 150,
+    rate: RateOpt = None,
+    volume: VolumeOpt = None,
+    lang: LangOpt = None,
+    stereo: StereoOpt = None,
+    music: MusicOpt = None,
 ) -> None:
     """Play a session through the speakers. Ctrl-C stops it."""
     from matcue.audio import SESSION_LEVELS, render
     from matcue.outputs import play
 
     env = _env()
-    r = _load(routine)
-    speech = _voice(r, voice, rate)
-    levels_cache = _levels_cache(speech)
-    timeline = _compile_for_render(r, pace, speech, levels_cache)
+    options = _session_options(
+        pace=pace,
+        level=level,
+        breath=breath,
+        holds=holds,
+        rest=rest,
+        reps=reps,
+        sets=sets,
+        week=week,
+        count=count,
+        breath_words=breath_words,
+        voice=voice,
+        rate=rate,
+        volume=volume,
+        lang=lang,
+        stereo=stereo,
+    )
+    session = _session(routine, options, for_render=True)
+    timeline, r = session.timeline, session.routine
+    extra = _render_options(session, music)
     pcm = render(
         timeline,
-        *_clips(timeline, speech),
+        *_clips(timeline, session.speech),
         SESSION_RATE,
         levels=SESSION_LEVELS,
-        levels_cache=levels_cache,
+        levels_cache=session.levels_cache,
+        **extra,  # type: ignore[arg-type]
     )
     play(
         pcm,
         SESSION_RATE,
         on_start=lambda: print(
-            f"Playing {r.title} ({_clock(timeline.duration)}, pace {pace:g}). Ctrl-C stops.",
+            f"Playing {r.title} ({_clock(timeline.duration)}, pace {timeline.pace.percent:g}). "
+            "Ctrl-C stops.",
             file=env.stderr,
         ),
     )
@@ -385,9 +804,22 @@ def export_cmd(
             ".wav, .flac, .ogg (Vorbis), .opus, .mp3 or .m4a (needs PyAV, the m4a extra).",
         ),
     ],
-    pace: PaceOpt = 100,
+    pace: PaceOpt = None,
+    level: LevelOpt = None,
+    breath: BreathOpt = None,
+    holds: HoldsOpt = None,
+    rest: RestOpt = None,
+    reps: RepsOpt = None,
+    sets: SetsOpt = None,
+    week: WeekOpt = None,
+    count: CountOpt = None,
+    breath_words: BreathWordsOpt = None,
     voice: VoiceOpt = None,
-    rate: RateOpt = 150,
+    rate: RateOpt = None,
+    volume: VolumeOpt = None,
+    lang: LangOpt = None,
+    stereo: StereoOpt = None,
+    music: MusicOpt = None,
     bitrate: Annotated[
         int | None,
         typer.Option(
@@ -461,25 +893,50 @@ def export_cmd(
     if not (force or split):
         refuse_existing([output])  # before the speech is made, for a quick answer
     env = _env()
-    r = _load(routine)
-    speech = _voice(r, voice, rate)
-    levels_cache = _levels_cache(speech)
-    timeline = _compile_for_render(r, pace, speech, levels_cache)
+    session = _session(
+        routine,
+        _session_options(
+            pace=pace,
+            level=level,
+            breath=breath,
+            holds=holds,
+            rest=rest,
+            reps=reps,
+            sets=sets,
+            week=week,
+            count=count,
+            breath_words=breath_words,
+            voice=voice,
+            rate=rate,
+            volume=volume,
+            lang=lang,
+            stereo=stereo,
+        ),
+        for_render=True,
+    )
+    r, speech, timeline = session.routine, session.speech, session.timeline
+    options = replace(options, channels=2 if session.stereo else 1)
     check_export(timeline, options, SESSION_RATE)
+    extra = _render_options(session, music)
     levels = replace(SESSION_LEVELS, loudness=loudness)
     chunks = render_chunks(
         timeline,
         *_clips(timeline, speech),
         SESSION_RATE,
         levels=levels,
-        levels_cache=levels_cache,
+        levels_cache=session.levels_cache,
+        **extra,  # type: ignore[arg-type]
     )
+    percent = timeline.pace.percent
+    settings = speech.settings
     comment = (
-        f"matcue session: pace {pace:g} %, voice {speech.voice_id} at {rate} words a minute, "
-        f"{loudness:g} LUFS, {options.encoding.describe()}"
+        f"matcue session: {timeline.pace.describe()}, voice {speech.voice_id} at "
+        f"{settings.rate} words a minute, volume {settings.volume:g}, "
+        f"{'stereo' if session.stereo else 'mono'}, {loudness:g} LUFS, "
+        f"{options.encoding.describe()}"
     )
     tags = Tags(
-        title=r.title if pace == 100 else f"{r.title} (pace {pace:g} %)",
+        title=r.title if percent == 100 else f"{r.title} (pace {percent:g} %)",
         album=r.title,
         artist="matcue",
         date=datetime.date.today().isoformat(),
@@ -591,6 +1048,20 @@ def format_routine(r: Routine) -> str:
         out += [f"   caution: {c}" for c in ex.cautions]
         if ex.progress:
             out.append(f"   progress: {' '.join(ex.progress.split())}")
+        for stage in ex.stages:
+            numbers = [
+                f"{stage.reps} reps" if stage.reps else "",
+                f"{stage.sets} sets" if stage.sets else "",
+                f"hold {stage.hold:g} s" if stage.hold is not None else "",
+            ]
+            out.append(f"   from week {stage.week}: {', '.join(n for n in numbers if n)}")
+        own = [
+            f"pace {ex.pace:g} %" if ex.pace != 100 else "",
+            f"holds {ex.holds:g} %" if ex.holds != 100 else "",
+            f"breath {ex.breath}" if ex.breath else "",
+        ]
+        if any(own):
+            out.append(f"   own pace: {', '.join(o for o in own if o)}")
         if ex.note:
             out.append(f"   note: {' '.join(ex.note.split())}")
     return "\n".join(out) + "\n"
@@ -609,13 +1080,97 @@ def _describe(step: Step, timing: Timing) -> str:
 
 
 @app.command("voices", cls=_Command)
-def voices_cmd() -> None:
-    """List the text-to-speech voices."""
+def voices_cmd(
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="CODE", help="Only voices for this language (pl, cs)."),
+    ] = None,
+) -> None:
+    """List the text-to-speech voices: id, languages and name."""
     from matcue.voice import list_voices
 
     env = _env()
+    wanted = lang.strip().lower() if lang else None
     for v in list_voices():
+        codes = [c.lower() for c in v.languages]
+        if wanted and not any(c == wanted or c.startswith(wanted + "-") for c in codes):
+            continue
         print(f"{v.id:<24} {', '.join(v.languages):<10} {v.name}", file=env.stdout)
+
+
+config_app = typer.Typer(
+    cls=_Group,
+    help="Show the saved defaults (voice, rate, volume, level, pace, count, "
+    "breath_words, stereo) with where each comes from; `set KEY VALUE` or `unset KEY` "
+    "changes them. Options on the command line always win.",
+    no_args_is_help=False,
+)
+app.add_typer(config_app, name="config")
+
+CONFIG_DEFAULTS: dict[str, str] = {
+    "voice": "an espeak-ng voice for the routine's language",
+    "rate": "150",
+    "volume": "1",
+    "level": "standard",
+    "pace": "100",
+    "count": "voice",
+    "breath_words": "always",
+    "stereo": "false",
+}
+
+
+def _config_key(key: str) -> str:
+    return key.strip().lower().replace("-", "_")
+
+
+@config_app.callback(invoke_without_command=True)
+def config_cmd(ctx: typer.Context) -> None:
+    """Show the saved defaults and where each comes from."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from matcue.outputs.config import KEYS, config_path, load_config
+
+    env = _env()
+    path = config_path()
+    values = load_config(path)
+    print(f"config file: {path}{'' if path.exists() else ' (none yet)'}", file=env.stdout)
+    for key in KEYS:
+        if key in values:
+            value = values[key]
+            shown = str(value).lower() if isinstance(value, bool) else f"{value}"
+            print(f"{key:<13} {shown}  (config file)", file=env.stdout)
+        else:
+            print(f"{key:<13} {CONFIG_DEFAULTS[key]}  (default)", file=env.stdout)
+
+
+@config_app.command("set", cls=_Command)
+def config_set_cmd(
+    key: Annotated[str, typer.Argument(help="A setting: voice, rate, volume, level, ...")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+) -> None:
+    """Save a default in the config file."""
+    from matcue.outputs.config import load_config, parse_value, save_config
+
+    name = _config_key(key)
+    values = load_config()
+    values[name] = parse_value(name, value)
+    path = save_config(values)
+    print(f"{name} = {values[name]} (saved in {path})", file=_env().stderr)
+
+
+@config_app.command("unset", cls=_Command)
+def config_unset_cmd(
+    key: Annotated[str, typer.Argument(help="The setting to forget.")],
+) -> None:
+    """Remove a default from the config file."""
+    from matcue.outputs.config import KEYS, load_config, save_config
+
+    name = _config_key(key)
+    if name not in KEYS:
+        raise InputError(f"unknown setting '{key}'; the settings are {', '.join(KEYS)}")
+    values = load_config()
+    values.pop(name, None)
+    save_config(values)
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -626,6 +1181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("MATCUE_DEBUG"))
     command = typer.main.get_command(app)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if callable(reconfigure):  # a terminal that cannot show a character gets '?', not a failure
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="replace")
     try:
         result = command.main(args=args, prog_name="matcue", standalone_mode=False)
         status = int(result) if isinstance(result, int) else ExitStatus.OK
@@ -652,6 +1211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _debug_trace(debug)
         print(f"matcue: {exc}", file=sys.stderr)
         status = ExitStatus.FAILURE
+    except BrokenPipeError:  # the reader of stdout went away (`matcue plan x | head`)
+        _debug_trace(debug)
+        with contextlib.suppress(OSError, ValueError):  # no second complaint at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = ExitStatus.FAILURE
+    except (OSError, MemoryError, RecursionError) as exc:
+        _debug_trace(debug)
+        print(f"matcue: {_system_failure(exc)}", file=sys.stderr)
+        status = ExitStatus.FAILURE
     except Exception as exc:  # the one place that turns surprises into a sentence
         _debug_trace(debug)
         print(
@@ -664,6 +1232,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         sys.exit(status)
     return status
+
+
+def _system_failure(exc: OSError | MemoryError | RecursionError) -> str:
+    """One sentence for a failure of the system rather than of matcue's input."""
+    if isinstance(exc, MemoryError):
+        return "there is not enough memory to go on; close other programs or try a shorter session"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to be read"
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 def _debug_trace(debug: bool) -> None:

@@ -1,4 +1,4 @@
-"""The renderer: a ``Timeline`` plus its clips -> mono 16-bit PCM.
+"""The renderer: a ``Timeline`` plus its clips -> mono (or stereo) 16-bit PCM.
 
 One pass, like pretty_midi's synthesis: start from silence, add every cue's clip at its
 sample offset, fade its edges. Levels are fixed per clip (every speech clip is peak-normalised
@@ -27,6 +27,7 @@ the next few clips are levelled in worker threads ahead of the mix.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import math
 from collections import deque
@@ -38,9 +39,11 @@ import numpy as np
 import numpy.typing as npt
 
 from matcue.audio import loudness as _loudness
+from matcue.audio import music as _music
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
+from matcue.audio.music import Music, duck_envelope
 from matcue.audio.units import db_to_gain, seconds_to_frames
-from matcue.timeline.model import Cue, CueKind, Timeline
+from matcue.timeline.model import Cue, CueKind, SideName, Timeline
 from matcue.voice.base import Clip
 
 FULL_SCALE = 32767
@@ -133,6 +136,21 @@ FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
 KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
+PAN_FAR = 0.25
+"""In stereo, a side cue's gain in the other ear; the near ear gets sqrt(1 - PAN_FAR²), so
+every cue keeps the power (and the session the loudness) it has in mono."""
+_CENTRE = math.sqrt(0.5)
+_NEAR = math.sqrt(1.0 - PAN_FAR**2)
+PAN_GAINS: dict[SideName | None, tuple[float, float]] = {
+    None: (_CENTRE, _CENTRE),
+    "left": (_NEAR, PAN_FAR),
+    "right": (PAN_FAR, _NEAR),
+}
+"""(left, right) gains of a cue in a stereo render, by its side."""
+
+_SIDES: tuple[SideName | None, ...] = (None, "left", "right")
+_Piece = tuple[int, int, Samples, SideName | None]  # (start, end, samples, side) in the output
+
 
 @dataclass(frozen=True)
 class _Placement:
@@ -142,6 +160,7 @@ class _Placement:
     start: int
     length: int
     peak: float  # the clip's peak in the mix before the headroom gain (0 for a silent clip)
+    side: SideName | None = None  # where a stereo render puts it
 
     @property
     def end(self) -> int:
@@ -292,10 +311,14 @@ class _Renderer:
         rate: int,
         levels: Levels,
         levels_cache: LevelsCache | None = None,
+        stereo: bool = False,
+        music: Music | None = None,
     ) -> None:
         self.rate = rate
         self.levels = levels
         self.levels_cache = levels_cache
+        self.stereo = stereo
+        self.music = music
         self.total = seconds_to_frames(timeline.duration, rate)
         self.fade_frames = seconds_to_frames(levels.fade, rate)
         self.ramp = _ramp(self.fade_frames)
@@ -320,10 +343,15 @@ class _Renderer:
                 continue
             peak = 0.0 if silent[key] else levels.peak(cue.kind)
             uses_at.setdefault(key, deque()).append(len(placements))
-            placements.append(_Placement(key, start, length, peak))
+            placements.append(_Placement(key, start, length, peak, cue.side))
             uses[key] = uses.get(key, 0) + 1
         self.placements = placements
-        self.gain = _headroom_gain(placements, levels.ceiling)
+        self.speech = sorted((p.start, p.end) for p in placements if p.key[0] == "speech")
+        self.speech_starts = [start for start, _ in self.speech]
+        self.next_line = 0  # the first line the music may still duck under (see _add_music)
+        # the music, ducked under the voice, adds at most its ducked peak to any moment
+        extra = music.peak * db_to_gain(_music.DUCK_DB) if music is not None else 0.0
+        self.gain = _headroom_gain(placements, max(levels.ceiling - extra, 0.5 * levels.ceiling))
         self.uses_left = uses
         self.cache: dict[_Key, Samples] = {}
         self.cached_bytes = 0
@@ -430,21 +458,21 @@ class _Renderer:
             last = max(self.cache, key=lambda k: self.uses_at[k][0])
             self.cached_bytes -= self.cache.pop(last).nbytes
 
-    def _pieces(self, p: _Placement) -> list[tuple[int, int, Samples]]:
-        """One cue's samples as ``(start, end, samples)`` pieces of the output: the clip
+    def _pieces(self, p: _Placement) -> list[_Piece]:
+        """One cue's samples as ``(start, end, samples, side)`` pieces of the output: the clip
         truncated to its length and faded at both edges. The middle piece is a view of the
         clip (no copy); only the faded edges are new arrays."""
         base = self._base(p.key)
         n = min(self.fade_frames, p.length // 2)
         if n == 0:
-            return [(p.start, p.end, base[: p.length])]
+            return [(p.start, p.end, base[: p.length], p.side)]
         ramp = self.ramp if n == self.fade_frames else _ramp(n)
         head = base[:n] * ramp
         tail = base[p.length - n : p.length] * ramp[::-1]
-        pieces = [(p.start, p.start + n, head)]
+        pieces = [(p.start, p.start + n, head, p.side)]
         if p.length > 2 * n:
-            pieces.append((p.start + n, p.end - n, base[n : p.length - n]))
-        pieces.append((p.end - n, p.end, tail))
+            pieces.append((p.start + n, p.end - n, base[n : p.length - n], p.side))
+        pieces.append((p.end - n, p.end, tail, p.side))
         return pieces
 
     def _fit_ahead(self) -> None:
@@ -473,23 +501,72 @@ class _Renderer:
                 self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _mixed(self, chunk_frames: int) -> Iterator[Pcm]:
+        """The mix, block by block. Every clip is mono: in stereo, the cues of each side are
+        mixed into a mono buffer of their own and each buffer is spread over the two
+        channels by its ``PAN_GAINS`` once per block; the music goes on top, in the middle."""
         pending = iter(self.placements)
         upcoming = next(pending, None)
-        active: list[tuple[int, int, Samples]] = []
-        buffer = np.empty(min(chunk_frames, self.total), dtype=np.float32)  # reused: no page
-        for a in range(0, self.total, chunk_frames):  # faults from a fresh array per block
+        active: list[_Piece] = []
+        size = min(chunk_frames, self.total)
+        # buffers reused from block to block: no page faults from fresh arrays
+        sides = _SIDES if self.stereo else (None,)
+        buffers = {side: np.empty(size, dtype=np.float32) for side in sides}
+        stereo = np.empty((size, 2), dtype=np.float32) if self.stereo else None
+        for a in range(0, self.total, chunk_frames):
             b = min(a + chunk_frames, self.total)
             while upcoming is not None and upcoming.start < b:
                 active += self._pieces(upcoming)
                 upcoming = next(pending, None)
-            mix = buffer[: b - a]
-            mix.fill(0.0)
-            for start, end, samples in active:
+            sounding: dict[SideName | None, Samples] = {None: buffers[None][: b - a]}
+            sounding[None].fill(0.0)
+            for start, end, samples, side in active:
                 lo, hi = max(a, start), min(b, end)
                 if lo < hi:
-                    mix[lo - a : hi - a] += samples[lo - start : hi - start]
+                    where = side if stereo is not None else None
+                    part = sounding.get(where)
+                    if part is None:
+                        part = sounding[where] = buffers[where][: b - a]
+                        part.fill(0.0)
+                    part[lo - a : hi - a] += samples[lo - start : hi - start]
             active = [piece for piece in active if piece[1] > b]
+            mix = sounding[None] if stereo is None else _spread(stereo[: b - a], sounding)
+            if self.music is not None:
+                self._add_music(mix, a, b)
             yield _to_pcm(mix)
+
+    def _add_music(self, mix: Samples, a: int, b: int) -> None:
+        """The music for frames ``[a, b)``, ducked under the lines near them, onto ``mix``."""
+        assert self.music is not None
+        # the lines are in order of their starts: skip those over before this block for good
+        # (the ramp after them included), and stop at the first that starts after it
+        ramp = max(1, math.ceil(_music.DUCK_RAMP * self.rate))
+        while self.next_line < len(self.speech) and self.speech[self.next_line][1] + ramp <= a:
+            self.next_line += 1
+        last = bisect.bisect_left(self.speech_starts, b + ramp, lo=self.next_line)
+        near = self.speech[self.next_line : last]
+        bed = self.music.block(a, b - a) * duck_envelope(a, b - a, near, self.rate)
+        bed *= np.float32(self.gain)
+        if mix.ndim == 2:
+            bed *= np.float32(_CENTRE)
+            mix += bed[:, None]
+        else:
+            mix += bed
+
+
+def _spread(out: Samples, sounding: Mapping[SideName | None, Samples]) -> Samples:
+    """``out`` (frames, 2): each mono mix in ``sounding`` spread over both channels by the
+    ``PAN_GAINS`` of its side."""
+    for channel in (0, 1):
+        column = out[:, channel]
+        first = True
+        for side, part in sounding.items():
+            gain = np.float32(PAN_GAINS[side][channel])
+            if first:
+                np.multiply(part, gain, out=column)
+                first = False
+            else:
+                column += part * gain
+    return out
 
 
 def _to_pcm(mix: Samples) -> Pcm:
@@ -512,8 +589,14 @@ def render_chunks(
     *,
     levels: Levels = DEFAULT_LEVELS,
     levels_cache: LevelsCache | None = None,
+    stereo: bool = False,
+    music: Music | None = None,
 ) -> Iterator[Pcm]:
     """The session as consecutive mono int16 blocks of ``chunk_frames`` (the last may be shorter).
+
+    ``stereo`` gives ``(frames, 2)`` blocks in which side cues (``Cue.side``) come from that
+    side (``PAN_GAINS``); ``music`` (:func:`matcue.audio.music.load_music`) is looped under
+    the session and ducked while the voice speaks.
 
     ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
     clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
@@ -525,7 +608,7 @@ def render_chunks(
         raise ValueError(f"sample rate must be positive, got {rate!r}")
     if chunk_frames <= 0:
         raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
-    renderer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache)
+    renderer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache, stereo, music)
     return renderer.chunks(chunk_frames)
 
 
@@ -537,11 +620,23 @@ def render(
     *,
     levels: Levels = DEFAULT_LEVELS,
     levels_cache: LevelsCache | None = None,
+    stereo: bool = False,
+    music: Music | None = None,
 ) -> Pcm:
-    """The whole session as one mono int16 buffer: the concatenation of :func:`render_chunks`."""
-    chunks = render_chunks(timeline, speech, sounds, rate, levels=levels, levels_cache=levels_cache)
+    """The whole session as one int16 buffer (mono, or ``(frames, 2)`` with ``stereo``):
+    the concatenation of :func:`render_chunks`."""
+    chunks = render_chunks(
+        timeline,
+        speech,
+        sounds,
+        rate,
+        levels=levels,
+        levels_cache=levels_cache,
+        stereo=stereo,
+        music=music,
+    )
     blocks = list(chunks)
     if not blocks:
-        return np.zeros(0, dtype=np.int16)
+        return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
     pcm: Pcm = np.concatenate(blocks)
     return pcm

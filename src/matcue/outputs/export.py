@@ -23,7 +23,7 @@ import re
 import signal
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -109,9 +109,11 @@ class _GuardedFile:
             raise self.error
 
 
-def _block(chunk: npt.NDArray[Any]) -> Pcm:
-    if chunk.dtype != np.int16 or chunk.ndim != 1:
-        raise ValueError(f"export needs mono int16 blocks, got {chunk.dtype} {chunk.shape}")
+def _block(chunk: npt.NDArray[Any], channels: int = 1) -> Pcm:
+    shape_ok = chunk.ndim == 1 if channels == 1 else chunk.ndim == 2 and chunk.shape[1] == channels
+    if chunk.dtype != np.int16 or not shape_ok:
+        kind = "mono" if channels == 1 else f"{channels}-channel"
+        raise ValueError(f"export needs {kind} int16 blocks, got {chunk.dtype} {chunk.shape}")
     return np.ascontiguousarray(chunk)
 
 
@@ -124,27 +126,37 @@ class _Encoder(Protocol):
 class _Resampled:
     """Blocks at ``rate`` to ``out_rate`` through soxr's streaming resampler (high quality)."""
 
-    def __init__(self, inner: Callable[[Pcm], None], rate: int, out_rate: int) -> None:
+    def __init__(
+        self, inner: Callable[[Pcm], None], rate: int, out_rate: int, channels: int = 1
+    ) -> None:
         import soxr
 
         self._inner = inner
-        self._stream = soxr.ResampleStream(rate, out_rate, 1, dtype="int16", quality="HQ")
+        self._channels = channels
+        self._stream = soxr.ResampleStream(rate, out_rate, channels, dtype="int16", quality="HQ")
+
+    def _shaped(self, out: npt.NDArray[Any]) -> Pcm:
+        shape = (-1,) if self._channels == 1 else (-1, self._channels)
+        return np.ascontiguousarray(out.reshape(shape), dtype=np.int16)
 
     def write(self, block: Pcm) -> None:
         out = self._stream.resample_chunk(block)
         if out.size:
-            self._inner(np.ascontiguousarray(out.reshape(-1), dtype=np.int16))
+            self._inner(self._shaped(out))
 
     def flush(self) -> None:
-        out = self._stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+        empty = np.zeros((0,) if self._channels == 1 else (0, self._channels), dtype=np.int16)
+        out = self._stream.resample_chunk(empty, last=True)
         if out.size:
-            self._inner(np.ascontiguousarray(out.reshape(-1), dtype=np.int16))
+            self._inner(self._shaped(out))
 
 
 class _SoundfileEncoder:
     """One file written by libsndfile into the open temporary file ``fd``."""
 
-    def __init__(self, fd: int, rate: int, enc: Encoding, tags: Tags | None) -> None:
+    def __init__(
+        self, fd: int, rate: int, enc: Encoding, tags: Tags | None, channels: int = 1
+    ) -> None:
         self._sf = soundfile_module()
         fmt = enc.format
         self._raw = io.FileIO(fd, "r+", closefd=False)
@@ -155,7 +167,7 @@ class _SoundfileEncoder:
                 self._guard,
                 "w",
                 samplerate=out_rate,
-                channels=1,
+                channels=channels,
                 format=fmt.container,
                 subtype=fmt.subtype,
                 compression_level=enc.compression_level(),
@@ -170,7 +182,9 @@ class _SoundfileEncoder:
                 if key == "track":
                     key = "tracknumber"
                 setattr(self._out, key, value)
-        self._resampler = _Resampled(self._put, rate, out_rate) if out_rate != rate else None
+        self._resampler = (
+            _Resampled(self._put, rate, out_rate, channels) if out_rate != rate else None
+        )
 
     def _put(self, block: Pcm) -> None:
         for i in range(0, block.shape[0], WRITE_FRAMES):
@@ -209,16 +223,23 @@ class _AvEncoder:
     """An M4A (AAC) file written by PyAV, tags and chapters included."""
 
     def __init__(
-        self, path: Path, rate: int, enc: Encoding, tags: Tags, chapters: Sequence[Span]
+        self,
+        path: Path,
+        rate: int,
+        enc: Encoding,
+        tags: Tags,
+        chapters: Sequence[Span],
+        channels: int = 1,
     ) -> None:
         self._av = _pyav()
         self._rate = rate
+        self._layout = "mono" if channels == 1 else "stereo"
         self._time_base = Fraction(1, rate)
         self._frames = 0
         self._container = self._av.open(str(path), "w", format="ipod")
         try:
             stream = self._container.add_stream("aac", rate=rate)
-            stream.layout = "mono"
+            stream.layout = self._layout
             stream.bit_rate = (enc.bitrate or 64) * 1000
             self._stream = stream
             meta = tags.as_dict()
@@ -245,7 +266,9 @@ class _AvEncoder:
             self._container.mux(packet)
 
     def write(self, block: Pcm) -> None:
-        frame = self._av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+        frame = self._av.AudioFrame.from_ndarray(
+            block.reshape(1, -1), format="s16", layout=self._layout
+        )
         frame.sample_rate = self._rate
         # explicit times let the encoder mark its priming samples, and the muxer write the
         # edit list that tells decoders to drop them
@@ -289,16 +312,18 @@ def _encode_into(
     enc: Encoding,
     tags: Tags | None = None,
     chapters: Sequence[Span] = (),
+    channels: int = 1,
 ) -> None:
     """Stage ``path``: encode ``chunks`` into its temporary file, then tag it."""
     if enc.format.container is None:  # M4A through PyAV, which opens the file by name
         tmp = staging.temporary(path)
-        _run(_AvEncoder(tmp, rate, enc, tags or _NO_TAGS, chapters), chunks, path)
+        encoder = _AvEncoder(tmp, rate, enc, tags or _NO_TAGS, chapters, channels)
+        _run(encoder, chunks, path, channels)
         return
     sf = soundfile_module()
     with staging.opened(path) as (fd, tmp):
         try:
-            _run(_SoundfileEncoder(fd, rate, enc, tags), chunks, path)
+            _run(_SoundfileEncoder(fd, rate, enc, tags, channels), chunks, path, channels)
         except sf.SoundFileError as err:
             raise ExportError(f"cannot write {path}: {err}") from err
     if tags is not None:
@@ -311,10 +336,10 @@ def _encode_into(
 _NO_TAGS = Tags(title="", album="", artist="", date="", comment="")
 
 
-def _run(encoder: _Encoder, chunks: Iterable[Pcm], path: Path) -> None:
+def _run(encoder: _Encoder, chunks: Iterable[Pcm], path: Path, channels: int = 1) -> None:
     try:
         for chunk in chunks:
-            encoder.write(_block(chunk))
+            encoder.write(_block(chunk, channels))
         encoder.finish()
     except OSError as err:
         encoder.discard()
@@ -342,11 +367,23 @@ class ExportOptions:
     labels: bool = False
     chapters_json: bool = False
     force: bool = False
+    channels: int = 1  # 2: the session was rendered in stereo
+
+
+SLUG_MAX = 48
+"""The longest title part of a ``--split`` track's file name, in characters."""
 
 
 def _slug(title: str) -> str:
+    """A chapter title as a file name part: ASCII letters and digits joined by '-', at most
+    ``SLUG_MAX`` long (cut at a word); so no separator, control character, dot or reserved
+    name can come from a routine's text."""
     plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "part"
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[: SLUG_MAX + 1].rfind("-")
+        slug = slug[: cut if cut > SLUG_MAX // 2 else SLUG_MAX].strip("-")
+    return slug or "part"
 
 
 def _spans(timeline: Timeline) -> list[Span]:
@@ -463,7 +500,7 @@ _END = object()
 AHEAD = 2  # blocks rendered ahead of the encoder
 
 
-def _ahead(chunks: Iterable[Pcm], depth: int = AHEAD) -> Iterator[Pcm]:
+def _ahead(chunks: Iterable[Pcm], depth: int = AHEAD) -> Generator[Pcm, None, None]:
     """``chunks``, rendered in a worker thread up to ``depth`` blocks ahead of the consumer.
 
     The encoders spend their time in C (libsndfile, LAME, soxr, PyAV) with the GIL released,
@@ -590,8 +627,13 @@ def export_session(
     """
     check_export(timeline, options, rate)
     enc = options.encoding
-    with _ctrl_c_between_blocks() as check, Staging(force=options.force) as staging:
-        blocks = _counted(_ahead(chunks), on_progress, check)
+    rendered = _ahead(chunks)
+    with (
+        _ctrl_c_between_blocks() as check,
+        Staging(force=options.force) as staging,
+        contextlib.closing(rendered),  # first out: an error or Ctrl-C stops the render thread
+    ):
+        blocks = _counted(rendered, on_progress, check)
         texts = _sidecar_texts(timeline, options, rate, tags, names)
         for path, text in texts.items():
             staging.write_text(path, text)
@@ -601,11 +643,22 @@ def export_session(
             for i, track in enumerate(tracks, 1):
                 track_tags = replace(tags, title=track.span.title, track=(i, len(tracks)))
                 part = stream.take(track.last - track.first)
-                _encode_into(staging, track.path, part, rate, enc, track_tags)
+                _encode_into(
+                    staging, track.path, part, rate, enc, track_tags, channels=options.channels
+                )
             stream.drain()
         else:
-            _encode_into(staging, options.output, blocks, rate, enc, tags, _spans(timeline))
-        check()  # the last chance to cancel: a Ctrl-C during the renames lets them finish
-        written = staging.commit()
+            _encode_into(
+                staging,
+                options.output,
+                blocks,
+                rate,
+                enc,
+                tags,
+                _spans(timeline),
+                channels=options.channels,
+            )
+        check()
+        written = staging.commit(check)  # a Ctrl-C during the renames takes them back
     audio = [p for p in written if p not in texts]
     return audio + [p for p in written if p in texts]

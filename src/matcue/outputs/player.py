@@ -101,8 +101,10 @@ def _checked(pcm: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.int16]:
     if rate not in SUPPORTED_RATES:
         rates = ", ".join(str(r) for r in sorted(SUPPORTED_RATES))
         raise ValueError(f"cannot play at {rate} Hz; the player supports {rates}")
-    if pcm.dtype != np.int16 or pcm.ndim != 1:
-        raise ValueError(f"the player needs mono int16 samples, got {pcm.dtype} {pcm.shape}")
+    if pcm.dtype != np.int16 or not (pcm.ndim == 1 or (pcm.ndim == 2 and pcm.shape[1] == 2)):
+        raise ValueError(
+            f"the player needs mono or stereo int16 samples, got {pcm.dtype} {pcm.shape}"
+        )
     if pcm.nbytes > _MAX_BYTES:
         hours = pcm.shape[0] / rate / 3600
         raise ValueError(f"a {hours:.1f}-hour session is too long to play in one piece")
@@ -138,7 +140,8 @@ def _stderr_captured() -> Iterator[list[str]]:
 def _start(sa: Any, buf: npt.NDArray[np.int16], rate: int) -> _PlayObject:
     with _stderr_captured() as alsa_lines:
         try:
-            handle: _PlayObject = sa.play_buffer(buf, 1, 2, rate)
+            channels = 1 if buf.ndim == 1 else int(buf.shape[1])
+            handle: _PlayObject = sa.play_buffer(buf, channels, 2, rate)
             return handle
         except Exception as err:
             failure = err
@@ -187,7 +190,8 @@ def play(
     sleep: Callable[[float], object] = time.sleep,
     on_start: Callable[[], object] | None = None,
 ) -> PlayResult:
-    """Play mono int16 ``pcm`` at ``rate`` Hz to the end, blocking until the device is done.
+    """Play int16 ``pcm`` (mono, or stereo as ``(frames, 2)``) at ``rate`` Hz to the end,
+    blocking until the device is done.
 
     ``on_start`` is called once the device has accepted the buffer (e.g. to say "Playing").
 

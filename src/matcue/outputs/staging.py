@@ -14,7 +14,7 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -111,8 +111,13 @@ class Staging:
             while data:
                 data = data[os.write(fd, data) :]
 
-    def commit(self) -> list[Path]:
-        """Rename every temporary file over its target; the targets, in staging order."""
+    def commit(self, check: Callable[[], None] | None = None) -> list[Path]:
+        """Rename every temporary file over its target; the targets, in staging order.
+
+        ``check`` is called after each rename; if it raises (say a Ctrl-C noted meanwhile),
+        the files this commit added are taken back (files replaced under ``force`` stay
+        replaced: their old contents are gone) and the error goes on.
+        """
         if not self.force:
             refuse_existing(target for _, target in self._staged)
         for tmp, target in self._staged:  # every byte on disk before any name changes
@@ -127,6 +132,8 @@ class Staging:
                 self._place(tmp, target)
                 if not existed:
                     created.append(target)
+                if check is not None:
+                    check()
         except BaseException:
             for target in created:  # all or nothing: take back the files this export added
                 unlink_quietly(target)

@@ -27,10 +27,12 @@ from matcue.routine.model import (
     LEVELS,
     SIDES,
     STEP_KINDS,
+    Breath,
     Exercise,
     Level,
     Routine,
     Sides,
+    Stage,
     Step,
     StepKind,
     Timing,
@@ -44,6 +46,8 @@ MAX_DEPTH = 50
 """At most this many nested lists and mappings (a routine needs about six)."""
 MAX_SPOKEN = 300
 """The longest spoken line, in characters."""
+MAX_EXERCISES = 100
+"""The most exercises a routine may have (the library's longest has 11)."""
 
 FORMAT_VERSION = 1
 TOP_KEYS = (
@@ -69,7 +73,13 @@ EXERCISE_KEYS = (
     "cautions",
     "progress",
     "note",
+    "pace",
+    "holds",
+    "breath",
 )
+PROGRESS_KEYS = ("about", "weeks")
+STAGE_KEYS = ("reps", "sets", "hold")
+MAX_WEEK = 104
 STEP_KEYS = (*STEP_KINDS, "say", "for")
 TIMING_KEYS = tuple(f.name for f in fields(Timing))
 PLACEHOLDERS = ("side", "other")
@@ -91,6 +101,8 @@ _BAD_CHAR = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
 _ID = re.compile(r"[a-z0-9-]+")
+_NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
+_BREATH = re.compile(rf"({_NUM})\s*:\s*({_NUM})(?:\s*:\s*({_NUM}))?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 _SNIPPET_WIDTH = 120
 _CAUTIONS_EXAMPLE = "[Stop if it hurts.]"
@@ -452,6 +464,16 @@ class _Checker:
             if source_line[mark.column : mark.column + 1] == "\t":
                 self._add_mark(mark, "a tab character is not allowed here; use spaces")
                 return
+        if mark is not None and _indented_too_far(lines, mark.line, err):
+            line = lines[mark.line]
+            message = (
+                "this line is indented further than the key above it, which already has a "
+                "value; keys of one mapping start in the same column"
+            )
+            self.problems.append(
+                Problem(self.filename, mark.line + 1, len(line) - len(line.lstrip()) + 1, message)
+            )
+            return
         if err.context == "expected a single document in the stream":
             message = "the file holds more than one YAML document; a routine is a single one"
             self._add_mark(mark, message)
@@ -674,6 +696,13 @@ class _Checker:
             if exercises_node
             else None
         )
+        if items and len(items) > MAX_EXERCISES:
+            self.add(
+                items[MAX_EXERCISES],
+                f"the routine has {len(items)} exercises; a routine may have at most "
+                f"{MAX_EXERCISES}",
+            )
+            items = None
         for item in items or ():
             exercises.append(self.exercise(item, defaults))
 
@@ -758,10 +787,14 @@ class _Checker:
                 n, "cautions", "caution", _CAUTIONS_EXAMPLE, sides=sides, placeholders=True
             ),
         )
-        progress = self.optional(
-            found, "progress", lambda n: self.text(n, "progress", spoken=False)
-        )
+        progress: str | None = None
+        stages: tuple[Stage, ...] = ()
+        if "progress" in found:
+            progress, stages = self.progress(found["progress"][1])
         note = self.optional(found, "note", lambda n: self.text(n, "note", spoken=False))
+        pace = self.optional(found, "pace", lambda n: self.percent(n, "pace"))
+        holds = self.optional(found, "holds", lambda n: self.percent(n, "holds"))
+        breath = self.optional(found, "breath", self.breath)
         steps_node = self.require(found, mapping, "steps", where)
         items = (
             self.sequence(steps_node, "steps must be a non-empty list of steps")
@@ -769,6 +802,12 @@ class _Checker:
             else None
         )
         steps = [self.step(item, sides) for item in items or ()]
+        holds_set = any(s.hold is not None for s in stages)
+        if holds_set and not any(s is not None and s.kind == "hold" for s in steps):
+            self.add(
+                found["progress"][1], "progress sets a hold, but the exercise has no hold step"
+            )
+            return None
         if name is None or position is None or not items or None in steps:
             return None
         return Exercise(
@@ -782,7 +821,111 @@ class _Checker:
             cautions=cautions or (),
             progress=progress,
             note=note,
+            stages=stages,
+            pace=pace or 100.0,
+            holds=holds or 100.0,
+            breath=breath,
         )
+
+    def percent(self, node: Node, name: str) -> float | None:
+        """A percentage from 10 to 400 (a number, or text like '80%')."""
+        if not self.visit(node):
+            return None
+        value: float | None = None
+        if isinstance(node, ScalarNode):
+            number = _number(node)
+            if number is not None:
+                value = float(number)
+            elif node.tag == _STR and re.fullmatch(rf"{_NUM}\s*%", node.value.strip()):
+                value = float(node.value.strip().rstrip("%"))
+        if value is not None and math.isfinite(value) and 10 <= value <= 400:
+            return value
+        self.add(node, f"{name} must be a percentage from 10 to 400, got {_got(node)}")
+        return None
+
+    def breath(self, node: Node) -> Breath | None:
+        """``"IN:OUT"`` or ``"IN:HOLD:OUT"`` in seconds, like ``"4:6"`` or ``"4:2:6"``."""
+        if not self.visit(node):
+            return None
+        found = _BREATH.fullmatch(str(node.value).strip()) if isinstance(node, ScalarNode) else None
+        if found is not None:
+            first, second, third = found.groups()
+            inhale, hold, exhale = (
+                (first, second, third) if third is not None else (first, "0", second)
+            )
+            parts = float(inhale), float(hold), float(exhale)
+            if 0 < parts[0] <= 60 and 0 <= parts[1] <= 60 and 0 < parts[2] <= 60:
+                return Breath(inhale=parts[0], exhale=parts[2], hold=parts[1])
+        self.add(
+            node,
+            "breath must be seconds in and out like '4:6', or in, hold and out like '4:2:6' "
+            f"(each at most 60), got {_got(node)}",
+        )
+        return None
+
+    def progress(self, node: Node) -> tuple[str | None, tuple[Stage, ...]]:
+        """``progress:`` as text (not spoken), or a mapping with ``about:`` (text) and
+        ``weeks:`` (from which week on which reps, sets or hold apply)."""
+        if isinstance(node, ScalarNode):
+            return self.text(node, "progress", spoken=False), ()
+        mapping = self.mapping(
+            node, "progress must be text, or a mapping with 'about:' and 'weeks:'"
+        )
+        if mapping is None:
+            return None, ()
+        found = self.fields(mapping, "in progress", PROGRESS_KEYS)
+        about = self.optional(found, "about", lambda n: self.text(n, "about", spoken=False))
+        if "weeks" not in found:
+            if "about" not in found:
+                self.add(mapping, "progress needs 'about:' or 'weeks:'")
+            return about, ()
+        weeks = self.mapping(
+            found["weeks"][1], "weeks must be a mapping like '3: {reps: 8}' (week: numbers)"
+        )
+        if weeks is None:
+            return about, ()
+        stages: list[Stage] = []
+        seen: set[int] = set()
+        for key, value in weeks.value:
+            if not self.visit(key):
+                continue
+            week = _number(key) if isinstance(key, ScalarNode) else None
+            if week is None or week != int(week) or not 2 <= week <= MAX_WEEK:
+                self.add(
+                    key,
+                    f"a week must be a whole number from 2 to {MAX_WEEK} (week 1 is the "
+                    f"exercise as written), got {_got(key)}",
+                )
+                continue
+            if int(week) in seen:
+                self.add(key, f"week {int(week)} is given twice")
+                continue
+            seen.add(int(week))
+            stage = self.stage(value, int(week))
+            if stage is not None:
+                stages.append(stage)
+        return about, tuple(sorted(stages, key=lambda s: s.week))
+
+    def stage(self, node: Node, week: int) -> Stage | None:
+        mapping = self.mapping(
+            node, f"week {week} must be a mapping like '{{reps: 8}}' or '{{hold: 20}}'"
+        )
+        if mapping is None:
+            return None
+        known = len(self.problems)
+        found = self.fields(mapping, "in a week of progress", STAGE_KEYS)
+        if not found:
+            if len(self.problems) == known:  # else an unknown key (a typo) already explains
+                self.add(mapping, f"week {week} needs reps, sets or hold")
+            return None
+        reps = self.optional(found, "reps", lambda n: self.whole(n, "reps", 1, 100))
+        sets = self.optional(found, "sets", lambda n: self.whole(n, "sets", 1, 20))
+        hold = self.optional(found, "hold", lambda n: self.duration(n, "hold"))
+        if any(
+            k in found and v is None for k, v in (("reps", reps), ("sets", sets), ("hold", hold))
+        ):
+            return None
+        return Stage(week=week, reps=reps, sets=sets, hold=hold)
 
     def step(self, node: Node, sides: Sides | None) -> Step | None:
         hint = ""
@@ -838,6 +981,19 @@ class _Checker:
         if not ok:
             return None
         return Step(kind=kind, text=text, seconds=seconds, cycles=cycles, say=say)
+
+
+def _indented_too_far(lines: Sequence[str], index: int, err: yaml.MarkedYAMLError) -> bool:
+    """Whether a YAML error is a key indented under a key that already holds a value."""
+    if not (err.problem or "").startswith("mapping values are not allowed"):
+        return False
+    line = lines[index] if index < len(lines) else ""
+    above = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip()), None)
+    if above is None or not line.strip() or line.lstrip().startswith("#"):
+        return False
+    indent, above_indent = len(line) - len(line.lstrip()), len(above) - len(above.lstrip())
+    key, _, value = above.strip().removeprefix("- ").partition(":")
+    return indent > above_indent and bool(key) and bool(value.strip())
 
 
 def _too_many_nodes() -> str:

@@ -46,6 +46,35 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Breath:
+    """Ratio breathing: seconds (at pace 100) to breathe in, hold the breath, breathe out.
+
+    Set on an exercise (``breath: "4:6"`` or ``"4:2:6"``) or for a whole session
+    (``--breath``), it replaces the length of every inhale and exhale; a ``hold`` above 0 adds
+    a short breath hold after each inhale that is not already followed by a hold step.
+    """
+
+    inhale: float
+    exhale: float
+    hold: float = 0.0
+
+    def __str__(self) -> str:
+        parts = (self.inhale, self.hold, self.exhale) if self.hold else (self.inhale, self.exhale)
+        return ":".join(f"{p:g}" for p in parts)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """From ``week`` on (until a later stage), an exercise uses these numbers instead of the
+    ones written in it; None keeps the written number. ``hold`` sets every hold step."""
+
+    week: int
+    reps: int | None = None
+    sets: int | None = None
+    hold: float | None = None
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str
     position: str
@@ -55,8 +84,12 @@ class Exercise:
     sides: Sides = "none"
     timing: Timing = field(default_factory=Timing)  # routine defaults merged with overrides
     cautions: tuple[str, ...] = ()  # spoken after the position
-    progress: str | None = None  # how the exercise grows over weeks (not spoken)
+    progress: str | None = None  # how the exercise grows over weeks, in words (not spoken)
     note: str | None = None  # provenance, e.g. which numbers are defaults (not spoken)
+    stages: tuple[Stage, ...] = ()  # the progression by week, sorted by week (weeks >= 2)
+    pace: float = 100.0  # percent, on top of the session's pace
+    holds: float = 100.0  # hold lengths in percent of the written ones
+    breath: Breath | None = None  # ratio breathing for this exercise
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,33 @@
 
 from matcue.timeline.compiler import compile
 from matcue.timeline.model import (
+    LEVELS,
+    BreathWords,
     Chapter,
+    CountMode,
     Cue,
     CueKind,
+    ExercisePlan,
     Pace,
     Phase,
     PhaseKind,
     SideName,
     Timeline,
 )
-from matcue.timeline.phrases import ENGLISH, Phrases, number_words, phrases_for
+from matcue.timeline.phrases import CATALOGUES, ENGLISH, Phrases, number_words, phrases_for
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
 __all__ = [
+    "CATALOGUES",
     "ENGLISH",
+    "LEVELS",
     "SOUND_LENGTHS",
+    "BreathWords",
     "Chapter",
+    "CountMode",
     "Cue",
     "CueKind",
+    "ExercisePlan",
     "Pace",
     "Phase",
     "PhaseKind",

@@ -14,21 +14,35 @@ line lasts comes from ``speech_len``. The rules (DESIGN §3):
   without touching the previous line, else a tick. A count never drifts behind the clock.
 - A pause set to 0 s (get_ready, set_rest, rest) is left out, words and all.
 - Times are absolute seconds from the session start; phases tile ``[0, duration)``.
+
+Before any of that, each exercise is made *effective* (:func:`effective`): the progression
+stage of ``pace.week`` applies, then the ``Pace`` overrides (reps, sets, rest, breath) and
+percentages (holds, rests, reps), so the rest of the compiler only ever sees plain numbers.
+An exercise's own ``pace:`` multiplies the session's pace for its phases and its rest.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 
-from matcue.routine.model import Exercise, Routine, Step
-from matcue.timeline.model import Chapter, Cue, Pace, Phase, PhaseKind, SideName, Timeline
+from matcue.routine.model import Exercise, Routine, Stage, Step
+from matcue.timeline.model import (
+    Chapter,
+    Cue,
+    ExercisePlan,
+    Pace,
+    Phase,
+    PhaseKind,
+    SideName,
+    Timeline,
+)
 from matcue.timeline.phrases import Phrases, phrases_for, sentence
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
-__all__ = ["SHORT_FROM_REP", "compile"]
+__all__ = ["SHORT_FROM_REP", "compile", "effective", "stage_for"]
 
 SHORT_FROM_REP = 3  # from this rep of a set/side on, steps use the short cue ("In.", "Out.")
 COUNTDOWN = 3  # numbers at the end of get_ready, set_rest and rest
@@ -37,8 +51,9 @@ _MIN_SPEECH = 1e-6  # a line reported as 0 s still needs a positive cue length
 
 # Rows kept while building, turned into frozen objects once the intro offset is known.
 _PhaseRow = tuple[float, float, PhaseKind, int | None, int | None, int | None, SideName | None]
-_CueRow = tuple[float, int, float, str | None, SoundName | None, int | None]  # rank 0 tone
-_LayoutRow = tuple[float, int, float, str | None, SoundName | None]  # _CueRow minus exercise
+# (t, rank 0 tone/1 speech, dur, text, sound, exercise, side)
+_CueRow = tuple[float, int, float, str | None, SoundName | None, int | None, SideName | None]
+_LayoutRow = tuple[float, int, float, str | None, SoundName | None]  # minus exercise, side
 _Layout = tuple[float, tuple[_LayoutRow, ...]]
 _by_time = itemgetter(0, 1)
 
@@ -51,7 +66,8 @@ class _Spec:
     seconds: float  # at pace 100
     tone: SoundName
     lines: tuple[str, ...]
-    count: int  # countdown numbers at its end (holds)
+    count: int  # countdown marks at its end (holds)
+    spoken: bool = True  # countdown marks are numbers where they fit; False: ticks only
 
 
 def compile(
@@ -71,10 +87,16 @@ def compile(
     measure = _memoised(speech_len)
 
     body = _Builder(pace, measure, words)
-    exercises = routine.exercises
+    exercises = tuple(effective(ex, pace) for ex in routine.exercises)
+    plans = []
     for i, exercise in enumerate(exercises, 1):
         following = exercises[i] if i < len(exercises) else None
         body.exercise(i, exercise, following)
+        stage = stage_for(routine.exercises[i - 1], pace.week)
+        percent = pace.percent * exercise.pace / 100.0
+        plans.append(
+            ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent)
+        )
     body.outro()
 
     # The intro says how long the whole session is, which includes the intro itself.
@@ -93,12 +115,12 @@ def compile(
     intro.cues.sort(key=_by_time)
     body.cues.sort(key=_by_time)
     cues = [
-        Cue(t, dur, "speech" if rank else "tone", text, sound, ex)
-        for t, rank, dur, text, sound, ex in intro.cues
+        Cue(t, dur, "speech" if rank else "tone", text, sound, ex, side)
+        for t, rank, dur, text, sound, ex, side in intro.cues
     ]
     cues += [
-        Cue(t + offset, dur, "speech" if rank else "tone", text, sound, ex)
-        for t, rank, dur, text, sound, ex in body.cues
+        Cue(t + offset, dur, "speech" if rank else "tone", text, sound, ex, side)
+        for t, rank, dur, text, sound, ex, side in body.cues
     ]
     chapters = [Chapter(t, title) for t, title in intro.chapters]
     chapters += [Chapter(t + offset, title) for t, title in body.chapters]
@@ -110,6 +132,65 @@ def compile(
         chapters=tuple(chapters),
         phases=tuple(phases),
         cues=tuple(cues),
+        exercises=tuple(plans),
+        language=words.language,
+    )
+
+
+def stage_for(ex: Exercise, week: int) -> Stage | None:
+    """The progression stage in force in ``week``: the latest one starting by then."""
+    current = None
+    for stage in ex.stages:
+        if stage.week <= week:
+            current = stage
+    return current
+
+
+def effective(ex: Exercise, pace: Pace) -> Exercise:
+    """``ex`` as the session runs it: the week's progression stage, then the ``pace``
+    overrides and percentages. Lengths stay at pace 100 (the builder scales them)."""
+    reps, sets = ex.reps, ex.sets
+    hold: float | None = None
+    for stage in ex.stages:  # each stage keeps what earlier ones set and it does not
+        if stage.week <= pace.week:
+            reps = stage.reps or reps
+            sets = stage.sets or sets
+            hold = stage.hold if stage.hold is not None else hold
+    if pace.reps is not None:
+        reps = pace.reps
+    elif pace.rep_percent != 100:
+        reps = min(100, max(1, round(reps * pace.rep_percent / 100.0)))
+    if pace.sets is not None:
+        sets = pace.sets
+    factor = pace.holds / 100.0 * ex.holds / 100.0
+    breath = pace.breath or ex.breath
+    steps = []
+    for step in ex.steps:
+        if step.kind == "hold":
+            seconds = hold if hold is not None else step.seconds
+            if seconds is not None and factor != 1.0:
+                seconds = seconds * factor
+            step = replace(step, seconds=seconds)
+        elif breath is not None and step.kind in ("inhale", "exhale"):
+            step = replace(step, seconds=None)  # the ratio replaces a step's own length
+        steps.append(step)
+    timing = ex.timing
+    if pace.rest is not None:
+        timing = replace(timing, rest=pace.rest, set_rest=pace.rest)
+    elif pace.rests != 100:
+        scale = pace.rests / 100.0
+        timing = replace(timing, rest=timing.rest * scale, set_rest=timing.set_rest * scale)
+    if breath is not None:
+        timing = replace(timing, inhale=breath.inhale, exhale=breath.exhale)
+    return replace(
+        ex,
+        reps=reps,
+        sets=sets,
+        steps=tuple(steps),
+        timing=timing,
+        breath=breath,
+        holds=100.0,
+        stages=(),
     )
 
 
@@ -170,6 +251,7 @@ class _Builder:
 
     def __init__(self, pace: Pace, measure: Callable[[str], float], words: Phrases) -> None:
         self.pace = pace
+        self.percent = pace.percent  # the session's pace times the current exercise's
         self.measure = measure
         self.words = words
         self.t = 0.0
@@ -180,8 +262,12 @@ class _Builder:
         self._numbers: dict[int, str] = {}
         self._reps: dict[int, str] = {}
         self._layouts: dict[
-            tuple[float | None, SoundName | None, tuple[str, ...], int], _Layout
+            tuple[float | None, SoundName | None, tuple[str, ...], int, bool, float], _Layout
         ] = {}
+
+    def scale(self, seconds: float) -> float:
+        """Seconds at pace 100 -> seconds at the current pace."""
+        return seconds * 100.0 / self.percent
 
     def chapter(self, title: str) -> None:
         self.chapters.append((self.t, title))
@@ -200,30 +286,40 @@ class _Builder:
         tone: SoundName | None = None,
         lines: tuple[str, ...] = (),
         count: int = 0,
+        spoken: bool = True,
         exercise: int | None = None,
         set_number: int | None = None,
         rep: int | None = None,
         side: SideName | None = None,
+        voice_side: SideName | None = None,
     ) -> None:
         """Append one phase at the cursor. ``seconds`` (at pace 100) is None for a
-        speech-driven phase. A phase that would last 0 s is left out."""
-        key = (seconds, tone, lines, count)
+        speech-driven phase. A phase that would last 0 s is left out. Its spoken lines are
+        side cues of ``voice_side`` (default: the phase's side)."""
+        key = (seconds, tone, lines, count, spoken, self.percent)
         layout = self._layouts.get(key)
         if layout is None:
-            layout = self._layouts[key] = self._layout(seconds, tone, lines, count)
+            layout = self._layouts[key] = self._layout(seconds, tone, lines, count, spoken)
         dur, rows = layout
         if dur <= 0:
             return
         t0 = self.t
+        heard = voice_side or side
         self.cues += [
-            (t0 + dt, rank, d, text, sound, exercise) for dt, rank, d, text, sound in rows
+            (t0 + dt, rank, d, text, sound, exercise, heard if rank else None)
+            for dt, rank, d, text, sound in rows
         ]
         self.phases.append((t0, dur, kind, exercise, set_number, rep, side))
         self.t = t0 + dur
         self.counted = count > 0 and kind in ("get_ready", "switch", "set_rest", "rest")
 
     def _layout(
-        self, seconds: float | None, tone: SoundName | None, lines: tuple[str, ...], count: int
+        self,
+        seconds: float | None,
+        tone: SoundName | None,
+        lines: tuple[str, ...],
+        count: int,
+        spoken: bool,
     ) -> _Layout:
         """A phase's length and its cues relative to its start (phases repeat every rep, so
         each distinct phase is laid out once)."""
@@ -237,14 +333,14 @@ class _Builder:
             rows.append((start, 1, length, text, None))
             start += length + gap
         need = start if lines else 0.0
-        dur = need if seconds is None else max(self.pace.scale(seconds), need)
+        dur = need if seconds is None else max(self.scale(seconds), need)
         last = start - gap if lines else -gap  # end of the latest line
         for m in range(count, 0, -1):
-            mark = dur - self.pace.scale(m)
-            following = dur - self.pace.scale(m - 1)
-            word = self.number(m)
-            length = self.measure(word)
-            if mark >= last + gap - _EPS and mark + length + gap <= following + _EPS:
+            mark = dur - self.scale(m)
+            following = dur - self.scale(m - 1)
+            word = self.number(m) if spoken else ""
+            length = self.measure(word) if spoken else 0.0
+            if spoken and mark >= last + gap - _EPS and mark + length + gap <= following + _EPS:
                 rows.append((mark, 1, length, word, None))
                 last = mark + length
             else:
@@ -258,6 +354,7 @@ class _Builder:
         words = self.words
         sided = ex.sides in ("each", "alternate")
         timing = ex.timing
+        self.percent = self.pace.percent * ex.pace / 100.0
         start_side = sentence(words.start_side.format(side=words.right)) if sided else None
 
         self.chapter(ex.name)
@@ -280,7 +377,7 @@ class _Builder:
         def steps(side: SideName | None, short: bool) -> tuple[_Spec, ...]:
             key = (side, short)
             if key not in specs:
-                specs[key] = _rep_specs(ex, side, short, words)
+                specs[key] = _rep_specs(ex, side, short, words, self.pace, self.scale)
             return specs[key]
 
         def rep(s: int, r: int, side: SideName | None, prefix: list[str], short: bool) -> None:
@@ -291,6 +388,7 @@ class _Builder:
                     tone=spec.tone,
                     lines=(*prefix, *spec.lines) if k == 0 else spec.lines,
                     count=spec.count,
+                    spoken=spec.spoken,
                     exercise=i,
                     set_number=s,
                     rep=r,
@@ -328,6 +426,7 @@ class _Builder:
                     ),
                     exercise=i,
                     set_number=s,
+                    voice_side="left",
                 )
                 run(s, "left")
             elif ex.sides == "alternate":
@@ -362,6 +461,8 @@ class _Builder:
             return []
         if r == reps:
             return [sentence(self.words.last_one)]
+        if self.pace.count != "voice":  # the step tones mark the reps
+            return []
         line = self._reps.get(r)
         if line is None:
             line = self._reps[r] = self.words.rep(r)
@@ -377,10 +478,10 @@ class _Builder:
         for text in words.outro:
             line = sentence(text)
             length = self.measure(line)
-            self.cues.append((start, 1, length, line, None, None))
+            self.cues.append((start, 1, length, line, None, None, None))
             start += length + gap
         bell = SOUND_LENGTHS["end"]
-        self.cues.append((start, 0, bell, None, "end", None))
+        self.cues.append((start, 0, bell, None, "end", None, None))
         self.phases.append((t0, start + bell - t0, "outro", None, None, None, None))
         self.t = start + bell
         self.counted = False
@@ -399,29 +500,65 @@ def _seconds(step: Step) -> float:
 
 
 def _rep_specs(
-    ex: Exercise, side: SideName | None, short: bool, words: Phrases
+    ex: Exercise,
+    side: SideName | None,
+    short: bool,
+    words: Phrases,
+    pace: Pace,
+    scale: Callable[[float], float],
 ) -> tuple[_Spec, ...]:
     """The phases of one rep. The short form (from rep ``SHORT_FROM_REP`` on) keeps the
-    catalogue cue and a move's own text, and drops the step text and ``say:``."""
+    catalogue cue and a move's own text, and drops the step text and ``say:``.
+
+    ``pace.breath_words`` decides the breathe in/out words: ``always`` (long, then short),
+    ``first`` (long form only; later reps are carried by the tones) or ``never`` (only the
+    step's own text). ``pace.count`` decides how holds are counted: numbers (``voice``),
+    ticks (``tones``) or not at all (``off``: the hold says its length instead)."""
     timing = ex.timing
+    breath_hold = ex.breath.hold if ex.breath is not None else 0.0
     out: list[_Spec] = []
-    for step in ex.steps:
+
+    def breath_line(cue: str, short_cue: str, *rest: str | None) -> tuple[str, ...]:
+        mode = pace.breath_words
+        if short:
+            return _join(short_cue) if mode == "always" else ()
+        return _join(cue, *rest) if mode != "never" else _join(*rest)
+
+    def hold_spec(seconds: float, say: str | None) -> _Spec:
+        if pace.count == "off":
+            length = max(1, round(scale(seconds)))
+            return _Spec("hold", seconds, "tick", _join(words.hold_seconds(length), say), 0)
+        return _Spec(
+            "hold",
+            seconds,
+            "tick",
+            _join(words.hold, say),
+            _count(seconds, None),
+            spoken=pace.count == "voice",
+        )
+
+    def after_inhale(next_step: Step | None) -> None:
+        """Ratio breathing: the breath is held after each inhale (unless a hold follows)."""
+        if breath_hold > 0 and (next_step is None or next_step.kind != "hold"):
+            lines = () if short else _join(words.hold)
+            out.append(_Spec("hold", breath_hold, "tick", lines, 0))
+
+    for n, step in enumerate(ex.steps):
+        following = ex.steps[n + 1] if n + 1 < len(ex.steps) else None
         text = _expand(step.text, side, words) if step.text else None
         say = _expand(step.say, side, words) if step.say and not short else None
         kind = step.kind
         if kind == "inhale":
             seconds = timing.inhale if step.seconds is None else step.seconds
-            lines = _join(words.in_short) if short else _join(words.breathe_in, text, say)
+            lines = breath_line(words.breathe_in, words.in_short, text, say)
             out.append(_Spec("inhale", seconds, "inhale", lines, 0))
+            after_inhale(following)
         elif kind == "exhale":
             seconds = timing.exhale if step.seconds is None else step.seconds
-            lines = _join(words.out_short) if short else _join(words.breathe_out, text, say)
+            lines = breath_line(words.breathe_out, words.out_short, text, say)
             out.append(_Spec("exhale", seconds, "exhale", lines, 0))
         elif kind == "hold":
-            seconds = _seconds(step)
-            out.append(
-                _Spec("hold", seconds, "tick", _join(words.hold, say), _count(seconds, None))
-            )
+            out.append(hold_spec(_seconds(step), say))
         elif kind == "move":
             seconds = timing.move if step.seconds is None else step.seconds
             out.append(_Spec("move", seconds, "move", _join(text, say), 0))
@@ -431,8 +568,21 @@ def _rep_specs(
             for cycle in range(step.cycles or 0):
                 brief = short or cycle + 1 >= SHORT_FROM_REP
                 first_say = say if cycle == 0 else None
-                breathe_in = _join(words.in_short) if brief else _join(words.breathe_in, first_say)
-                breathe_out = _join(words.out_short) if brief else _join(words.breathe_out)
+                if pace.breath_words == "always":
+                    breathe_in = (
+                        _join(words.in_short) if brief else _join(words.breathe_in, first_say)
+                    )
+                    breathe_out = _join(words.out_short) if brief else _join(words.breathe_out)
+                elif pace.breath_words == "first" and not brief:
+                    breathe_in = _join(words.breathe_in, first_say)
+                    breathe_out = _join(words.breathe_out)
+                else:
+                    breathe_in = () if brief else _join(first_say)
+                    breathe_out = ()
                 out.append(_Spec("inhale", timing.inhale, "inhale", breathe_in, 0))
+                if breath_hold > 0:
+                    out.append(
+                        _Spec("hold", breath_hold, "tick", () if brief else _join(words.hold), 0)
+                    )
                 out.append(_Spec("exhale", timing.exhale, "exhale", breathe_out, 0))
     return tuple(out)

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from matcue.routine.model import Breath, Exercise
+
 CueKind = Literal["speech", "tone"]
 PhaseKind = Literal[
     "intro",
@@ -30,6 +32,16 @@ def _check_time(owner: str, t: float, dur: float) -> None:
         raise ValueError(f"{owner}: needs a finite start >= 0 and duration > 0, got {t!r}, {dur!r}")
 
 
+CountMode = Literal["voice", "tones", "off"]
+BreathWords = Literal["always", "first", "never"]
+COUNT_MODES: tuple[CountMode, ...] = ("voice", "tones", "off")
+BREATH_WORDS: tuple[BreathWords, ...] = ("always", "first", "never")
+
+
+def _percent_ok(value: float) -> bool:
+    return math.isfinite(value) and 10 <= value <= 400
+
+
 @dataclass(frozen=True)
 class Pace:
     """All pace settings in one frozen object (like black's ``Mode``).
@@ -37,20 +49,124 @@ class Pace:
     ``percent``: every timed phase lasts ``seconds * 100 / percent``.
     ``gap``: the least silence, in seconds, after a spoken line before the next one or the end
     of its phase (not scaled by pace).
+    ``holds``: hold lengths in percent of the routine's (150 = half again as long), before pace.
+    ``rests``: rests between sets and exercises in percent of the routine's, before pace.
+    ``rest``: seconds (at pace 100) of every rest between sets and exercises, replacing the
+    routine's (and ``rests``); None keeps them.
+    ``breath``: ratio breathing replacing every inhale and exhale length (and an exercise's own
+    ``breath:``); None keeps the routine's breathing.
+    ``reps``/``sets``: replace every exercise's; None keeps them. ``rep_percent`` scales them
+    (levels): ``max(1, round(reps * rep_percent / 100))``, at most 100.
+    ``week``: the week of each exercise's progression to apply (1 = as written).
+    ``count``: how reps and holds are counted: spoken numbers, tones only, or not at all.
+    ``breath_words``: when breathe in/out is said: every rep, the first reps only (then the
+    tones carry the rhythm), or never.
+    ``level``: the named level these settings came from, for display only.
     """
 
     percent: float = 100.0
     gap: float = 0.25
+    holds: float = 100.0
+    rests: float = 100.0
+    rest: float | None = None
+    breath: Breath | None = None
+    reps: int | None = None
+    sets: int | None = None
+    rep_percent: float = 100.0
+    week: int = 1
+    count: CountMode = "voice"
+    breath_words: BreathWords = "always"
+    level: str | None = None
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.percent) and 10 <= self.percent <= 400):
+        if not _percent_ok(self.percent):
             raise ValueError(f"pace must be between 10 and 400 percent, got {self.percent!r}")
         if not (math.isfinite(self.gap) and 0 <= self.gap <= 5):
             raise ValueError(f"gap must be between 0 and 5 seconds, got {self.gap!r}")
+        for name in ("holds", "rests", "rep_percent"):
+            if not _percent_ok(getattr(self, name)):
+                raise ValueError(
+                    f"{name} must be between 10 and 400 percent, got {getattr(self, name)!r}"
+                )
+        if self.rest is not None and not (math.isfinite(self.rest) and 0 <= self.rest <= 3600):
+            raise ValueError(f"rest must be between 0 and 3600 seconds, got {self.rest!r}")
+        if self.reps is not None and not 1 <= self.reps <= 100:
+            raise ValueError(f"reps must be between 1 and 100, got {self.reps!r}")
+        if self.sets is not None and not 1 <= self.sets <= 20:
+            raise ValueError(f"sets must be between 1 and 20, got {self.sets!r}")
+        if not 1 <= self.week <= 104:
+            raise ValueError(f"week must be between 1 and 104, got {self.week!r}")
+        if self.count not in COUNT_MODES:
+            raise ValueError(f"count must be one of {', '.join(COUNT_MODES)}, got {self.count!r}")
+        if self.breath_words not in BREATH_WORDS:
+            raise ValueError(
+                f"breath words must be one of {', '.join(BREATH_WORDS)}, got {self.breath_words!r}"
+            )
 
     def scale(self, seconds: float) -> float:
         """Seconds at pace 100 -> seconds at this pace."""
         return seconds * 100.0 / self.percent
+
+    @classmethod
+    def for_level(cls, level: str, **overrides: Any) -> Pace:
+        """The settings of a named level (``LEVELS``), with ``overrides`` on top."""
+        try:
+            base = LEVELS[level]
+        except KeyError:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}") from None
+        return cls(**{**base, "level": level, **overrides})
+
+    def describe(self) -> str:
+        """The settings that differ from the defaults, for the plan's heading."""
+        parts = [f"pace {self.percent:g} %"]
+        if self.level:
+            parts.insert(0, f"level {self.level}")
+        if self.holds != 100:
+            parts.append(f"holds {self.holds:g} %")
+        if self.rest is not None:
+            parts.append(f"rest {self.rest:g} s")
+        elif self.rests != 100:
+            parts.append(f"rests {self.rests:g} %")
+        if self.breath is not None:
+            parts.append(f"breath {self.breath}")
+        if self.reps is not None:
+            parts.append(f"reps {self.reps}")
+        elif self.rep_percent != 100:
+            parts.append(f"reps {self.rep_percent:g} %")
+        if self.sets is not None:
+            parts.append(f"sets {self.sets}")
+        parts.append(f"week {self.week}")
+        if self.count != "voice":
+            parts.append(f"count {self.count}")
+        if self.breath_words != "always":
+            parts.append(f"breath words {self.breath_words}")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "pace": self.percent,
+            "holds": self.holds,
+            "rests": self.rests,
+            "rest": self.rest,
+            "breath": None
+            if self.breath is None
+            else {"in": self.breath.inhale, "hold": self.breath.hold, "out": self.breath.exhale},
+            "reps": self.reps,
+            "sets": self.sets,
+            "rep_percent": self.rep_percent,
+            "week": self.week,
+            "count": self.count,
+            "breath_words": self.breath_words,
+        }
+
+
+LEVELS: dict[str, dict[str, Any]] = {
+    "gentle": {"percent": 80.0, "holds": 70.0, "rests": 150.0, "rep_percent": 70.0},
+    "standard": {},
+    "strong": {"percent": 110.0, "holds": 130.0, "rests": 75.0, "rep_percent": 130.0},
+}
+"""Named levels: pace, hold and rest lengths and the number of reps set together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +179,7 @@ class Cue:
     text: str | None = None
     sound: str | None = None
     exercise: int | None = None  # 1-based exercise number, None outside exercises
+    side: SideName | None = None  # a side cue: heard in that ear in stereo
 
     def __post_init__(self) -> None:
         if not (0 <= self.t < math.inf and 0 < self.dur < math.inf):
@@ -84,6 +201,8 @@ class Cue:
         else:
             out["sound"] = self.sound
         out["exercise"] = self.exercise
+        if self.side is not None:
+            out["side"] = self.side
         return out
 
 
@@ -128,6 +247,92 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class ExercisePlan:
+    """An exercise as the session runs it: the numbers after pace, levels, overrides and the
+    week's progression. Seconds are at the session's pace (what the clock will show)."""
+
+    number: int
+    name: str
+    reps: int
+    sets: int
+    sides: str
+    week: int  # the progression week applied
+    stage: int | None  # the week of the progression stage in use; None: as written
+    pace: float  # percent: the session's pace times the exercise's own
+    holds: tuple[float, ...]  # each hold step, in seconds
+    inhale: float  # a breath in, in seconds (unless a step gives its own length)
+    exhale: float
+    breath_hold: float  # the hold after each breath in (ratio breathing), 0 for none
+    rest: float  # after the exercise (0: none)
+    set_rest: float  # between its sets
+
+    @classmethod
+    def of(
+        cls, number: int, ex: Exercise, week: int, stage: int | None, percent: float
+    ) -> ExercisePlan:
+        def at(seconds: float) -> float:
+            return seconds * 100.0 / percent
+
+        return cls(
+            number=number,
+            name=ex.name,
+            reps=ex.reps,
+            sets=ex.sets,
+            sides=ex.sides,
+            week=week,
+            stage=stage,
+            pace=percent,
+            holds=tuple(at(s.seconds) for s in ex.steps if s.kind == "hold" and s.seconds),
+            inhale=at(ex.timing.inhale),
+            exhale=at(ex.timing.exhale),
+            breath_hold=at(ex.breath.hold) if ex.breath else 0.0,
+            rest=at(ex.timing.rest),
+            set_rest=at(ex.timing.set_rest),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "exercise": self.number,
+            "name": self.name,
+            "reps": self.reps,
+            "sets": self.sets,
+            "sides": self.sides,
+            "week": self.week,
+            "stage": self.stage,
+            "pace": round(self.pace, 3),
+            "holds": [round(h, 3) for h in self.holds],
+            "inhale": round(self.inhale, 3),
+            "exhale": round(self.exhale, 3),
+            "breath_hold": round(self.breath_hold, 3),
+            "rest": round(self.rest, 3),
+            "set_rest": round(self.set_rest, 3),
+        }
+
+    def describe(self) -> str:
+        """One line for the plan: the effective numbers of this exercise."""
+        count = f"{self.reps} rep{'s' if self.reps != 1 else ''}"
+        if self.sides in ("each", "alternate"):
+            count += " per side"
+        if self.sets > 1:
+            count += f" × {self.sets} sets"
+        parts = [count]
+        if self.holds:
+            parts.append("hold " + ", ".join(f"{h:.1f} s" for h in self.holds))
+        breath = f"breath {self.inhale:.1f}"
+        if self.breath_hold:
+            breath += f":{self.breath_hold:.1f}"
+        parts.append(f"{breath}:{self.exhale:.1f} s")
+        if self.pace != 100:
+            parts.append(f"pace {self.pace:g} %")
+        if self.sets > 1:
+            parts.append(f"set rest {self.set_rest:.1f} s")
+        parts.append(f"rest {self.rest:.1f} s" if self.rest else "no rest")
+        if self.stage is not None:
+            parts.append(f"progression from week {self.stage}")
+        return f"{self.number}. {self.name}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The compiled session. Phases tile ``[0, duration)``; cues are sorted by start time."""
 
@@ -138,6 +343,8 @@ class Timeline:
     chapters: tuple[Chapter, ...]
     phases: tuple[Phase, ...]
     cues: tuple[Cue, ...]
+    exercises: tuple[ExercisePlan, ...] = ()  # the effective numbers of each exercise
+    language: str = "en"  # the language everything is spoken in
 
     def __post_init__(self) -> None:
         if any(b.t < a.t for a, b in zip(self.cues, self.cues[1:], strict=False)):
@@ -157,4 +364,8 @@ class Timeline:
             "chapters": [c.to_json() for c in self.chapters],
             "phases": [p.to_json() for p in self.phases],
             "cues": [c.to_json() for c in self.cues],
+            "language": self.language,
+            "week": self.pace.week,
+            "settings": self.pace.to_json(),
+            "exercises": [e.to_json() for e in self.exercises],
         }

@@ -1,14 +1,19 @@
 """Every word matcue itself speaks, per language.
 
 The compiler never writes a sentence of its own: it takes each line from a ``Phrases``
-catalogue and fills its ``{name}``-style fields. To add a language, add a ``Phrases`` value
-(with its own ``number_words`` and plural rule) to ``CATALOGUES``.
+catalogue and fills its ``{name}``-style fields. English is the reference catalogue; another
+language is a dict of every text key (``TEXT_KEYS``) made into a ``Phrases`` by
+:func:`translated`, with its own number words, ordinals and plural rule. A key the dict lacks
+is listed in the catalogue's ``missing`` (and a test fails naming it); until it is translated
+the English text stands in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+
+from matcue.timeline import languages
 
 _ONES = (
     "zero",
@@ -71,8 +76,10 @@ class Phrases:
     """One language's catalogue. Fields in braces are filled by the methods below."""
 
     language: str
-    number_words: Callable[[int], str]
+    number_words: Callable[[int], str]  # counting: "three, two, one"
     plural: Callable[[int], int]  # n -> index into a tuple of plural templates
+    ordinal: Callable[[int], str]  # {ordinal} in rep_number (English: the cardinal)
+    unit_words: Callable[[int], str]  # numbers before "minutes"/"seconds" (their gender)
     right: str
     left: str
     # chapters
@@ -95,6 +102,8 @@ class Phrases:
     in_short: str
     out_short: str
     hold: str
+    hold_for: str  # {seconds}: a hold said with its length (when holds are not counted)
+    seconds: tuple[str, ...]  # plural forms, field {seconds}
     relax: str
     # between sides, sets and exercises
     switch_sides: str
@@ -104,6 +113,7 @@ class Phrases:
     coming_up: str  # {name}
     # closing
     outro: tuple[str, ...]
+    missing: tuple[str, ...] = ()  # text keys this language has not translated yet
 
     def side_name(self, side: str) -> str:
         """``"right"``/``"left"`` -> the word in this language."""
@@ -111,7 +121,16 @@ class Phrases:
 
     def about_minutes(self, minutes: int) -> str:
         template = self.minutes[min(self.plural(minutes), len(self.minutes) - 1)]
-        return sentence(template.format(minutes=self.number_words(minutes)))
+        return sentence(template.format(minutes=self.unit_words(minutes)))
+
+    def duration(self, seconds: int) -> str:
+        """``seconds`` with its unit, in the right plural form: "ten seconds"."""
+        template = self.seconds[min(self.plural(seconds), len(self.seconds) - 1)]
+        return template.format(seconds=self.unit_words(seconds))
+
+    def hold_seconds(self, seconds: int) -> str:
+        """A hold with its length: "Hold for ten seconds."."""
+        return sentence(self.hold_for.format(seconds=self.duration(seconds)))
 
     def number(self, n: int) -> str:
         """A number said on its own: 4 -> "Four."."""
@@ -119,7 +138,9 @@ class Phrases:
 
     def rep(self, n: int) -> str:
         """What is said before rep ``n`` (not the last one): 2 -> "Two."."""
-        return sentence(self.rep_number.format(number=self.number_words(n)))
+        return sentence(
+            self.rep_number.format(number=self.number_words(n), ordinal=self.ordinal(n))
+        )
 
     def next_set_line(self, set_number: int, sets: int) -> str:
         return sentence(
@@ -131,6 +152,8 @@ ENGLISH = Phrases(
     language="en",
     number_words=number_words,
     plural=english_plural,
+    ordinal=number_words,
+    unit_words=number_words,
     right="right",
     left="left",
     intro_chapter="Introduction",
@@ -149,6 +172,8 @@ ENGLISH = Phrases(
     in_short="In.",
     out_short="Out.",
     hold="Hold.",
+    hold_for="Hold for {seconds}.",
+    seconds=("{seconds} second", "{seconds} seconds"),
     relax="Relax.",
     switch_sides="Switch sides.",
     now_side="Now your {side} side.",
@@ -158,7 +183,62 @@ ENGLISH = Phrases(
     outro=("That's the end of the session.", "Well done."),
 )
 
-CATALOGUES: dict[str, Phrases] = {"en": ENGLISH}
+
+TEXT_KEYS: tuple[str, ...] = tuple(
+    f.name
+    for f in fields(Phrases)
+    if f.name not in ("language", "missing") and not callable(getattr(ENGLISH, f.name))
+)
+"""Every key a catalogue must translate (the English catalogue has them all)."""
+
+
+def translated(
+    language: str,
+    texts: Mapping[str, str | tuple[str, ...]],
+    *,
+    number_words: Callable[[int], str],
+    plural: Callable[[int], int],
+    ordinal: Callable[[int], str],
+    unit_words: Callable[[int], str],
+) -> Phrases:
+    """A catalogue for ``language`` from its ``texts`` (one per ``TEXT_KEYS`` key).
+
+    Unknown keys are an error at once; a missing key keeps the English text and is recorded
+    in ``missing`` (tests/test_languages.py fails naming it).
+    """
+    unknown = sorted(set(texts) - set(TEXT_KEYS))
+    if unknown:
+        raise ValueError(f"the {language} catalogue has unknown keys: {', '.join(unknown)}")
+    return replace(
+        ENGLISH,
+        language=language,
+        number_words=number_words,
+        plural=plural,
+        ordinal=ordinal,
+        unit_words=unit_words,
+        missing=tuple(k for k in TEXT_KEYS if k not in texts),
+        **texts,  # type: ignore[arg-type]
+    )
+
+
+POLISH = translated(
+    "pl",
+    languages.POLISH_TEXTS,
+    number_words=languages.polish_counting,
+    plural=languages.polish_plural,
+    ordinal=languages.polish_ordinal,
+    unit_words=languages.polish_feminine,
+)
+CZECH = translated(
+    "cs",
+    languages.CZECH_TEXTS,
+    number_words=languages.czech_number,
+    plural=languages.czech_plural,
+    ordinal=languages.czech_ordinal,
+    unit_words=languages.czech_feminine,
+)
+
+CATALOGUES: dict[str, Phrases] = {"en": ENGLISH, "pl": POLISH, "cs": CZECH}
 
 
 def phrases_for(language: str) -> Phrases:

@@ -148,3 +148,6 @@ class SpeechCache:
                 f"Cannot write the speech cache in {self.directory}: set {CACHE_ENV} "
                 "to a writable folder."
             ) from exc
+        except BaseException:  # Ctrl-C: no half-written temporary file is left either
+            tmp.unlink(missing_ok=True)
+            raise

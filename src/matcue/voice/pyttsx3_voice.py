@@ -22,7 +22,9 @@ up with a SpeechEngineError.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
+import os
 import re
 import tempfile
 import threading
@@ -122,10 +124,19 @@ class _Engine:
             raise SpeechEngineError(INSTALL_PYTTSX3) from exc
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                engine = pyttsx3.init("espeak")
                 from pyttsx3.drivers import _espeak
+
+                missing = _missing_voice_data(_espeak.dll)
+                if missing is None:
+                    engine = pyttsx3.init("espeak")
         except Exception as exc:  # missing libespeak-ng (RuntimeError/OSError), bad data
             raise SpeechEngineError(INSTALL_ESPEAK) from exc
+        if missing is not None:
+            raise SpeechEngineError(
+                f"Text-to-speech needs espeak-ng's voice data, which is missing from {missing}: "
+                "reinstall it with `apt-get install --reinstall espeak-ng-data` (Debian/Ubuntu) "
+                "or your system's package manager."
+            )
         self._engine: Any = engine
         self._espeak: Any = _espeak
         # Prime: once the driver's own start-up settings are applied, one empty run leaves
@@ -200,9 +211,16 @@ class _Engine:
             self._finished.clear()
             self._completed = False
             self._engine.save_to_file(text, str(raw))
-            if not self._start_at_once(text, raw):
-                self._engine.runAndWait()
-            finished = self._finished.wait(FINISH_TIMEOUT)
+            try:
+                if not self._start_at_once(text, raw):
+                    self._engine.runAndWait()
+                finished = self._finished.wait(FINISH_TIMEOUT)
+            except BaseException:
+                # Ctrl-C while espeak speaks on its own thread: stop it, and let its callback
+                # write the file while the folder still exists (it is removed right after)
+                self._espeak.Cancel()
+                self._wait_idle()
+                raise
             if not finished:
                 self._espeak.Cancel()  # reset espeak directly; engine.stop() would leave
                 # the driver's stop flag set and cancel the next utterance instead
@@ -262,6 +280,28 @@ class _Engine:
             f"Text-to-speech failed to speak {text!r} after {ATTEMPTS} tries ({problem}); "
             "check that espeak-ng works with `espeak-ng 'hello'`."
         )
+
+
+def _missing_voice_data(dll: Any) -> Path | None:
+    """The folder espeak-ng reads its data from, if its phoneme table is not there.
+
+    ``espeak_Initialize`` (which pyttsx3 calls) prints a line and ends the whole process with
+    ``exit(1)`` when the data is missing, so it is looked for first: ``espeak_ng_InitializePath``
+    only works out the folder (from ``ESPEAK_DATA_PATH`` or the built-in one), loading nothing.
+    """
+    try:
+        dll.espeak_ng_InitializePath(None)
+        info = dll.espeak_Info
+        info.restype = ctypes.c_char_p
+        info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        folder = ctypes.c_char_p()
+        info(ctypes.byref(folder))
+    except (AttributeError, OSError, TypeError):  # another espeak: let it speak for itself
+        return None
+    if not folder.value:
+        return None
+    path = Path(os.fsdecode(folder.value))
+    return None if (path / "phontab").is_file() else path
 
 
 def _read_wav(path: Path) -> Clip | None:
