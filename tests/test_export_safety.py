@@ -12,6 +12,7 @@ import pty
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -350,6 +351,8 @@ def test_ctrl_c_in_any_format_leaves_nothing(tmp_path: Path, fmt: str, split: bo
     with pytest.raises(KeyboardInterrupt):
         export_session(tl, blocks(3 * RATE, KeyboardInterrupt()), RATE, options, TAGS, {1: "Tilt"})
     assert names(tmp_path) == []
+    # the thread that renders ahead of the encoder has stopped too
+    assert not [t for t in threading.enumerate() if t.name == "matcue-render"]
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

@@ -91,7 +91,12 @@ elif STAGE == "synthesis":
 elif STAGE == "render":
     import importlib
     render = importlib.import_module("matcue.audio.render")  # not the function of that name
-    on_call(render, "_fitted", nth=3)
+    # the third clip mixed in, whether levelled now or read back from the levels cache
+    on_call(render._Renderer, "_pieces", nth=3)
+elif STAGE == "levelling":
+    import importlib
+    render = importlib.import_module("matcue.audio.render")
+    on_call(render, "_fitted", nth=3)  # a clip levelled in a worker thread (no levels cache)
 elif STAGE == "encode":
     from matcue.outputs import export
     on_call(export._SoundfileEncoder, "write", nth=2)
@@ -166,11 +171,16 @@ def interrupted(stage: str, tmp_path: Path, cache: Path) -> dict[str, str]:
     return cli_env(cache, PYTHONPATH=str(shim), MATCUE_TEST_SIGINT_AT=stage)
 
 
-@pytest.mark.parametrize("stage", ["load", "synthesis", "render", "encode", "tags", "rename"])
+@pytest.mark.parametrize(
+    "stage", ["load", "synthesis", "render", "levelling", "encode", "tags", "rename"]
+)
 def test_ctrl_c_at_any_stage_of_an_export_leaves_nothing(
     stage: str, warm: Path, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cold" if stage == "synthesis" else warm  # synthesis needs a cold cache
+    if stage == "levelling":  # the speech, but no loudness work yet
+        cache = tmp_path / "no-levels"
+        shutil.copytree(warm / "speech", cache / "speech")
     out = tmp_path / "out"
     out.mkdir()
     args = ["export", EXPORT_ROUTINE, "-o", "s.flac", "--subtitles", "vtt", "--cue-sheet"]

@@ -6,16 +6,19 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from matcue import __version__
 from matcue.errors import InputError, MatcueError
@@ -25,13 +28,14 @@ from matcue.routine.model import Breath, Step, Timing
 from matcue.timeline import Pace, Timeline, compile
 from matcue.timeline.limits import check_routine, check_timeline
 from matcue.timeline.model import BREATH_WORDS, COUNT_MODES, LEVELS
-from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need no audio stack
     import numpy as np
     import numpy.typing as npt
 
+    from matcue.audio.levels_cache import LevelsCache
     from matcue.outputs import SessionResult
+    from matcue.voice import Clip, Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -56,12 +60,103 @@ def _env() -> Environment:
     return Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
 
 
+# typer 0.29 checks every non-flag parameter through a pydantic TypeAdapter, built when the
+# parameter is processed: that imports pydantic and generates schemas, about 0.2 s of every
+# command that takes an option or argument. matcue's parameters are all simple (text, a number
+# in a range, a path, a choice), so the values a user normally types are coerced here the way
+# typer's adapters coerce them; anything else (a bad value, an unusual spelling such as "1e2"
+# or " 50") goes to typer's own coercion, so its results and error messages are unchanged.
+
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+class _Typers:
+    """Not a value this module coerces: let typer do it."""
+
+
+_TYPERS = _Typers()
+
+
+def _in_range(number: float, info: Any) -> bool:
+    low, high = info.min, info.max
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _plain_value(value: Any, param: Any, ctx: Any) -> Any:
+    """``value`` coerced as typer's adapter would, or ``_TYPERS`` if that takes typer."""
+    from typer._param_types import coerce_cli_path
+
+    annotation = param.type_descriptor.annotation
+    info = param.type_descriptor.parameter_info
+    if annotation is str:
+        return value if isinstance(value, str) else _TYPERS
+    if annotation is bool:
+        return value if type(value) is bool else _TYPERS
+    if annotation is int or annotation is float:
+        pattern = _INT if annotation is int else _FLOAT
+        typed = isinstance(value, str) and pattern.fullmatch(value) is not None
+        if not (typed or type(value) is int or (type(value) is float and annotation is float)):
+            return _TYPERS
+        number: int | float = annotation(value)
+        return number if math.isfinite(number) and _in_range(number, info) else _TYPERS
+    if annotation is Path:
+        if isinstance(value, str) and value and "\0" not in value:
+            return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+        return _TYPERS
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        if isinstance(value, annotation):
+            return value
+        members = {m.value: m for m in annotation}
+        return members.get(value, _TYPERS) if isinstance(value, str) else _TYPERS
+    if annotation == list[str] and isinstance(value, list | tuple):
+        return list(value) if all(isinstance(v, str) for v in value) else _TYPERS
+    return _TYPERS
+
+
+class _PlainCoercion:
+    """A typer parameter's coercion: plain for simple values, else typer's own (pydantic)."""
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:  # as typer's RuntimeParam.coerce
+            return () if param.multiple or param.nargs == -1 else None
+        if not (isinstance(value, str) and (param.multiple or param.nargs == -1)):
+            plain = _plain_value(value, param, ctx)
+            if plain is not _TYPERS:
+                return plain
+        from typer._coercion import build_runtime_param
+
+        return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=ctx)
+
+
+def _plain_params(params: list[Any]) -> list[Any]:
+    """Give each parameter :class:`_PlainCoercion`, where this typer has the hook for it (a
+    typer without it keeps its own coercion)."""
+    for param in params:
+        info = getattr(getattr(param, "type_descriptor", None), "parameter_info", None)
+        plain = info is not None and info.parser is None and not getattr(info, "clamp", False)
+        if plain and getattr(param, "_runtime_param", False) is None:
+            param._runtime_param = _PlainCoercion()
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:  # the help option included
+        return _plain_params(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_params(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="matcue",
     help=(
         "Voice-guided audio sessions for home back-care routines.\n\n"
         "A ROUTINE is a built-in id (see `matcue list`) or a path to a routine YAML file."
     ),
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -403,6 +498,7 @@ def _voice_for(
     routine: Routine, options: SessionOptions, config: dict[str, str | int | float | bool]
 ) -> Pyttsx3Voice:
     from matcue.outputs.config import parse_volume
+    from matcue.voice import Pyttsx3Voice, VoiceSettings
 
     voice = options.voice or config.get("voice")
     if options.voice is None and voice and not _speaks(str(voice), routine.language):
@@ -443,28 +539,69 @@ class Session:
     speech: Pyttsx3Voice
     timeline: Timeline
     stereo: bool
+    levels_cache: LevelsCache | None = None  # for a session to be rendered
 
 
-def _session(name: str, options: SessionOptions, *, keys: bool = False) -> Session:
-    """``keys``: the session is to be played under the control keys (its intro says them)."""
+def _session(
+    name: str, options: SessionOptions, *, for_render: bool = False, keys: bool = False
+) -> Session:
+    """The session; ``for_render`` (play, export) also opens the levels cache and measures
+    each newly synthesised line in it while the next lines are spoken. ``keys``: the session
+    is to be played under the control keys (its intro says them)."""
     config = _config()
     routine = _language(_load(name), options)
     pace = make_pace(options, config, routine)
     speech = _voice_for(routine, options, config)
-    timeline = _compile(routine, pace, speech, keys=keys)
+    levels_cache = _levels_cache(speech) if for_render else None
+    if levels_cache is not None:
+        timeline = _compile_for_render(routine, pace, speech, levels_cache, keys=keys)
+    else:
+        timeline = _compile(routine, pace, speech, keys=keys)
     stereo = options.stereo if options.stereo is not None else bool(config.get("stereo", False))
-    return Session(routine, speech, timeline, stereo)
+    return Session(routine, speech, timeline, stereo, levels_cache)
 
 
 def _compile(
-    routine: Routine, pace: Pace | float, speech: Pyttsx3Voice, *, keys: bool = False
+    routine: Routine,
+    pace: Pace | float,
+    speech: Pyttsx3Voice,
+    on_new_clip: Callable[[Clip], None] | None = None,
+    *,
+    keys: bool = False,
 ) -> Timeline:
+    """The timeline, with each line's real length; ``on_new_clip`` sees each line that had to
+    be synthesised (one from the speech cache was seen by an earlier run). ``keys``: the
+    intro says the control keys."""
     if not isinstance(pace, Pace):
         pace = Pace(percent=pace)
     check_routine(routine, pace)  # a session of days is refused before any speech is made
-    timeline = compile(routine, pace, lambda text: speech.clip(text).duration, keys=keys)
+
+    def length(text: str) -> float:
+        made = speech.renders
+        clip = speech.clip(text)
+        if on_new_clip is not None and speech.renders != made:
+            on_new_clip(clip)
+        return clip.duration
+
+    timeline = compile(routine, pace, length, keys=keys)
     check_timeline(timeline)
     return timeline
+
+
+def _compile_for_render(
+    routine: Routine,
+    pace: Pace | float,
+    speech: Pyttsx3Voice,
+    levels_cache: LevelsCache,
+    *,
+    keys: bool = False,
+) -> Timeline:
+    """The timeline, with each newly synthesised line measured for the loudness work while
+    the next lines are spoken (see :func:`matcue.audio.render.measuring_ahead`)."""
+    from matcue.audio.render import measuring_ahead
+
+    with measuring_ahead(levels_cache, SESSION_RATE) as measure:
+        return _compile(routine, pace, speech, measure, keys=keys)
 
 
 def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
@@ -475,6 +612,13 @@ def _clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], d
     return speech.clips(texts), load_sounds(SESSION_RATE)
 
 
+def _levels_cache(speech: Pyttsx3Voice) -> LevelsCache:
+    """The loudness work on clips, cached beside the speech (the same root)."""
+    from matcue.audio.levels_cache import LevelsCache
+
+    return LevelsCache(speech.cache.root)
+
+
 def _clock(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
@@ -483,7 +627,7 @@ def _clock(seconds: float) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 
-@app.command("validate")
+@app.command("validate", cls=_Command)
 def validate_cmd(
     routines: Annotated[
         list[str], typer.Argument(metavar="ROUTINE...", help="Routine files or built-in ids.")
@@ -514,7 +658,7 @@ def _session_options(**given: object) -> SessionOptions:
     )
 
 
-@app.command("plan")
+@app.command("plan", cls=_Command)
 def plan_cmd(
     routine: RoutineArg,
     pace: PaceOpt = None,
@@ -603,7 +747,7 @@ def _render_options(session: Session, music: Path | None) -> dict[str, object]:
     }
 
 
-@app.command("play")
+@app.command("play", cls=_Command)
 def play_cmd(
     routine: RoutineArg,
     pace: PaceOpt = None,
@@ -669,7 +813,7 @@ def play_cmd(
         stereo=stereo,
     )
     keys = env.stdin_is_tty
-    session = _session(routine, options, keys=keys)
+    session = _session(routine, options, for_render=True, keys=keys)
     r = session.routine
     exercise = _start_exercise(r, start_at) if start_at is not None else None
     if resume:
@@ -727,6 +871,7 @@ def _play_session(
     import threading
 
     from matcue.audio import SESSION_LEVELS, render, seconds_to_frames
+    from matcue.audio.render import FIT_WORKERS
     from matcue.outputs import (
         Hooks,
         SessionInterrupted,
@@ -747,7 +892,9 @@ def _play_session(
 
     compile_at = at_pace(r, timeline, speech_len, keys=keys)
 
-    def render_from(tl: Timeline, frame: int) -> npt.NDArray[np.int16]:
+    # Renders while the session plays level their clips on their own thread only (workers=0):
+    # the levelling threads would take the cores the player and the sound server need.
+    def render_from(tl: Timeline, frame: int, workers: int = 0) -> npt.NDArray[np.int16]:
         with lock:
             clips = _clips(tl, speech)
         return render(
@@ -755,7 +902,9 @@ def _play_session(
             *clips,
             SESSION_RATE,
             levels=SESSION_LEVELS,
+            levels_cache=prepared.levels_cache,
             start=frame,
+            workers=workers,
             **extra,  # type: ignore[arg-type]
         )
 
@@ -764,12 +913,21 @@ def _play_session(
         with lock:
             clips = _clips(tl, speech)
         # in the session's channels, without the music (it goes on after the words)
-        return render(tl, *clips, SESSION_RATE, levels=SESSION_LEVELS, stereo=prepared.stereo)
+        return render(
+            tl,
+            *clips,
+            SESSION_RATE,
+            levels=SESSION_LEVELS,
+            levels_cache=prepared.levels_cache,
+            workers=0,
+            stereo=prepared.stereo,
+        )
 
     pace = timeline.pace.percent
     start = tp.exercise_start(timeline, exercise) if exercise is not None else 0.0
     base = seconds_to_frames(start, SESSION_RATE)
-    pcm = render_from(timeline, base)  # what comes before the start is rendered if needed
+    # before playing: levelled by worker threads (what comes before the start if needed)
+    pcm = render_from(timeline, base, FIT_WORKERS)
     hooks = Hooks(compile_at, render_from, say, phrases_for(r.language))
 
     def on_start() -> None:
@@ -881,7 +1039,7 @@ def _status_line(env: Environment, show: bool) -> Iterator[Callable[[str], None]
         yield lambda line: live.update(Text(line), refresh=True)
 
 
-@app.command("history")
+@app.command("history", cls=_Command)
 def history_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -922,7 +1080,7 @@ class SubtitleFormat(StrEnum):
     srt = "srt"
 
 
-@app.command("export")
+@app.command("export", cls=_Command)
 def export_cmd(
     routine: RoutineArg,
     output: Annotated[
@@ -1042,6 +1200,7 @@ def export_cmd(
             lang=lang,
             stereo=stereo,
         ),
+        for_render=True,
     )
     r, speech, timeline = session.routine, session.speech, session.timeline
     options = replace(options, channels=2 if session.stereo else 1)
@@ -1053,6 +1212,7 @@ def export_cmd(
         *_clips(timeline, speech),
         SESSION_RATE,
         levels=levels,
+        levels_cache=session.levels_cache,
         **extra,  # type: ignore[arg-type]
     )
     percent = timeline.pace.percent
@@ -1110,13 +1270,15 @@ def _listing(paths: Sequence[Path]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-@app.command("list")
+@app.command("list", cls=_Command)
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the built-in routines with their length at pace 100."""
     env = _env()
     routines = [load_routine(resolve(rid)) for rid in builtin_ids()]
+    from matcue.voice import Pyttsx3Voice, VoiceSettings
+
     speech = Pyttsx3Voice(VoiceSettings())
     rows = [(r, _compile(r, 100, speech).duration) for r in routines]
     if as_json:
@@ -1144,7 +1306,7 @@ def list_cmd(
         )
 
 
-@app.command("show")
+@app.command("show", cls=_Command)
 def show_cmd(routine: RoutineArg) -> None:
     """Show a routine: its exercises with positions, reps, sets, sides, holds and steps."""
     env = _env()
@@ -1205,7 +1367,7 @@ def _describe(step: Step, timing: Timing) -> str:
     return f"{head}: {words}" if words else head
 
 
-@app.command("voices")
+@app.command("voices", cls=_Command)
 def voices_cmd(
     lang: Annotated[
         str | None,
@@ -1225,6 +1387,7 @@ def voices_cmd(
 
 
 config_app = typer.Typer(
+    cls=_Group,
     help="Show the saved defaults (voice, rate, volume, level, pace, count, "
     "breath_words, stereo) with where each comes from; `set KEY VALUE` or `unset KEY` "
     "changes them. Options on the command line always win.",
@@ -1268,7 +1431,7 @@ def config_cmd(ctx: typer.Context) -> None:
             print(f"{key:<13} {CONFIG_DEFAULTS[key]}  (default)", file=env.stdout)
 
 
-@config_app.command("set")
+@config_app.command("set", cls=_Command)
 def config_set_cmd(
     key: Annotated[str, typer.Argument(help="A setting: voice, rate, volume, level, ...")],
     value: Annotated[str, typer.Argument(help="Its new value.")],
@@ -1283,7 +1446,7 @@ def config_set_cmd(
     print(f"{name} = {values[name]} (saved in {path})", file=_env().stderr)
 
 
-@config_app.command("unset")
+@config_app.command("unset", cls=_Command)
 def config_unset_cmd(
     key: Annotated[str, typer.Argument(help="The setting to forget.")],
 ) -> None:

@@ -1,4 +1,4 @@
-"""The renderer: a ``Timeline`` plus its clips -> mono 16-bit PCM.
+"""The renderer: a ``Timeline`` plus its clips -> mono (or stereo) 16-bit PCM.
 
 One pass, like pretty_midi's synthesis: start from silence, add every cue's clip at its
 sample offset, fade its edges. Levels are fixed per clip (every speech clip is peak-normalised
@@ -16,12 +16,23 @@ true peak under ``Levels.true_peak``.
 Rendering is done in blocks, so a long session never sits in memory as floats: only the
 clips that sound within the current block are prepared, and clips used more than once are
 prepared once.
+
+The loudness work on a clip (its energy profile, and the line brought to its loudness under
+the ceiling) depends only on the clip and a few numbers, so with a
+:class:`~matcue.audio.levels_cache.LevelsCache` it is done once and read back by every later
+render, bit for bit. What must still be done is spread over threads: spoken lines can be
+measured while the speech engine is still making the next ones (:func:`measuring_ahead`), and
+the next few clips are levelled in worker threads ahead of the mix.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +40,7 @@ import numpy.typing as npt
 
 from matcue.audio import loudness as _loudness
 from matcue.audio import music as _music
+from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
 from matcue.audio.music import Music, duck_envelope
 from matcue.audio.units import db_to_gain, seconds_to_frames
 from matcue.timeline.model import Cue, CueKind, SideName, Timeline
@@ -120,6 +132,10 @@ decibel under the podcast norm's -1 dBTP, which lossy encoders' overshoot needs.
 
 _Key = tuple[CueKind, str]
 
+FIT_WORKERS = 2  # threads levelling clips ahead of the mix
+FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
+KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
+
 PAN_FAR = 0.25
 """In stereo, a side cue's gain in the other ear; the near ear gets sqrt(1 - PAN_FAR²), so
 every cue keeps the power (and the session the loudness) it has in mono."""
@@ -131,6 +147,9 @@ PAN_GAINS: dict[SideName | None, tuple[float, float]] = {
     "right": (PAN_FAR, _NEAR),
 }
 """(left, right) gains of a cue in a stereo render, by its side."""
+
+_SIDES: tuple[SideName | None, ...] = (None, "left", "right")
+_Piece = tuple[int, int, Samples, SideName | None]  # (start, end, samples, side) in the output
 
 
 @dataclass(frozen=True)
@@ -228,6 +247,61 @@ def _headroom_gain(placements: list[_Placement], ceiling: float = 1.0) -> float:
     return 1.0 if worst <= ceiling else ceiling / worst
 
 
+def _measurement(
+    clip: Clip, kind: CueKind, rate: int, cache: LevelsCache | None
+) -> tuple[_loudness.Profile, float]:
+    """A clip's energy profile at ``rate`` and, for a tone, its true peak (0 for a line):
+    from ``cache`` if it holds them, else measured (and stored there)."""
+    key = levels_key("measure", clip_digest(clip), rate, kind) if cache is not None else ""
+    entry = cache.get(key) if cache is not None else None
+    if entry is not None:
+        fields, cumulative = entry
+        prof = _loudness.Profile(
+            cumulative, int(fields["hop"]), int(fields["frames"]), float(fields["lufs"])
+        )
+        return prof, float(fields["peak"])
+    samples = _at_rate(clip, rate)
+    prof = _loudness.profile(samples, rate)
+    peak = _loudness.true_peak(samples, rate) if kind == "tone" else 0.0
+    if cache is not None:
+        fields = {"hop": prof.hop, "frames": prof.frames, "lufs": prof.lufs, "peak": peak}
+        cache.put(key, fields, prof.cumulative)
+    return prof, peak
+
+
+@contextlib.contextmanager
+def measuring_ahead(cache: LevelsCache, rate: int) -> Iterator[Callable[[Clip], None]]:
+    """A function that measures spoken lines for a render at ``rate`` into ``cache`` in a
+    background thread, as they come: hand it each line while the speech is still being made
+    (the speech engine works on its own thread, so a second core is free) and the render
+    finds the measurements ready. Lines already measured in ``cache`` cost a look-up. Leaving
+    the block waits for the measuring to finish; a measurement that fails is simply left to
+    the render."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="matcue-measure")
+    seen: set[int] = set()
+
+    def measure(clip: Clip) -> None:
+        if id(clip) in seen:
+            return
+        seen.add(id(clip))
+        pool.submit(_measure_quietly, clip, rate, cache)
+
+    try:
+        yield measure
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache) -> None:
+    key = levels_key("measure", clip_digest(clip), rate, "speech")
+    if cache.path_for(key).is_file():
+        return  # measured before (the render checks the entry)
+    with contextlib.suppress(Exception):
+        _measurement(clip, "speech", rate, cache)
+
+
 class _Renderer:
     def __init__(
         self,
@@ -236,21 +310,28 @@ class _Renderer:
         sounds: Mapping[str, Clip],
         rate: int,
         levels: Levels,
+        levels_cache: LevelsCache | None = None,
         stereo: bool = False,
         music: Music | None = None,
     ) -> None:
         self.rate = rate
         self.levels = levels
+        self.levels_cache = levels_cache
         self.stereo = stereo
         self.music = music
         self.total = seconds_to_frames(timeline.duration, rate)
+        self.fade_frames = seconds_to_frames(levels.fade, rate)
+        self.ramp = _ramp(self.fade_frames)
         self.clips: dict[_Key, Clip] = {}
+        silent: dict[_Key, bool] = {}
         uses: dict[_Key, int] = {}
+        uses_at: dict[_Key, deque[int]] = {}  # the placements that use each clip, in order
         placements: list[_Placement] = []
         for cue in timeline.cues:
             key = _key(cue)
             if key not in self.clips:
-                self.clips[key] = _clip_for(cue, speech, sounds)
+                self.clips[key] = clip = _clip_for(cue, speech, sounds)
+                silent[key] = clip.frames == 0 or not np.any(clip.samples)
             clip = self.clips[key]
             start = seconds_to_frames(cue.t, rate)
             length = min(
@@ -260,20 +341,36 @@ class _Renderer:
             )
             if length <= 0:
                 continue
-            silent = clip.frames == 0 or not np.any(clip.samples)
-            peak = 0.0 if silent else levels.peak(cue.kind)
+            peak = 0.0 if silent[key] else levels.peak(cue.kind)
+            uses_at.setdefault(key, deque()).append(len(placements))
             placements.append(_Placement(key, start, length, peak, cue.side))
             uses[key] = uses.get(key, 0) + 1
         self.placements = placements
-        self.speech = [(p.start, p.end) for p in placements if p.key[0] == "speech"]
+        self.speech = sorted((p.start, p.end) for p in placements if p.key[0] == "speech")
+        self.speech_starts = [start for start, _ in self.speech]
+        self.next_line = 0  # the first line the music may still duck under (see _add_music)
         # the music, ducked under the voice, adds at most its ducked peak to any moment
         extra = music.peak * db_to_gain(_music.DUCK_DB) if music is not None else 0.0
         self.gain = _headroom_gain(placements, max(levels.ceiling - extra, 0.5 * levels.ceiling))
         self.uses_left = uses
         self.cache: dict[_Key, Samples] = {}
+        self.cached_bytes = 0
+        self.uses_at = uses_at
+        self.first_uses = list(uses)  # every clip, in the order the mix first needs it
+        self.fitting: dict[_Key, Future[Samples]] = {}  # levelling ahead, by clip
+        self.fitted: set[_Key] = set()  # clips levelled or being levelled
+        self.next_fit = 0  # index in first_uses of the next clip to level ahead
+        self.pool: ThreadPoolExecutor | None = None
         self.line_lufs = levels.loudness
         if levels.loudness is not None:
             self.line_lufs = self._line_lufs(levels.loudness)
+
+    def _digest(self, key: _Key) -> str:
+        return clip_digest(self.clips[key])
+
+    def _measured(self, key: _Key) -> tuple[_loudness.Profile, float]:
+        """The clip's energy profile at the output rate and, for a tone, its true peak."""
+        return _measurement(self.clips[key], key[0], self.rate, self.levels_cache)
 
     def _line_lufs(self, target: float) -> float:
         """The loudness for every spoken line that puts the whole session on ``target``.
@@ -281,105 +378,224 @@ class _Renderer:
         Silence between lines is gated out, but blocks that a line only partly fills are not,
         so a session measures a little under its lines. The session's loudness is worked out
         from each clip's energy profile and where the clip sounds (no mix is rendered), and
-        the lines are aimed over the target by the difference (twice, to settle).
+        the lines are aimed over the target by the difference (twice, to settle). The lines'
+        and the tones' block energies are added up once: moving the lines' loudness scales
+        the lines' part.
         """
-        profiles: dict[_Key, _loudness.Profile] = {}
-        tone_gains: dict[_Key, float] = {}
-        for key in self.uses_left:
-            samples = _at_rate(self.clips[key], self.rate)
-            profiles[key] = _loudness.profile(samples, self.rate)
-            if key[0] == "tone":
-                top = _loudness.true_peak(samples, self.rate)
-                tone_gains[key] = self.levels.tone_peak / top if top > 0 else 0.0
-
-        def gain(key: _Key, line: float) -> float:
-            if key[0] == "tone":
-                return tone_gains[key] * self.gain
-            lufs = profiles[key].lufs
-            return db_to_gain(line - lufs) * self.gain if math.isfinite(lufs) else 0.0
-
+        speech: list[tuple[_loudness.Profile, float, int, int]] = []
+        tones: list[tuple[_loudness.Profile, float, int, int]] = []
+        measured = {key: self._measured(key) for key in self.uses_left}
+        for p in self.placements:
+            prof, top = measured[p.key]
+            if p.key[0] == "tone":
+                gain = self.levels.tone_peak / top if top > 0 else 0.0
+                tones.append((prof, gain * self.gain, p.start, p.length))
+            elif math.isfinite(prof.lufs):  # at 0 dB: the line's gain is then 10^(line/20)
+                speech.append((prof, db_to_gain(-prof.lufs) * self.gain, p.start, p.length))
+        speech_energy = _loudness.placed_energy(speech, self.total, self.rate)
+        tone_energy = _loudness.placed_energy(tones, self.total, self.rate)
         line = target
         for _ in range(2):
-            placed = (
-                (profiles[p.key], gain(p.key, line), p.start, p.length) for p in self.placements
-            )
-            measured = _loudness.placed_loudness(placed, self.total, self.rate)
-            if not math.isfinite(measured):
+            energy = speech_energy * db_to_gain(line) ** 2 + tone_energy
+            loudness = _loudness.blocks_loudness(energy, self.total, self.rate)
+            if not math.isfinite(loudness):
                 return target
-            line += target - measured
+            line += target - loudness
         return line
 
+    def _levelled(self, key: _Key, line_lufs: float) -> Samples:
+        """The clip at the output rate, fitted to the loudness (a line) or true peak (a tone),
+        from the levels cache when it was fitted before."""
+        cache_key = ""
+        if self.levels_cache is not None:
+            target = (line_lufs, self.levels.speech_peak) if key[0] == "speech" else ()
+            cache_key = levels_key(
+                "fit", self._digest(key), self.rate, key[0], self.levels.tone_peak, *target
+            )
+            entry = self.levels_cache.get(cache_key)
+            if entry is not None:
+                cached: Samples = entry[1]
+                return cached
+        out = _fitted(self.clips[key], key[0], self.rate, self.levels, line_lufs)
+        if self.levels_cache is not None:
+            self.levels_cache.put(cache_key, {}, out)
+        return out
+
     def _base(self, key: _Key) -> Samples:
-        """The clip at the output rate and its mix level, kept only until its last use."""
+        """The clip at the output rate and its mix level, kept only until its last use (and
+        only while the clips kept fit in ``KEEP_BYTES``)."""
         self.uses_left[key] -= 1
+        self.uses_at[key].popleft()
         base = self.cache.pop(key, None)
-        if base is None:
+        if base is not None:
+            self.cached_bytes -= base.nbytes
+        else:
             peak = self.levels.peak(key[0]) * self.gain
             if self.line_lufs is None:
                 base = _normalised(self.clips[key], self.rate, peak)
             else:
-                base = _fitted(self.clips[key], key[0], self.rate, self.levels, self.line_lufs)
+                fitting = self.fitting.pop(key, None)
+                if fitting is not None:
+                    base = fitting.result()
+                else:
+                    self.fitted.add(key)
+                    base = self._levelled(key, self.line_lufs)
+                self._fit_ahead()
                 base *= np.float32(self.gain)
         if self.uses_left[key] > 0:
             self.cache[key] = base
+            self.cached_bytes += base.nbytes
+            self._keep_within_budget()
         return base
 
-    def _prepare(self, p: _Placement) -> Samples:
-        """One cue's samples: truncated to its length, faded at both edges."""
-        out = np.array(self._base(p.key)[: p.length], dtype=np.float32)
-        n = min(seconds_to_frames(self.levels.fade, self.rate), p.length // 2)
-        if n > 0:
-            ramp = _ramp(n)
-            out[:n] *= ramp
-            out[-n:] *= ramp[::-1]
-        return out
+    def _keep_within_budget(self) -> None:
+        """Past ``KEEP_BYTES`` of clips kept for later uses, let go of those needed last
+        (they are read back from the levels cache, or normalised again, when their turn
+        comes: the same samples). Without a levels cache, levelled clips are all kept."""
+        if self.line_lufs is not None and self.levels_cache is None:
+            return
+        while self.cached_bytes > KEEP_BYTES and self.cache:
+            last = max(self.cache, key=lambda k: self.uses_at[k][0])
+            self.cached_bytes -= self.cache.pop(last).nbytes
 
-    def chunks(self, chunk_frames: int, start: int = 0) -> Iterator[Pcm]:
+    def _pieces(self, p: _Placement) -> list[_Piece]:
+        """One cue's samples as ``(start, end, samples, side)`` pieces of the output: the clip
+        truncated to its length and faded at both edges. The middle piece is a view of the
+        clip (no copy); only the faded edges are new arrays."""
+        base = self._base(p.key)
+        n = min(self.fade_frames, p.length // 2)
+        if n == 0:
+            return [(p.start, p.end, base[: p.length], p.side)]
+        ramp = self.ramp if n == self.fade_frames else _ramp(n)
+        head = base[:n] * ramp
+        tail = base[p.length - n : p.length] * ramp[::-1]
+        pieces = [(p.start, p.start + n, head, p.side)]
+        if p.length > 2 * n:
+            pieces.append((p.start + n, p.end - n, base[n : p.length - n], p.side))
+        pieces.append((p.end - n, p.end, tail, p.side))
+        return pieces
+
+    def _fit_ahead(self) -> None:
+        """Level the next clips the mix will need in worker threads (numpy's FFTs and array
+        operations let go of the GIL), so that with two cores the levelling of one clip
+        overlaps another's, and the mixing."""
+        if self.pool is None or self.line_lufs is None:
+            return
+        while len(self.fitting) < FIT_AHEAD and self.next_fit < len(self.first_uses):
+            key = self.first_uses[self.next_fit]
+            self.next_fit += 1
+            if key not in self.fitted:
+                self.fitted.add(key)
+                self.fitting[key] = self.pool.submit(self._levelled, key, self.line_lufs)
+
+    def chunks(
+        self, chunk_frames: int, start: int = 0, workers: int = FIT_WORKERS
+    ) -> Iterator[Pcm]:
         start = min(max(0, start), self.total)
+        if start > 0:
+            self._skip_to(start)
+        if workers > 0 and self.line_lufs is not None and self.first_uses:
+            self.pool = ThreadPoolExecutor(workers, thread_name_prefix="matcue-levels")
+            self._fit_ahead()
+        try:
+            yield from self._mixed(chunk_frames, start)
+        finally:
+            # Not waiting: this may run in any thread (when the generator is collected); a
+            # clip still being levelled just finishes on its own.
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _skip_to(self, start: int) -> None:
+        """Forget the cues over before frame ``start`` (never heard from there on): only
+        their uses are counted off, and only clips still to be heard are levelled ahead."""
         for p in self.placements:
-            if p.end <= start:  # never heard from ``start`` on: only its use is counted
+            if p.end <= start:
                 self.uses_left[p.key] -= 1
-        pending = (p for p in self.placements if p.end > start)
+                self.uses_at[p.key].popleft()
+        self.placements = [p for p in self.placements if p.end > start]
+        self.first_uses = list(dict.fromkeys(p.key for p in self.placements))
+
+    def _mixed(self, chunk_frames: int, start: int = 0) -> Iterator[Pcm]:
+        """The mix, block by block from frame ``start``. Every clip is mono: in stereo, the
+        cues of each side are mixed into a mono buffer of their own and each buffer is spread
+        over the two channels by its ``PAN_GAINS`` once per block; the music goes on top, in
+        the middle."""
+        pending = iter(self.placements)
         upcoming = next(pending, None)
-        active: list[tuple[_Placement, Samples]] = []
+        active: list[_Piece] = []
+        size = min(chunk_frames, self.total - start)
+        # buffers reused from block to block: no page faults from fresh arrays
+        sides = _SIDES if self.stereo else (None,)
+        buffers = {side: np.empty(size, dtype=np.float32) for side in sides}
+        stereo = np.empty((size, 2), dtype=np.float32) if self.stereo else None
         for a in range(start, self.total, chunk_frames):
             b = min(a + chunk_frames, self.total)
             while upcoming is not None and upcoming.start < b:
-                active.append((upcoming, self._prepare(upcoming)))
+                active += self._pieces(upcoming)
                 upcoming = next(pending, None)
-            mix = np.zeros((b - a, 2) if self.stereo else b - a, dtype=np.float32)
-            for p, samples in active:
-                lo, hi = max(a, p.start), min(b, p.end)
+            sounding: dict[SideName | None, Samples] = {None: buffers[None][: b - a]}
+            sounding[None].fill(0.0)
+            for start, end, samples, side in active:
+                lo, hi = max(a, start), min(b, end)
                 if lo < hi:
-                    part = samples[lo - p.start : hi - p.start]
-                    if self.stereo:
-                        mix[lo - a : hi - a] += part[:, None] * _pan(p.side)
-                    else:
-                        mix[lo - a : hi - a] += part
+                    where = side if stereo is not None else None
+                    part = sounding.get(where)
+                    if part is None:
+                        part = sounding[where] = buffers[where][: b - a]
+                        part.fill(0.0)
+                    part[lo - a : hi - a] += samples[lo - start : hi - start]
+            active = [piece for piece in active if piece[1] > b]
+            mix = sounding[None] if stereo is None else _spread(stereo[: b - a], sounding)
             if self.music is not None:
                 self._add_music(mix, a, b)
-            active = [(p, s) for p, s in active if p.end > b]
             yield _to_pcm(mix)
 
     def _add_music(self, mix: Samples, a: int, b: int) -> None:
+        """The music for frames ``[a, b)``, ducked under the lines near them, onto ``mix``."""
         assert self.music is not None
-        bed = self.music.block(a, b - a) * duck_envelope(a, b - a, self.speech, self.rate)
+        # the lines are in order of their starts: skip those over before this block for good
+        # (the ramp after them included), and stop at the first that starts after it
+        ramp = max(1, math.ceil(_music.DUCK_RAMP * self.rate))
+        while self.next_line < len(self.speech) and self.speech[self.next_line][1] + ramp <= a:
+            self.next_line += 1
+        last = bisect.bisect_left(self.speech_starts, b + ramp, lo=self.next_line)
+        near = self.speech[self.next_line : last]
+        bed = self.music.block(a, b - a) * duck_envelope(a, b - a, near, self.rate)
         bed *= np.float32(self.gain)
-        if self.stereo:
-            mix += bed[:, None] * np.float32(_CENTRE)
+        if mix.ndim == 2:
+            bed *= np.float32(_CENTRE)
+            mix += bed[:, None]
         else:
             mix += bed
 
 
-def _pan(side: SideName | None) -> npt.NDArray[np.float32]:
-    return np.asarray(PAN_GAINS[side], dtype=np.float32)
+def _spread(out: Samples, sounding: Mapping[SideName | None, Samples]) -> Samples:
+    """``out`` (frames, 2): each mono mix in ``sounding`` spread over both channels by the
+    ``PAN_GAINS`` of its side."""
+    for channel in (0, 1):
+        column = out[:, channel]
+        first = True
+        for side in _SIDES:  # always in this order: the same sums whatever the blocks
+            part = sounding.get(side)
+            if part is None:
+                continue
+            gain = np.float32(PAN_GAINS[side][channel])
+            if first:
+                np.multiply(part, gain, out=column)
+                first = False
+            else:
+                column += part * gain
+    return out
 
 
 def _to_pcm(mix: Samples) -> Pcm:
-    scaled = np.rint(mix * np.float32(FULL_SCALE))
+    """``mix`` (which it overwrites) as int16."""
+    np.multiply(mix, np.float32(FULL_SCALE), out=mix)
+    np.rint(mix, out=mix)
     # Safety net only: levels and the headroom gain keep every sample within full scale.
-    np.clip(scaled, -FULL_SCALE, FULL_SCALE, out=scaled)
-    pcm: Pcm = scaled.astype(np.int16)
+    np.minimum(mix, np.float32(FULL_SCALE), out=mix)
+    np.maximum(mix, np.float32(-FULL_SCALE), out=mix)
+    pcm: Pcm = mix.astype(np.int16)
     return pcm
 
 
@@ -391,7 +607,9 @@ def render_chunks(
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
     *,
     levels: Levels = DEFAULT_LEVELS,
+    levels_cache: LevelsCache | None = None,
     start: int = 0,
+    workers: int = FIT_WORKERS,
     stereo: bool = False,
     music: Music | None = None,
 ) -> Iterator[Pcm]:
@@ -408,15 +626,17 @@ def render_chunks(
     ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
     clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
     ``seconds_to_frames(timeline.duration, rate)`` frames. A missing clip raises ``ValueError``
-    here, before the first block.
+    here, before the first block. With a loudness target, ``levels_cache`` keeps the loudness
+    work on each clip for the next render (the PCM is the same with or without it).
+    ``workers``: threads levelling clips ahead of the mix; 0 levels each clip on the calling
+    thread when the mix needs it (the same PCM, one core: for renders while a session plays).
     """
     if rate <= 0:
         raise ValueError(f"sample rate must be positive, got {rate!r}")
     if chunk_frames <= 0:
         raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
-    return _Renderer(timeline, speech, sounds, rate, levels, stereo, music).chunks(
-        chunk_frames, start
-    )
+    renderer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache, stereo, music)
+    return renderer.chunks(chunk_frames, start, workers)
 
 
 def render(
@@ -426,17 +646,27 @@ def render(
     rate: int,
     *,
     levels: Levels = DEFAULT_LEVELS,
+    levels_cache: LevelsCache | None = None,
     start: int = 0,
+    workers: int = FIT_WORKERS,
     stereo: bool = False,
     music: Music | None = None,
 ) -> Pcm:
     """The whole session as one int16 buffer (mono, or ``(frames, 2)`` with ``stereo``):
     the concatenation of :func:`render_chunks` (from frame ``start`` on, if given)."""
-    blocks = list(
-        render_chunks(
-            timeline, speech, sounds, rate, levels=levels, start=start, stereo=stereo, music=music
-        )
+    chunks = render_chunks(
+        timeline,
+        speech,
+        sounds,
+        rate,
+        levels=levels,
+        levels_cache=levels_cache,
+        start=start,
+        workers=workers,
+        stereo=stereo,
+        music=music,
     )
+    blocks = list(chunks)
     if not blocks:
         return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
     pcm: Pcm = np.concatenate(blocks)

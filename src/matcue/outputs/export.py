@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import queue
 import re
 import signal
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ from matcue.outputs.formats import FORMATS, Encoding
 from matcue.outputs.metadata import Span, Tags, write_metadata
 from matcue.outputs.staging import Staging, describe_os_error, refuse_existing
 from matcue.timeline.model import Timeline
+from matcue.voice.cache import soundfile_module
 
 __all__ = [
     "ExportOptions",
@@ -51,17 +53,6 @@ __all__ = [
 
 Pcm = npt.NDArray[np.int16]
 WRITE_FRAMES = 65536  # the most frames handed to libsndfile at once (Vorbis crashes on more)
-
-
-def _soundfile() -> ModuleType:
-    try:
-        import soundfile
-    except (ImportError, OSError) as err:  # OSError: the libsndfile library is missing
-        raise ExportError(
-            "Exporting needs the soundfile package and the libsndfile library; reinstall matcue."
-        ) from err
-    module: ModuleType = soundfile
-    return module
 
 
 def _pyav() -> ModuleType:
@@ -166,7 +157,7 @@ class _SoundfileEncoder:
     def __init__(
         self, fd: int, rate: int, enc: Encoding, tags: Tags | None, channels: int = 1
     ) -> None:
-        self._sf = _soundfile()
+        self._sf = soundfile_module()
         fmt = enc.format
         self._raw = io.FileIO(fd, "r+", closefd=False)
         self._guard = _GuardedFile(self._raw)
@@ -329,7 +320,7 @@ def _encode_into(
         encoder = _AvEncoder(tmp, rate, enc, tags or _NO_TAGS, chapters, channels)
         _run(encoder, chunks, path, channels)
         return
-    sf = _soundfile()
+    sf = soundfile_module()
     with staging.opened(path) as (fd, tmp):
         try:
             _run(_SoundfileEncoder(fd, rate, enc, tags, channels), chunks, path, channels)
@@ -500,6 +491,60 @@ def _sidecar_texts(
     return texts
 
 
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+AHEAD = 2  # blocks rendered ahead of the encoder
+
+
+def _ahead(chunks: Iterable[Pcm], depth: int = AHEAD) -> Generator[Pcm, None, None]:
+    """``chunks``, rendered in a worker thread up to ``depth`` blocks ahead of the consumer.
+
+    The encoders spend their time in C (libsndfile, LAME, soxr, PyAV) with the GIL released,
+    so rendering the next block in another thread hides matcue's own work behind the
+    encoder's on a machine with two cores. An error in the worker is raised here, in the
+    consumer; when the consumer stops early (an error, Ctrl-C), the worker stops too.
+    """
+    pipe: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+        except BaseException as err:  # handed to the consumer, which raises it
+            put(_Failed(err))
+            return
+        put(_END)
+
+    worker = threading.Thread(target=work, name="matcue-render", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pipe.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield cast(Pcm, item)
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _counted(
     chunks: Iterable[Pcm], on_progress: Callable[[int], None] | None, check: Callable[[], None]
 ) -> Iterator[Pcm]:
@@ -582,8 +627,13 @@ def export_session(
     """
     check_export(timeline, options, rate)
     enc = options.encoding
-    with _ctrl_c_between_blocks() as check, Staging(force=options.force) as staging:
-        blocks = _counted(chunks, on_progress, check)
+    rendered = _ahead(chunks)
+    with (
+        _ctrl_c_between_blocks() as check,
+        Staging(force=options.force) as staging,
+        contextlib.closing(rendered),  # first out: an error or Ctrl-C stops the render thread
+    ):
+        blocks = _counted(rendered, on_progress, check)
         texts = _sidecar_texts(timeline, options, rate, tags, names)
         for path, text in texts.items():
             staging.write_text(path, text)

@@ -11,10 +11,12 @@ pyttsx3's espeak driver is racy on Linux (espeak-ng synthesises on its own threa
   stdout from espeak's thread (a Python ``print``); ``say()`` shells out to ``aplay``.
 
 So: one engine per process, primed once; properties are set, then espeak is waited on until it
-is idle, then checked; then one ``save_to_file`` per ``runAndWait``; then we wait for the
-``finished-utterance`` event and for espeak to go idle, with stdout redirected throughout; then
-the file is checked (exists, has frames, a length plausible for the text at this rate) and the
-whole thing is retried a few times before giving up with a SpeechEngineError.
+is idle, then checked; then one ``save_to_file`` per synthesis, started by the driver's own
+start step (``runAndWait`` would add a 10 ms sleep per line, see ``_start_at_once``; it is
+still the fallback); then we wait for the ``finished-utterance`` event and for espeak to go
+idle, with stdout redirected throughout; then the file is checked (exists, has frames, a length
+plausible for the text at this rate) and the whole thing is retried a few times before giving
+up with a SpeechEngineError.
 """
 
 from __future__ import annotations
@@ -209,8 +211,16 @@ class _Engine:
             self._finished.clear()
             self._completed = False
             self._engine.save_to_file(text, str(raw))
-            self._engine.runAndWait()
-            finished = self._finished.wait(FINISH_TIMEOUT)
+            try:
+                if not self._start_at_once(text, raw):
+                    self._engine.runAndWait()
+                finished = self._finished.wait(FINISH_TIMEOUT)
+            except BaseException:
+                # Ctrl-C while espeak speaks on its own thread: stop it, and let its callback
+                # write the file while the folder still exists (it is removed right after)
+                self._espeak.Cancel()
+                self._wait_idle()
+                raise
             if not finished:
                 self._espeak.Cancel()  # reset espeak directly; engine.stop() would leave
                 # the driver's stop flag set and cancel the next utterance instead
@@ -224,6 +234,29 @@ class _Engine:
         if clip is None:
             return None, "espeak-ng wrote no readable audio"
         return clip, ""
+
+    def _start_at_once(self, text: str, raw: Path) -> bool:
+        """Start synthesising the queued ``save_to_file`` directly; False if that cannot be done
+        (then ``runAndWait`` must).
+
+        ``runAndWait`` on the espeak driver starts the synthesis and then sleeps 10 ms in its
+        loop before returning, whatever the length of the line: most of the time a short line
+        takes. Its external loop (``startLoop(False)`` + ``iterate()``) cannot replace it in
+        pyttsx3 2.99, whose espeak driver only starts synthesis from its own loop. So when the
+        driver has taken the ``save_to_file`` (it is idle, and holds this text and file), its
+        own start-synthesis step is called, which is all that ``runAndWait`` does besides the
+        sleep and an ``endLoop`` that may cancel espeak (see the module's notes).
+        """
+        proxy = getattr(self._engine, "proxy", None)
+        driver = getattr(proxy, "_driver", None)
+        start = getattr(driver, "_start_synthesis", None)
+        if proxy is None or not callable(start) or proxy.isBusy():
+            return False
+        queued = getattr(driver, "_text_to_say", None), getattr(driver, "_save_file", None)
+        if queued != (text, str(raw)):
+            return False
+        start(text)
+        return True
 
     def synthesise(self, text: str, voice_id: str, rate: int, volume: float) -> Clip:
         """``text`` as espeak-ng speaks it (untrimmed), verified; retried, else an error."""
