@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 import time
@@ -135,8 +136,11 @@ def keyed_play(
     return Take(code, line + err, rec.stop(tail=1.0), rec.rate, sent)
 
 
-def clean(take: Callable[[], Take]) -> Take:
-    for _ in range(ATTEMPTS):
+def clean(take: Callable[[], Take], data: Path | None = None) -> Take:
+    """A take without an underrun; a discarded take's history (in ``data``) goes with it."""
+    for attempt in range(ATTEMPTS):
+        if attempt and data is not None:
+            shutil.rmtree(data, ignore_errors=True)
         result = take()
         if UNDERRUN not in result.stderr:
             return result
@@ -199,7 +203,9 @@ def test_pause_is_silent_at_once_and_resume_replays_the_interrupted_phase(
     reference: Reference, recorder: Callable[[], Recording], data_dir: Path
 ) -> None:
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
-    take = clean(lambda: keyed_play(recorder, env, [(2.5, b" "), (4.5, b" "), (10.0, b"q")]))
+    take = clean(
+        lambda: keyed_play(recorder, env, [(2.5, b" "), (4.5, b" "), (10.0, b"q")]), data_dir
+    )
     assert take.code == 0, take.stderr
     lag = take.lag
     (paused, _), (resumed, _), _ = take.keys
@@ -221,7 +227,7 @@ def test_next_skips_to_the_next_exercise(
     reference: Reference, recorder: Callable[[], Recording], data_dir: Path
 ) -> None:
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
-    take = clean(lambda: keyed_play(recorder, env, [(2.0, b"n"), (5.0, b"q")]))
+    take = clean(lambda: keyed_play(recorder, env, [(2.0, b"n"), (5.0, b"q")]), data_dir)
     assert take.code == 0, take.stderr
     lag = take.lag
     skipped = take.keys[0][0]
@@ -237,7 +243,7 @@ def test_faster_shortens_the_rest_of_the_session_as_planned(
 ) -> None:
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
     script = [(1.0 + 0.1 * i, b"+") for i in range(10)]  # pace 200
-    take = clean(lambda: keyed_play(recorder, env, script, ("--from", "2")))
+    take = clean(lambda: keyed_play(recorder, env, script, ("--from", "2")), data_dir)
     assert take.code == 0, take.stderr
     old = reference.timeline
     voice = Pyttsx3Voice(VoiceSettings(), cache_dir=reference.cache)
@@ -275,7 +281,7 @@ def test_pain_stop_is_silent_at_once_and_logged(
     reference: Reference, recorder: Callable[[], Recording], data_dir: Path
 ) -> None:
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
-    take = clean(lambda: keyed_play(recorder, env, [(2.5, b"x")]))
+    take = clean(lambda: keyed_play(recorder, env, [(2.5, b"x")]), data_dir)
     assert take.code == 0, take.stderr
     stopped = take.keys[0][0]
     assert quiet_from(take, take.lag + stopped) - (take.lag + stopped) <= QUIET_WITHIN
@@ -290,7 +296,9 @@ def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
     reference: Reference, recorder: Callable[[], Recording], data_dir: Path
 ) -> None:
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
-    take = clean(lambda: keyed_play(recorder, env, [(1.0, b"n"), (1.5, b"n"), (3.0, b"q")]))
+    take = clean(
+        lambda: keyed_play(recorder, env, [(1.0, b"n"), (1.5, b"n"), (3.0, b"q")]), data_dir
+    )
     assert take.code == 0, take.stderr
     sessions = history(reference.env, data_dir)
     assert [s["ending"] for s in sessions] == ["quit"]
@@ -368,7 +376,7 @@ def test_a_stereo_session_with_music_pauses_resumes_and_stops_under_the_keys(
     env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
     script = [(2.0, b" "), (3.0, b" "), (4.0, b"+"), (7.0, b"x")]
     args = ("--stereo", "--music", str(music), "--level", "gentle")
-    take = clean(lambda: keyed_play(recorder, env, script, args))
+    take = clean(lambda: keyed_play(recorder, env, script, args), data_dir)
     assert take.code == 0, take.stderr
     assert "Traceback" not in take.stderr and "warning" not in take.stderr, take.stderr
     paused, resumed, _, stopped = (k[0] for k in take.keys)
