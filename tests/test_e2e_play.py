@@ -139,7 +139,7 @@ def stolen() -> float:
     return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
-def clean_take(take: Callable[[], Take]) -> Take:
+def clean_take(take: Callable[[], Take], attempts: int = ATTEMPTS) -> Take:
     """``take()``, repeated if ALSA reports an underrun (as tests/test_player.py does).
 
     When the machine is so busy that the playback thread stalls for more than its buffer, the
@@ -147,7 +147,7 @@ def clean_take(take: Callable[[], Take]) -> Take:
     of the player, and ALSA says so on stderr. Such a take measures nothing.
     """
     notes = []
-    for _ in range(ATTEMPTS):
+    for _ in range(attempts):
         before, began = stolen(), time.monotonic()
         result = take()
         if UNDERRUN not in result.stderr:
@@ -156,7 +156,7 @@ def clean_take(take: Callable[[], Take]) -> Take:
         notes.append(f"{result.stderr.count(UNDERRUN)} underruns, {share:.0%} CPU time stolen")
         print(f"take discarded: {notes[-1]}")
     pytest.fail(
-        f"playback underran in all {ATTEMPTS} attempts (the machine is too busy): "
+        f"playback underran in all {attempts} attempts (the machine is too busy): "
         + "; ".join(notes),
         pytrace=False,
     )

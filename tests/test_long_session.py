@@ -30,7 +30,7 @@ CHECKED = 120.0  # seconds at the end of the session whose cues are checked
 
 @pytest.mark.audio
 @pytest.mark.slow
-@pytest.mark.timeout(3 * 20 * 60)  # up to three takes of eleven minutes, if the machine stalls
+@pytest.mark.timeout(2 * 20 * 60)  # two takes of eleven minutes at most: CI stays near 30 min
 def test_a_ten_minute_session_ends_with_every_cue_on_time(
     pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -49,7 +49,7 @@ def test_a_ten_minute_session_ends_with_every_cue_on_time(
         takes.append(result)
         return Take(result.code, result.stderr, np.zeros(0, dtype=np.int16))
 
-    played = clean_take(take)
+    played = clean_take(take, attempts=2)
     measured = takes[-1]
     assert played.code == 0, played.stderr
     assert played.stderr.startswith("Playing Long session (10:"), played.stderr
