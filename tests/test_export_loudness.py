@@ -103,6 +103,25 @@ def test_the_limiter_leaves_quiet_lines_alone() -> None:
     assert np.allclose(gain[line != 0], gain[line != 0][0], rtol=1e-6)  # one gain throughout
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_the_limiter_gain_is_its_definition(seed: int) -> None:
+    """The gain is the running mean of the running minimum of each sample's need (worked out
+    in fit_line from the running maximum of the peaks, once for every gain it tries)."""
+    rng = np.random.default_rng(seed)
+    envelope = np.abs(rng.standard_normal(3000)) * rng.uniform(0.2, 3.0)
+    envelope[rng.integers(0, 3000, 20)] = rng.uniform(1.0, 6.0, 20)  # sharp peaks
+    ceiling = 0.8
+    half = round(loudness.LIMITER_WINDOW * RATE)
+    need = np.minimum(1.0, ceiling / envelope)
+    padded = np.pad(need, half, constant_values=np.inf)
+    least = np.array([padded[i : i + 2 * half + 1].min() for i in range(need.size)])
+    padded = np.pad(least, half, mode="edge")
+    expected = np.array([padded[i : i + 2 * half + 1].mean() for i in range(need.size)])
+    gain = loudness.limiter_gain(envelope, RATE, ceiling)
+    assert np.allclose(gain, expected, rtol=0, atol=1e-12)
+    assert np.all(gain * envelope <= ceiling * (1 + 1e-9))  # never over the ceiling
+
+
 def test_placed_loudness_is_the_mix_loudness() -> None:
     rate = RATE
     clips = [speechlike(1.5, 6), speechlike(0.3, 7), speechlike(3.0, 8)]

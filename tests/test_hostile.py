@@ -28,12 +28,12 @@ from matcue.outputs.formats import FORMATS, encoding
 from matcue.routine import RoutineError, load_builtin_routines, loader, parse_routine
 from matcue.routine.loader import MAX_EXERCISES, MAX_SPOKEN
 from matcue.timeline import Chapter, Pace, Timeline, compile
+from matcue.timeline.compiler import least_duration
 from matcue.timeline.limits import (
     MAX_SESSION_SECONDS,
     SessionTooLong,
     check_routine,
     check_timeline,
-    floor,
 )
 
 BAD = Path(__file__).parent / "routines" / "bad"
@@ -218,15 +218,15 @@ def test_the_floor_never_exceeds_the_compiled_session(percent: float) -> None:
     for routine in load_builtin_routines():
         silent = compile(routine, pace, lambda text: 0.0).duration
         spoken = compile(routine, pace, fuzz.fake_speech_len).duration
-        assert floor(routine, pace) <= min(silent, spoken) + 1e-6, routine.id
-        assert floor(routine, pace) >= 0.8 * silent, routine.id  # and close to it
+        assert least_duration(routine, pace) <= min(silent, spoken) + 1e-6, routine.id
+        assert least_duration(routine, pace) >= 0.8 * silent, routine.id  # and close to it
 
 
 def test_a_compiled_session_over_the_bound_is_refused() -> None:
     """Words can make a session longer than its floor: the compiled length is checked too."""
     routine = parse_routine(DAYS.replace("hold: 1h", "inhale: In."), "x.yaml")
     pace = Pace(400)
-    assert floor(routine, pace) < MAX_SESSION_SECONDS
+    assert least_duration(routine, pace) < MAX_SESSION_SECONDS
     timeline = compile(routine, pace, lambda text: 30.0)  # a very slow voice
     with pytest.raises(SessionTooLong, match=r"^the session would last \d+ hours"):
         check_timeline(timeline)

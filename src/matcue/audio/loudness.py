@@ -195,6 +195,22 @@ def _envelope(up: npt.NDArray[np.float32]) -> Floats:
     return out
 
 
+def _running_max(x: Floats, half: int) -> Floats:
+    """``max(x[i - half : i + half + 1])`` for every ``i``."""
+    return -_running_min(-x, half)
+
+
+def _limiting(reach: Floats, scale: float, ceiling: float, half: int) -> Floats:
+    """The limiter's gain for a signal scaled by ``scale`` whose highest true peak within
+    ``half`` samples of each sample is ``reach`` (see :func:`limiter_gain`)."""
+    if reach.size == 0 or float(reach.max()) * scale <= ceiling:
+        return np.ones_like(reach)
+    # the need (min(1, ceiling / peak)) falls as the peak grows, so the least need within
+    # reach of a sample is the need of the highest peak within reach
+    need = np.minimum(1.0, ceiling / np.maximum(reach * scale, 1e-12))
+    return _running_mean(need, half)
+
+
 def limiter_gain(envelope: Floats, rate: int, ceiling: float) -> Floats:
     """The gain that keeps a signal with this true-peak ``envelope`` under ``ceiling``.
 
@@ -203,11 +219,8 @@ def limiter_gain(envelope: Floats, rate: int, ceiling: float) -> Floats:
     within reach needs: it starts falling one window before a peak and recovers one window
     after it, with no step anywhere.
     """
-    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
-    if need.size == 0 or need.min() >= 1.0:
-        return need
     half = max(1, round(LIMITER_WINDOW * rate))
-    return _running_mean(_running_min(need, half), half)
+    return _limiting(_running_max(envelope, half), 1.0, ceiling, half)
 
 
 def fit_line(samples: npt.ArrayLike, rate: int, lufs: float, ceiling: float) -> Floats:
@@ -226,11 +239,15 @@ def fit_line(samples: npt.ArrayLike, rate: int, lufs: float, ceiling: float) -> 
     if not math.isfinite(level):
         return np.zeros_like(x)
     up = np.abs(oversampled(x, rate))
-    envelope = _envelope(up)  # (taking the absolute value again changes nothing)
+    half = max(1, round(LIMITER_WINDOW * rate))
+    # the highest true peak within the limiter's reach of each sample: the same whatever the
+    # gain, so each step below is a few array operations (taking the absolute value again in
+    # _envelope changes nothing)
+    reach = _running_max(_envelope(up), half)
 
     def gain_at(gain_db: float) -> tuple[Floats, float]:
         scale = 10.0 ** (gain_db / 20.0)
-        gain = scale * limiter_gain(envelope * scale, rate, ceiling)
+        gain = scale * _limiting(reach, scale, ceiling, half)
         return gain, _gated(kx * gain, rate)
 
     # Loudness grows with the gain before the limiter, ever more slowly: bracket the target

@@ -42,7 +42,7 @@ from matcue.timeline.model import (
 from matcue.timeline.phrases import Phrases, phrases_for, sentence
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
-__all__ = ["SHORT_FROM_REP", "compile", "effective", "spoken", "stage_for"]
+__all__ = ["SHORT_FROM_REP", "compile", "effective", "least_duration", "spoken", "stage_for"]
 
 SHORT_FROM_REP = 3  # from this rep of a set/side on, steps use the short cue ("In.", "Out.")
 COUNTDOWN = 3  # numbers at the end of get_ready, set_rest and rest
@@ -231,6 +231,54 @@ def spoken(
         phases=(Phase(0.0, duration, "intro"),),
         cues=tuple(cues),
     )
+
+
+def least_duration(routine: Routine, pace: Pace, phrases: Phrases | None = None) -> float:
+    """The least the session of ``routine`` can last at ``pace``, in seconds.
+
+    The same phases as :func:`compile`, without their words (speech counted as nothing, so no
+    speech is needed to know it): a timed phase lasts at least its scaled seconds, and a phase
+    that says anything at least ``2 × pace.gap``. Kept here, beside the compiler, as it
+    must follow the compiler's phases.
+    """
+    words = phrases or phrases_for(routine.language)
+    total = 0.0
+    for i, exercise in enumerate(routine.exercises):
+        total += _least_exercise(
+            effective(exercise, pace), pace, words, last=i == len(routine.exercises) - 1
+        )
+    return total
+
+
+def _least_exercise(ex: Exercise, pace: Pace, words: Phrases, *, last: bool) -> float:
+    """``ex`` as the session runs it (``effective``): its own pace on top of the session's."""
+    spoken = 2 * pace.gap  # the least a phase with words lasts
+    percent = pace.percent * ex.pace / 100.0
+
+    def scale(seconds: float) -> float:
+        return seconds * 100.0 / percent
+
+    def timed(seconds: float) -> float:
+        return max(scale(seconds), spoken) if seconds > 0 else 0.0
+
+    def rep(side: SideName | None, short: bool) -> float:
+        specs = _rep_specs(ex, side, short, words, pace, scale)
+        return sum(max(scale(s.seconds), spoken if s.lines else 0.0) for s in specs)
+
+    sides: tuple[SideName | None, ...] = (
+        ("right", "left") if ex.sides in ("each", "alternate") else (None,)
+    )
+    long_reps = min(ex.reps, SHORT_FROM_REP - 1)
+    one_set = sum(
+        long_reps * rep(side, False) + (ex.reps - long_reps) * rep(side, True) for side in sides
+    )
+    if ex.sides == "each":
+        one_set += max(scale(ex.timing.get_ready), spoken)  # the switch
+    total = spoken + scale(ex.timing.get_ready)  # position, get ready
+    total += ex.sets * one_set + (ex.sets - 1) * timed(ex.timing.set_rest)
+    if not last:
+        total += timed(ex.timing.rest)
+    return total
 
 
 def _memoised(speech_len: Callable[[str], float]) -> Callable[[str], float]:
