@@ -124,8 +124,33 @@ def test_lines_measured_ahead_are_ready_for_the_render(tmp_path: Path) -> None:
             measure(clip)  # a clip seen again is measured once
     cache = LevelsCache(tmp_path)
     out = render(tl, lines, sounds, RATE, levels=SESSION_LEVELS, levels_cache=cache)
-    assert (cache.hits, cache.misses) == (6, 8)  # the lines' measurements were there
+    # each line's measurement and levelled samples were there; only the tone's were not
+    assert (cache.hits, cache.misses) == (12, 2)
     assert np.array_equal(out, plain)
+
+
+def test_a_session_with_the_same_lines_at_another_pace_levels_nothing_again(
+    tmp_path: Path,
+) -> None:
+    """Lines are levelled over the target whatever the session; each session turns them down
+    to its own line loudness in the mix. So another pace, which moves that loudness, reads
+    every line back from the cache."""
+    tl, lines, sounds = session()
+    render(tl, lines, sounds, RATE, levels=SESSION_LEVELS, levels_cache=LevelsCache(tmp_path))
+    slower = dataclasses.replace(
+        tl,
+        duration=tl.duration * 1.7,
+        cues=tuple(dataclasses.replace(c, t=c.t * 1.7) for c in tl.cues),
+    )
+    line_lufs = [
+        render_module._Renderer(t, lines, sounds, RATE, SESSION_LEVELS).line_lufs
+        for t in (tl, slower)
+    ]
+    assert line_lufs[0] != line_lufs[1]
+    cache = LevelsCache(tmp_path)
+    out = render(slower, lines, sounds, RATE, levels=SESSION_LEVELS, levels_cache=cache)
+    assert (cache.hits, cache.misses) == (14, 0)
+    assert np.array_equal(out, render(slower, lines, sounds, RATE, levels=SESSION_LEVELS))
 
 
 def test_clips_let_go_between_uses_come_back_the_same(

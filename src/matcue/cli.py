@@ -12,7 +12,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -483,7 +483,6 @@ def make_pace(
 
 def _language(routine: Routine, options: SessionOptions) -> Routine:
     """The routine, to be spoken in ``--lang`` if given (else in its own ``language:``)."""
-    from dataclasses import replace
 
     lang = options.lang
     if lang is None:
@@ -543,18 +542,26 @@ class Session:
 
 
 def _session(
-    name: str, options: SessionOptions, *, for_render: bool = False, keys: bool = False
+    name: str,
+    options: SessionOptions,
+    *,
+    for_render: bool = False,
+    keys: bool = False,
+    loudness: float | None = None,
 ) -> Session:
     """The session; ``for_render`` (play, export) also opens the levels cache and measures
-    each newly synthesised line in it while the next lines are spoken. ``keys``: the session
-    is to be played under the control keys (its intro says them)."""
+    and levels each newly synthesised line in it (for ``loudness``, if not the default) while
+    the next lines are spoken. ``keys``: the session is to be played under the control keys
+    (its intro says them)."""
     config = _config()
     routine = _language(_load(name), options)
     pace = make_pace(options, config, routine)
     speech = _voice_for(routine, options, config)
     levels_cache = _levels_cache(speech) if for_render else None
     if levels_cache is not None:
-        timeline = _compile_for_render(routine, pace, speech, levels_cache, keys=keys)
+        timeline = _compile_for_render(
+            routine, pace, speech, levels_cache, keys=keys, loudness=loudness
+        )
     else:
         timeline = _compile(routine, pace, speech, keys=keys)
     stereo = options.stereo if options.stereo is not None else bool(config.get("stereo", False))
@@ -595,12 +602,15 @@ def _compile_for_render(
     levels_cache: LevelsCache,
     *,
     keys: bool = False,
+    loudness: float | None = None,
 ) -> Timeline:
-    """The timeline, with each newly synthesised line measured for the loudness work while
-    the next lines are spoken (see :func:`matcue.audio.render.measuring_ahead`)."""
-    from matcue.audio.render import measuring_ahead
+    """The timeline, with each newly synthesised line measured and levelled (for
+    ``loudness``, if not the default) while the next lines are spoken (see
+    :func:`matcue.audio.render.measuring_ahead`)."""
+    from matcue.audio.render import SESSION_LEVELS, measuring_ahead
 
-    with measuring_ahead(levels_cache, SESSION_RATE) as measure:
+    levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
+    with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:
         return _compile(routine, pace, speech, measure, keys=keys)
 
 
@@ -976,7 +986,6 @@ def at_pace(
     """The live pace change of the keys: ``timeline``'s routine re-compiled at another
     percent with every other pace setting kept (``replace(pace, percent=...)``: holds,
     rests, rest, breath, reps, sets, week, count, breath words, level)."""
-    from dataclasses import replace
 
     def compile_at(percent: float) -> Timeline:
         if percent == timeline.pace.percent:
@@ -1161,7 +1170,6 @@ def export_cmd(
     ] = False,
 ) -> None:
     """Write a session to audio files: the same sound `play` makes, with chapters and tags."""
-    from dataclasses import replace
 
     from matcue.audio import SESSION_LEVELS, render_chunks, seconds_to_frames
     from matcue.outputs.export import ExportOptions, Tags, check_export, export_session
@@ -1201,6 +1209,7 @@ def export_cmd(
             stereo=stereo,
         ),
         for_render=True,
+        loudness=loudness,
     )
     r, speech, timeline = session.routine, session.speech, session.timeline
     options = replace(options, channels=2 if session.stereo else 1)

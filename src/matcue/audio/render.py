@@ -20,9 +20,13 @@ prepared once.
 The loudness work on a clip (its energy profile, and the line brought to its loudness under
 the ceiling) depends only on the clip and a few numbers, so with a
 :class:`~matcue.audio.levels_cache.LevelsCache` it is done once and read back by every later
-render, bit for bit. What must still be done is spread over threads: spoken lines can be
-measured while the speech engine is still making the next ones (:func:`measuring_ahead`), and
-the next few clips are levelled in worker threads ahead of the mix.
+render, bit for bit. Every line is levelled to one loudness a little over the target
+(``FIT_ABOVE``), whatever the session, and turned down to the session's own line loudness in
+the mix: so the levelling of a line does not wait for the whole session to be known, and is
+shared by every session and pace that says the line. What must still be done is spread over
+threads: spoken lines are measured and levelled while the speech engine is still making the
+next ones (:func:`measuring_ahead`), and the next few clips are levelled in worker threads
+ahead of the mix.
 """
 
 from __future__ import annotations
@@ -131,6 +135,12 @@ SESSION_LEVELS = Levels(loudness=-16.0, true_peak=-1.5)
 decibel under the podcast norm's -1 dBTP, which lossy encoders' overshoot needs."""
 
 _Key = tuple[CueKind, str]
+
+FIT_ABOVE = 1.5
+"""dB over the session's target at which every spoken line is levelled (under the ceiling);
+the mix then turns each line down to the loudness that puts the session on its target. Lines
+sit 0.4-1.2 dB over the target in the built-in sessions (gating blocks a line only partly fills
+count as quieter); a session needing more levels its lines to its own loudness instead."""
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
@@ -269,14 +279,47 @@ def _measurement(
     return prof, peak
 
 
+def _fit_lufs(levels: Levels) -> float:
+    """The loudness every spoken line is levelled to (``FIT_ABOVE`` over the target)."""
+    assert levels.loudness is not None
+    return levels.loudness + FIT_ABOVE
+
+
+def _levelled(
+    clip: Clip,
+    kind: CueKind,
+    rate: int,
+    levels: Levels,
+    line_lufs: float,
+    cache: LevelsCache | None,
+) -> Samples:
+    """The clip at ``rate``, fitted to ``line_lufs`` under the speech ceiling (a line) or to
+    the tones' true peak (a tone), from ``cache`` when it was fitted before (and stored there
+    when not)."""
+    key = ""
+    if cache is not None:
+        target = (line_lufs, levels.speech_peak) if kind == "speech" else ()
+        key = levels_key("fit", clip_digest(clip), rate, kind, levels.tone_peak, *target)
+        entry = cache.get(key)
+        if entry is not None:
+            cached: Samples = entry[1]
+            return cached
+    out = _fitted(clip, kind, rate, levels, line_lufs)
+    if cache is not None:
+        cache.put(key, {}, out)
+    return out
+
+
 @contextlib.contextmanager
-def measuring_ahead(cache: LevelsCache, rate: int) -> Iterator[Callable[[Clip], None]]:
-    """A function that measures spoken lines for a render at ``rate`` into ``cache`` in a
-    background thread, as they come: hand it each line while the speech is still being made
-    (the speech engine works on its own thread, so a second core is free) and the render
-    finds the measurements ready. Lines already measured in ``cache`` cost a look-up. Leaving
-    the block waits for the measuring to finish; a measurement that fails is simply left to
-    the render."""
+def measuring_ahead(
+    cache: LevelsCache, rate: int, levels: Levels = SESSION_LEVELS
+) -> Iterator[Callable[[Clip], None]]:
+    """A function that measures and levels spoken lines for a render at ``rate`` with
+    ``levels`` into ``cache`` in a background thread, as they come: hand it each line while
+    the speech is still being made (the speech engine works on its own thread, so a second
+    core is free) and the render finds the work done. Lines already in ``cache`` cost a
+    look-up. Leaving the block waits for the work to finish; work that fails is simply left
+    to the render."""
     pool = ThreadPoolExecutor(1, thread_name_prefix="matcue-measure")
     seen: set[int] = set()
 
@@ -284,7 +327,7 @@ def measuring_ahead(cache: LevelsCache, rate: int) -> Iterator[Callable[[Clip], 
         if id(clip) in seen:
             return
         seen.add(id(clip))
-        pool.submit(_measure_quietly, clip, rate, cache)
+        pool.submit(_measure_quietly, clip, rate, cache, levels)
 
     try:
         yield measure
@@ -294,12 +337,13 @@ def measuring_ahead(cache: LevelsCache, rate: int) -> Iterator[Callable[[Clip], 
     pool.shutdown(wait=True)
 
 
-def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache) -> None:
+def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) -> None:
     key = levels_key("measure", clip_digest(clip), rate, "speech")
-    if cache.path_for(key).is_file():
-        return  # measured before (the render checks the entry)
     with contextlib.suppress(Exception):
-        _measurement(clip, "speech", rate, cache)
+        if not cache.path_for(key).is_file():  # else measured before (the render checks it)
+            _measurement(clip, "speech", rate, cache)
+        if levels.loudness is not None:
+            _levelled(clip, "speech", rate, levels, _fit_lufs(levels), cache)
 
 
 class _Renderer:
@@ -362,8 +406,12 @@ class _Renderer:
         self.next_fit = 0  # index in first_uses of the next clip to level ahead
         self.pool: ThreadPoolExecutor | None = None
         self.line_lufs = levels.loudness
+        self.fit_lufs = self.line_lufs  # what the lines are levelled to, before the mix
+        self.line_gain = 1.0  # from that to line_lufs, in the mix
         if levels.loudness is not None:
             self.line_lufs = self._line_lufs(levels.loudness)
+            self.fit_lufs = max(_fit_lufs(levels), self.line_lufs)
+            self.line_gain = db_to_gain(self.line_lufs - self.fit_lufs)
 
     def _digest(self, key: _Key) -> str:
         return clip_digest(self.clips[key])
@@ -404,22 +452,9 @@ class _Renderer:
         return line
 
     def _levelled(self, key: _Key, line_lufs: float) -> Samples:
-        """The clip at the output rate, fitted to the loudness (a line) or true peak (a tone),
-        from the levels cache when it was fitted before."""
-        cache_key = ""
-        if self.levels_cache is not None:
-            target = (line_lufs, self.levels.speech_peak) if key[0] == "speech" else ()
-            cache_key = levels_key(
-                "fit", self._digest(key), self.rate, key[0], self.levels.tone_peak, *target
-            )
-            entry = self.levels_cache.get(cache_key)
-            if entry is not None:
-                cached: Samples = entry[1]
-                return cached
-        out = _fitted(self.clips[key], key[0], self.rate, self.levels, line_lufs)
-        if self.levels_cache is not None:
-            self.levels_cache.put(cache_key, {}, out)
-        return out
+        return _levelled(
+            self.clips[key], key[0], self.rate, self.levels, line_lufs, self.levels_cache
+        )
 
     def _base(self, key: _Key) -> Samples:
         """The clip at the output rate and its mix level, kept only until its last use (and
@@ -431,7 +466,7 @@ class _Renderer:
             self.cached_bytes -= base.nbytes
         else:
             peak = self.levels.peak(key[0]) * self.gain
-            if self.line_lufs is None:
+            if self.fit_lufs is None:
                 base = _normalised(self.clips[key], self.rate, peak)
             else:
                 fitting = self.fitting.pop(key, None)
@@ -439,9 +474,10 @@ class _Renderer:
                     base = fitting.result()
                 else:
                     self.fitted.add(key)
-                    base = self._levelled(key, self.line_lufs)
+                    base = self._levelled(key, self.fit_lufs)
                 self._fit_ahead()
-                base *= np.float32(self.gain)
+                turn = self.line_gain if key[0] == "speech" else 1.0
+                base *= np.float32(self.gain * turn)
         if self.uses_left[key] > 0:
             self.cache[key] = base
             self.cached_bytes += base.nbytes
@@ -479,14 +515,15 @@ class _Renderer:
         """Level the next clips the mix will need in worker threads (numpy's FFTs and array
         operations let go of the GIL), so that with two cores the levelling of one clip
         overlaps another's, and the mixing."""
-        if self.pool is None or self.line_lufs is None:
+        fit = self.fit_lufs
+        if self.pool is None or fit is None:
             return
         while len(self.fitting) < FIT_AHEAD and self.next_fit < len(self.first_uses):
             key = self.first_uses[self.next_fit]
             self.next_fit += 1
             if key not in self.fitted:
                 self.fitted.add(key)
-                self.fitting[key] = self.pool.submit(self._levelled, key, self.line_lufs)
+                self.fitting[key] = self.pool.submit(self._levelled, key, fit)
 
     def chunks(
         self, chunk_frames: int, start: int = 0, workers: int = FIT_WORKERS
