@@ -11,8 +11,9 @@ Measures:
   its CPU time beside it (user + system: steadier than wall time on a busy machine);
 - peak memory (max RSS) of those exports;
 - per export format, the time to export that session in-process (render with warm caches,
-  encode, tags, chapters) beside the time its encoder alone takes for the same PCM, and
-  matcue's overhead;
+  encode, tags, chapters, sync to disk, rename) beside the time its encoder alone takes for the
+  same PCM (and the time syncing that file to disk takes after it), and matcue's overhead
+  (also on its own with ``--formats .wav,.flac``);
 - time and peak memory (max RSS) of exporting a two-hour session to MP3, as the whole
   ``matcue export`` command;
 - the keys' latency on a private PulseAudio null sink (``bench_key_latency``, also on its own with
@@ -188,8 +189,10 @@ def bench_export(repeats: int) -> dict[str, Any]:
         }
 
 
-def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> float:
-    """Seconds for the format's encoder alone to write ``pcm`` (already at its rate)."""
+def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> tuple[float, float]:
+    """Seconds for the format's encoder alone to write ``pcm`` (already at its rate), and
+    the seconds that syncing the file to disk then takes (the export does: a file it says
+    it wrote survives a power cut)."""
     fmt = enc.format
     if out.exists():
         out.unlink()
@@ -225,7 +228,13 @@ def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> float:
         ) as f:
             for i in range(0, pcm.shape[0], 65536):
                 f.write(pcm[i : i + 65536])
-    return time.perf_counter() - t0
+    alone = time.perf_counter() - t0
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return alone, time.perf_counter() - t0 - alone
 
 
 def session_parts(routine: Path, cache: Path) -> tuple[Timeline, dict[str, Clip], dict[str, Clip]]:
@@ -235,7 +244,10 @@ def session_parts(routine: Path, cache: Path) -> tuple[Timeline, dict[str, Clip]
     return timeline, voice.clips(texts), load_sounds(SESSION_RATE)
 
 
-def bench_formats(repeats: int) -> dict[str, Any]:
+ALL_FORMATS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a")
+
+
+def bench_formats(repeats: int, suffixes: tuple[str, ...] = ALL_FORMATS) -> dict[str, Any]:
     """Export time per format for a ~30-minute session, beside its encoder alone (the best of
     ``repeats`` each, the two measured in turn); speech and levels caches warm."""
     import numpy as np
@@ -263,7 +275,7 @@ def bench_formats(repeats: int) -> dict[str, Any]:
         render_s = best_of(repeats, render_all)
         tags = Tags("Benchmark", "Benchmark", "matcue", "2025-01-01", "bench")
         rows = []
-        for suffix in (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"):
+        for suffix in suffixes:
             enc = encoding(FORMATS[suffix], None, None)
             same = pcm
             if enc.format.rate and enc.format.rate != SESSION_RATE:
@@ -282,11 +294,13 @@ def bench_formats(repeats: int) -> dict[str, Any]:
                 )
                 export_session(timeline, chunks, SESSION_RATE, options, tags, {})
 
-            alones, wholes = [], []
+            alones, syncs, wholes = [], [], []
             for _ in range(repeats if enc.format.suffix in (".wav", ".flac", ".ogg") else 1):
-                alones.append(encoder_alone(same, enc, work / f"alone{suffix}"))
+                alone, sync = encoder_alone(same, enc, work / f"alone{suffix}")
+                alones.append(alone)
+                syncs.append(sync)
                 wholes.append(best_of(1, export))
-            rows.append((enc.describe(), min(wholes), min(alones)))
+            rows.append((enc.describe(), min(wholes), min(alones), min(syncs)))
         return {
             "minutes": timeline.duration / 60,
             "render": render_s,
@@ -450,6 +464,16 @@ def print_key_latency(lat: dict[str, float]) -> None:
     print(f"| skip: key to sound | {lat['skip'] * 1000:.0f} ms | |")
 
 
+def print_format_rows(fmts: dict[str, Any]) -> None:
+    for name, whole, alone, sync in fmts["rows"]:
+        overhead = whole - alone
+        print(
+            f"| export the {fmts['minutes']:.0f}-minute session to {name} (encoder alone "
+            f"{alone:.2f} s, then {sync:.2f} s to sync the file to disk) | {whole:.2f} s, "
+            f"overhead {overhead:.2f} s ({100 * overhead / alone:.0f} %) | ≤ 20 % |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repeat of each benchmark")
@@ -462,6 +486,10 @@ def main() -> None:
         "--long-minutes", type=float, default=120, help="the length for --long (default 120)"
     )
     parser.add_argument("--keys", action="store_true", help="only the keys' latency")
+    parser.add_argument(
+        "--formats",
+        help="only the per-format export rows, for these suffixes (e.g. .wav,.flac)",
+    )
     args = parser.parse_args()
     if args.long:
         drift = bench_long_play(args.long_minutes)
@@ -475,6 +503,9 @@ def main() -> None:
     repeats = 1 if args.quick else 3
     if args.keys:
         print_key_latency(bench_key_latency(repeats))
+        return
+    if args.formats:
+        print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))
         return
 
     comp = bench_compile(repeats)
@@ -500,13 +531,7 @@ def main() -> None:
         f"(CPU {exp['warm_cpu']:.2f} s) | ≤ 1 s |"
     )
     print(f"| peak memory (max RSS) of those exports | {exp['peak_mb']:.0f} MB | |")
-    for name, whole, alone in fmts["rows"]:
-        overhead = whole - alone
-        print(
-            f"| export the {fmts['minutes']:.0f}-minute session to {name} (encoder alone "
-            f"{alone:.2f} s) | {whole:.2f} s, overhead {overhead:.2f} s "
-            f"({100 * overhead / alone:.0f} %) | ≤ 20 % |"
-        )
+    print_format_rows(fmts)
     print(
         f"| export a {long['minutes']:.0f}-minute session to MP3: time, peak memory (max RSS) "
         f"| {long['seconds']:.0f} s, {long['peak_mb']:.0f} MB | ≤ 200 MB |"
