@@ -223,7 +223,14 @@ def limiter_gain(envelope: Floats, rate: int, ceiling: float) -> Floats:
     return _limiting(_running_max(envelope, half), 1.0, ceiling, half)
 
 
-def fit_line(samples: npt.ArrayLike, rate: int, lufs: float, ceiling: float) -> Floats:
+def fit_line(
+    samples: npt.ArrayLike,
+    rate: int,
+    lufs: float,
+    ceiling: float,
+    *,
+    weighted: Floats | None = None,
+) -> Floats:
     """A spoken line at ``lufs`` LUFS with its true peak at most ``ceiling`` (linear).
 
     Limiting takes loudness away, more so the harder it works, so the gain before the limiter
@@ -232,9 +239,10 @@ def fit_line(samples: npt.ArrayLike, rate: int, lufs: float, ceiling: float) -> 
     step weights the K-weighted and oversampled line by the gain instead of filtering and
     oversampling again. A silent line stays silent; a line that would need more than
     ``MAX_BOOST`` dB into the limiter (a short word with sharp peaks) stays a little quieter.
+    ``weighted``: the line through :func:`k_weighted`, if already worked out.
     """
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    kx = k_weighted(x, rate)
+    kx = k_weighted(x, rate) if weighted is None else weighted
     level = _gated(kx, rate)
     if not math.isfinite(level):
         return np.zeros_like(x)
@@ -321,9 +329,10 @@ class Profile:
         return out
 
 
-def profile(samples: npt.ArrayLike, rate: int) -> Profile:
-    """The energy profile of a clip (see :class:`Profile`)."""
-    y = k_weighted(samples, rate)
+def profile(samples: npt.ArrayLike, rate: int, *, weighted: Floats | None = None) -> Profile:
+    """The energy profile of a clip (see :class:`Profile`); ``weighted``: the clip through
+    :func:`k_weighted`, if already worked out."""
+    y = k_weighted(samples, rate) if weighted is None else weighted
     hop = max(1, round(PROFILE_HOP * rate))
     energy = np.concatenate(([0.0], np.cumsum(y * y)))
     marks = np.minimum(np.arange(0, y.size + hop, hop), y.size)

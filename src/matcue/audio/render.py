@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -207,14 +208,40 @@ def _at_rate(clip: Clip, rate: int) -> Samples:
     return _resample(np.asarray(clip.samples, dtype=np.float32).reshape(-1), clip.rate, rate)
 
 
-def _fitted(clip: Clip, kind: CueKind, rate: int, levels: Levels, line_lufs: float) -> Samples:
+class _ClipWork:
+    """A clip at a rate and its K-weighted samples, each worked out once, when first needed:
+    measuring a line and levelling it share them."""
+
+    def __init__(self, clip: Clip, rate: int) -> None:
+        self.clip = clip
+        self.rate = rate
+
+    @functools.cached_property
+    def samples(self) -> Samples:
+        return _at_rate(self.clip, self.rate)
+
+    @functools.cached_property
+    def weighted(self) -> _loudness.Floats:
+        return _loudness.k_weighted(self.samples, self.rate)
+
+
+def _fitted(
+    clip: Clip,
+    kind: CueKind,
+    rate: int,
+    levels: Levels,
+    line_lufs: float,
+    work: _ClipWork | None = None,
+) -> Samples:
     """The clip at ``rate`` Hz: a spoken line at ``line_lufs`` under the speech ceiling, or a
     tone at its true peak."""
-    samples = _at_rate(clip, rate)
+    work = work or _ClipWork(clip, rate)
     if kind == "speech":
-        out = _loudness.fit_line(samples, rate, line_lufs, levels.speech_peak)
+        out = _loudness.fit_line(
+            work.samples, rate, line_lufs, levels.speech_peak, weighted=work.weighted
+        )
     else:
-        out = _loudness.fit_peak(samples, rate, levels.tone_peak)
+        out = _loudness.fit_peak(work.samples, rate, levels.tone_peak)
     return out.astype(np.float32)
 
 
@@ -258,7 +285,11 @@ def _headroom_gain(placements: list[_Placement], ceiling: float = 1.0) -> float:
 
 
 def _measurement(
-    clip: Clip, kind: CueKind, rate: int, cache: LevelsCache | None
+    clip: Clip,
+    kind: CueKind,
+    rate: int,
+    cache: LevelsCache | None,
+    work: _ClipWork | None = None,
 ) -> tuple[_loudness.Profile, float]:
     """A clip's energy profile at ``rate`` and, for a tone, its true peak (0 for a line):
     from ``cache`` if it holds them, else measured (and stored there)."""
@@ -270,9 +301,9 @@ def _measurement(
             cumulative, int(fields["hop"]), int(fields["frames"]), float(fields["lufs"])
         )
         return prof, float(fields["peak"])
-    samples = _at_rate(clip, rate)
-    prof = _loudness.profile(samples, rate)
-    peak = _loudness.true_peak(samples, rate) if kind == "tone" else 0.0
+    work = work or _ClipWork(clip, rate)
+    prof = _loudness.profile(work.samples, rate, weighted=work.weighted)
+    peak = _loudness.true_peak(work.samples, rate) if kind == "tone" else 0.0
     if cache is not None:
         fields = {"hop": prof.hop, "frames": prof.frames, "lufs": prof.lufs, "peak": peak}
         cache.put(key, fields, prof.cumulative)
@@ -292,6 +323,7 @@ def _levelled(
     levels: Levels,
     line_lufs: float,
     cache: LevelsCache | None,
+    work: _ClipWork | None = None,
 ) -> Samples:
     """The clip at ``rate``, fitted to ``line_lufs`` under the speech ceiling (a line) or to
     the tones' true peak (a tone), from ``cache`` when it was fitted before (and stored there
@@ -304,7 +336,7 @@ def _levelled(
         if entry is not None:
             cached: Samples = entry[1]
             return cached
-    out = _fitted(clip, kind, rate, levels, line_lufs)
+    out = _fitted(clip, kind, rate, levels, line_lufs, work)
     if cache is not None:
         cache.put(key, {}, out)
     return out
@@ -339,11 +371,12 @@ def measuring_ahead(
 
 def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) -> None:
     key = levels_key("measure", clip_digest(clip), rate, "speech")
+    work = _ClipWork(clip, rate)  # the measuring and the levelling share it
     with contextlib.suppress(Exception):
         if not cache.path_for(key).is_file():  # else measured before (the render checks it)
-            _measurement(clip, "speech", rate, cache)
+            _measurement(clip, "speech", rate, cache, work)
         if levels.loudness is not None:
-            _levelled(clip, "speech", rate, levels, _fit_lufs(levels), cache)
+            _levelled(clip, "speech", rate, levels, _fit_lufs(levels), cache, work)
 
 
 class _Renderer:
