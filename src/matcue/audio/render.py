@@ -144,6 +144,7 @@ sit 0.4-1.2 dB over the target in the built-in sessions (gating blocks a line on
 count as quieter); a session needing more levels its lines to its own loudness instead."""
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
+MEASURE_WORKERS = 2  # threads measuring and levelling lines while the speech is made
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
 KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
@@ -352,7 +353,7 @@ def measuring_ahead(
     core is free) and the render finds the work done. Lines already in ``cache`` cost a
     look-up. Leaving the block waits for the work to finish; work that fails is simply left
     to the render."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="matcue-measure")
+    pool = ThreadPoolExecutor(MEASURE_WORKERS, thread_name_prefix="matcue-measure")
     seen: set[int] = set()
 
     def measure(clip: Clip) -> None:
