@@ -1,78 +1,47 @@
-"""The CLI's plain option coercion: the same values and errors as typer's own (pydantic)
-coercion, without importing pydantic for the values a user normally types."""
+"""The options of the CLI as a user meets them: which command takes which, the values a
+command gets from them, and the errors for bad values (exit 2, typer's message)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 import typer.main
-from typer._click import Context
-from typer._click.exceptions import BadParameter
-from typer._coercion import build_runtime_param
 
-from matcue.cli import _PlainCoercion, app
+from matcue import cli
+from matcue.cli import SessionOptions, app, main
 
-VALUES: list[Any] = [
-    None,
-    "",
-    "x",
-    "first-aid",
-    "50",
-    "50.5",
-    "+50",
-    "-16",
-    "-16.5",
-    "0050",
-    "1e2",
-    " 50",
-    "1_00",
-    ".5",
-    "50.",
-    "nan",
-    "inf",
-    "fast",
-    "٣",
-    "5",
-    "401",
-    "150",
-    "79",
-    "vtt",
-    "srt",
-    "VTT",
-    "out.wav",
-    "dir/out.mp3",
-    100,
-    100.0,
-    -16.0,
-    150,
-    True,
-    False,
-    ["a.yaml", "b.yaml"],
-    ("a.yaml",),
-    (),
-]
+PACE_AND_VOICE = (
+    "pace",
+    "level",
+    "breath",
+    "holds",
+    "rest",
+    "reps",
+    "sets",
+    "week",
+    "count",
+    "breath_words",
+    "voice",
+    "rate",
+    "volume",
+    "lang",
+)
+SOUND = ("stereo", "music")
+SESSION_COMMANDS = {"plan": PACE_AND_VOICE, "play": PACE_AND_VOICE + SOUND}
+SESSION_COMMANDS["export"] = SESSION_COMMANDS["play"]
 
 
-def outcome(coercion: Any, value: Any, param: Any, ctx: Context) -> tuple[str, Any]:
-    try:
-        result = coercion.coerce(value, param=param, ctx=ctx)
-    except BadParameter as err:
-        return "error", err.format_message()
-    return "value", (type(result), repr(result))  # repr: nan equals nan
-
-
-def commands() -> list[tuple[str, Any]]:
-    """Every command and group of the CLI with its full name, sub-commands (`config set`)
+def commands() -> dict[str, Any]:
+    """Every command and group of the CLI by its full name, sub-commands (`config set`)
     included."""
-    found: list[tuple[str, Any]] = []
+    found: dict[str, Any] = {}
 
     def walk(name: str, command: Any) -> None:
-        found.append((name, command))
+        found[name] = command
         for sub, inner in getattr(command, "commands", {}).items():
             walk(f"{name} {sub}" if name != "matcue" else sub, inner)
 
@@ -80,105 +49,192 @@ def commands() -> list[tuple[str, Any]]:
     return found
 
 
-def parameters() -> list[tuple[str, Any, Any]]:
-    return [(name, p, command) for name, command in commands() for p in command.params]
+def declaration(param: Any) -> tuple[Any, ...]:
+    """What --help and the parser make of a parameter."""
+    return (
+        param.opts,
+        param.secondary_opts,
+        param.help,
+        param.metavar,
+        param.default,
+        param.rich_help_panel,
+        param.required,
+    )
 
 
-def test_every_parameter_is_checked() -> None:
-    names = {(c, p.name) for c, p, _ in parameters()}
-    for command in ("plan", "play", "export"):
-        for option in ("pace", "level", "breath", "holds", "rest", "reps", "sets", "week"):
+def test_every_command_takes_its_parameters() -> None:
+    names = {(c, p.name) for c, command in commands().items() for p in command.params}
+    for command, shared in SESSION_COMMANDS.items():
+        for option in shared:
             assert (command, option) in names
-        for option in ("count", "breath_words", "voice", "rate", "volume", "lang"):
-            assert (command, option) in names
-    for command in ("play", "export"):
-        assert (command, "stereo") in names and (command, "music") in names
+    assert ("plan", "stereo") not in names and ("plan", "music") not in names
+    assert ("plan", "as_json") in names
     assert ("voices", "lang") in names
     for option in ("resume", "start_at", "quiet"):  # the keys' play options
         assert ("play", option) in names
+    for option in ("output", "bitrate", "quality", "loudness", "split", "subtitles", "quiet"):
+        assert ("export", option) in names
     assert ("history", "as_json") in names
     assert ("config set", "key") in names and ("config set", "value") in names
     assert ("config unset", "key") in names
 
 
-@pytest.mark.parametrize(("command", "owner"), commands(), ids=[c for c, _ in commands()])
-def test_every_parameter_gets_the_plain_coercion(command: str, owner: Any) -> None:
-    for param in owner.get_params(Context(owner)):
-        assert isinstance(param._runtime_param, _PlainCoercion), (command, param.name)
+def test_plan_play_and_export_share_each_option_in_the_same_order() -> None:
+    found = commands()
+    declared: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for command, shared in SESSION_COMMANDS.items():
+        params = [p for p in found[command].params if p.name in shared]
+        assert [p.name for p in params] == list(shared), command  # the order of --help
+        declared[command] = {p.name: declaration(p) for p in params}
+    for option in PACE_AND_VOICE:
+        assert declared["plan"][option] == declared["play"][option] == declared["export"][option]
+    for option in SOUND:
+        assert declared["play"][option] == declared["export"][option]
+    assert declared["plan"]["pace"][:2] == (["--pace", "-p"], [])
+    assert declared["play"]["stereo"][:2] == (["--stereo"], ["--mono"])
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, SessionOptions]]:
+    """The routine and options each command hands to ``_session``, which then ends it."""
+    calls: list[tuple[str, SessionOptions]] = []
+
+    def session(name: str, options: SessionOptions, **_: object) -> None:
+        calls.append((name, options))
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(cli, "_session", session)
+    return calls
+
+
+GIVEN_PAIRS = {
+    "--pace": "80.5",
+    "--level": "gentle",
+    "--breath": "4:6",
+    "--holds": "120",
+    "--rest": "10",
+    "--reps": "5",
+    "--sets": "2",
+    "--week": "3",
+    "--count": "tones",
+    "--breath-words": "first",
+    "--voice": "en",
+    "--rate": "160",
+    "--volume": "80%",
+    "--lang": "pl",
+}
+GIVEN = [word for pair in GIVEN_PAIRS.items() for word in pair]
+GIVEN_VALUES = SessionOptions(
+    pace=80.5,
+    level="gentle",
+    breath="4:6",
+    holds=120.0,
+    rest=10.0,
+    reps=5,
+    sets=2,
+    week=3,
+    count="tones",
+    breath_words="first",
+    voice="en",
+    rate=160,
+    volume="80%",
+    lang="pl",
+)
 
 
 @pytest.mark.parametrize(
-    ("command", "param", "owner"),
-    parameters(),
-    ids=[f"{c}-{p.name}" for c, p, _ in parameters()],
+    ("args", "expected"),
+    [
+        (["plan", "first-aid"], SessionOptions()),
+        (["play", "first-aid"], SessionOptions()),
+        (["plan", "first-aid", *GIVEN], GIVEN_VALUES),
+        (["play", "first-aid", *GIVEN, "--mono"], replace(GIVEN_VALUES, stereo=False)),
+        (
+            ["play", "first-aid", "-p", "50", "--stereo", "--music", "under.ogg"],
+            SessionOptions(pace=50.0, stereo=True, music=Path("under.ogg")),
+        ),
+        (
+            ["export", "first-aid", "-o", "{out}", *GIVEN, "--stereo", "--music", "m.mp3"],
+            replace(GIVEN_VALUES, stereo=True, music=Path("m.mp3")),
+        ),
+        (
+            ["plan", "first-aid", "--pace", "1e2", "--reps", " 7"],
+            SessionOptions(pace=100.0, reps=7),
+        ),
+    ],
+    ids=["plan", "play", "plan-all", "play-all", "play-sound", "export-all", "plan-spellings"],
 )
-def test_plain_coercion_matches_typers(command: str, param: Any, owner: Any) -> None:
-    ctx = Context(owner)
-    typers = build_runtime_param(param.type_descriptor)
-    for value in VALUES:
-        if param.nargs == -1 and not isinstance(value, list | tuple | type(None)):
-            continue  # a multi-value parameter only ever gets a sequence
-        if param.nargs != -1 and isinstance(value, list | tuple):
-            continue
-        assert outcome(_PlainCoercion(), value, param, ctx) == outcome(typers, value, param, ctx), (
-            command,
-            param.name,
-            value,
-        )
+def test_the_options_reach_the_session_as_typed(
+    seen: list[tuple[str, SessionOptions]],
+    tmp_path: Path,
+    args: list[str],
+    expected: SessionOptions,
+) -> None:
+    args = [a.format(out=tmp_path / "out.wav") for a in args]
+    assert main(args) == 0
+    [(routine, options)] = seen
+    assert routine == "first-aid"
+    assert options == expected
+    for field, value in vars(options).items():  # plain values: no enum reaches the session
+        assert type(value) is type(getattr(expected, field)), field
 
 
-def test_common_commands_do_not_import_pydantic(tmp_path: Path) -> None:
-    existing = tmp_path / "exists.mp3"
-    existing.write_bytes(b"")
-    code = (
-        "import sys\n"
-        "from matcue.cli import main\n"
-        f"status = main(['export', 'first-aid', '-o', {str(existing)!r}, '--pace', '80',"
-        " '--rate', '160', '--loudness', '-18', '--subtitles', 'vtt', '--bitrate', '64',"
-        " '--cue-sheet', '-q'])\n"
-        "assert status == 2, status\n"
-        f"status = main(['export', 'first-aid', '-o', {str(existing)!r}, '--level', 'gentle',"
-        " '--breath', '4:6', '--holds', '120', '--rest', '10', '--reps', '5', '--sets', '2',"
-        " '--week', '3', '--count', 'tones', '--breath-words', 'first', '--voice', 'en',"
-        " '--volume', '80%', '--lang', 'en', '--stereo',"
-        f" '--music', {str(existing)!r}, '-q'])\n"
-        "assert status == 2, status\n"
-        "assert main(['show', 'first-aid']) == 0\n"
-        "assert main(['validate', 'first-aid', 'warm-up']) == 0\n"
-        "assert main(['config', 'unset', 'pace']) == 0\n"
-        "assert main(['config']) == 0\n"
-        "assert main(['history']) == 0\n"
-        "assert main(['history', '--json']) == 0\n"
-        "status = main(['play', 'first-aid', '--from', 'x', '--resume', '-q'])\n"
-        "assert status == 2, status\n"
-        "print('pydantic' in sys.modules)\n"
-    )
-    env = {
-        **os.environ,
-        "MATCUE_CONFIG": str(tmp_path / "config.toml"),
-        "MATCUE_DATA_DIR": str(tmp_path / "data"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.count("already exists") == 2
-    assert done.stdout.strip().splitlines()[-1] == "False"
+NUMBER = "Input should be a valid number, unable to parse string as a number"
+INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+AT_LEAST = "Input should be greater than or equal to "
+AT_MOST = "Input should be less than or equal to "
+PACE = "'--pace' / '-p'"  # how typer names an option with a short name too
+
+# a bad value given to a command's option, and the reason typer gives (after "Invalid value
+# for OPTION: "); nan and inf are out of range, whatever the wording
+BAD_VALUES: dict[str, tuple[str, str, str, str]] = {
+    "pace-word": ("plan", "--pace", "fast", NUMBER),
+    "pace-slow": ("plan", "--pace", "5", AT_LEAST + "10"),
+    "play-pace-fast": ("play", "-p", "401", AT_MOST + "400"),
+    "export-pace-slow": ("export", "--pace", "5", AT_LEAST + "10"),
+    "pace-nan": ("plan", "--pace", "nan", ""),
+    "export-pace-inf": ("export", "--pace", "inf", ""),
+    "reps-fraction": ("plan", "--reps", "2.5", INTEGER),
+    "reps-none": ("play", "--reps", "0", AT_LEAST + "1"),
+    "sets-many": ("plan", "--sets", "21", AT_MOST + "20"),
+    "week-0": ("plan", "--week", "0", AT_LEAST + "1"),
+    "rest-negative": ("plan", "--rest", "-1", AT_LEAST + "0"),
+    "holds-word": ("plan", "--holds", "x", NUMBER),
+    "rate-slow": ("export", "--rate", "79", AT_LEAST + "80"),
+    "level": ("plan", "--level", "fast", "Value error, 'fast' is not one of {levels}."),
+    "level-case": ("play", "--level", "GENTLE", "Value error, 'GENTLE' is not one of {levels}."),
+    "count": ("plan", "--count", "loud", "Value error, 'loud' is not one of {counts}."),
+    "breath-words": (
+        "export",
+        "--breath-words",
+        "often",
+        "Value error, 'often' is not one of {words}.",
+    ),
+    "loudness": ("export", "--loudness", "-5", AT_MOST + "-12"),
+    "subtitles": ("export", "--subtitles", "VTT", "Value error, 'VTT' is not one of 'vtt', 'srt'."),
+    "bitrate": ("export", "--bitrate", "x", INTEGER),
+}
+CHOICES = {
+    "levels": "'gentle', 'standard', 'strong'",
+    "counts": "'voice', 'tones', 'off'",
+    "words": "'always', 'first', 'never'",
+}
 
 
-def test_an_unusual_value_still_gets_typers_error() -> None:
-    code = (
-        "import sys\n"
-        "from matcue.cli import main\n"
-        "print(main(['plan', 'first-aid', '--pace', 'fast']), 'pydantic' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.stdout.split() == ["2", "True"]
-    assert "Invalid value for '--pace' / '-p': Input should be a valid number" in done.stderr
+@pytest.mark.parametrize("case", BAD_VALUES)
+def test_a_bad_value_is_a_usage_error_with_its_reason(
+    seen: list[tuple[str, SessionOptions]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    case: str,
+) -> None:
+    command, option, value, reason = BAD_VALUES[case]
+    output = ["-o", str(tmp_path / "out.wav")] if command == "export" else []
+    assert main([command, "first-aid", *output, option, value]) == 2
+    err = capsys.readouterr().err
+    name = PACE if option in ("--pace", "-p") else f"'{option}'"
+    assert f"Error: Invalid value for {name}: {reason.format(**CHOICES)}" in err
+    assert f"Usage: matcue {command} [OPTIONS]" in err
+    assert "Traceback" not in err
+    assert seen == []  # refused before any work
+    assert list(tmp_path.iterdir()) == []

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import inspect
 import json
-import math
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from matcue import __version__
 from matcue.errors import InputError, MatcueError
@@ -60,103 +59,12 @@ def _env() -> Environment:
     return Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
 
 
-# typer 0.29 checks every non-flag parameter through a pydantic TypeAdapter, built when the
-# parameter is processed: that imports pydantic and generates schemas, about 0.2 s of every
-# command that takes an option or argument. matcue's parameters are all simple (text, a number
-# in a range, a path, a choice), so the values a user normally types are coerced here the way
-# typer's adapters coerce them; anything else (a bad value, an unusual spelling such as "1e2"
-# or " 50") goes to typer's own coercion, so its results and error messages are unchanged.
-
-_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
-
-
-class _Typers:
-    """Not a value this module coerces: let typer do it."""
-
-
-_TYPERS = _Typers()
-
-
-def _in_range(number: float, info: Any) -> bool:
-    low, high = info.min, info.max
-    return (low is None or number >= low) and (high is None or number <= high)
-
-
-def _plain_value(value: Any, param: Any, ctx: Any) -> Any:
-    """``value`` coerced as typer's adapter would, or ``_TYPERS`` if that takes typer."""
-    from typer._param_types import coerce_cli_path
-
-    annotation = param.type_descriptor.annotation
-    info = param.type_descriptor.parameter_info
-    if annotation is str:
-        return value if isinstance(value, str) else _TYPERS
-    if annotation is bool:
-        return value if type(value) is bool else _TYPERS
-    if annotation is int or annotation is float:
-        pattern = _INT if annotation is int else _FLOAT
-        typed = isinstance(value, str) and pattern.fullmatch(value) is not None
-        if not (typed or type(value) is int or (type(value) is float and annotation is float)):
-            return _TYPERS
-        number: int | float = annotation(value)
-        return number if math.isfinite(number) and _in_range(number, info) else _TYPERS
-    if annotation is Path:
-        if isinstance(value, str) and value and "\0" not in value:
-            return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
-        return _TYPERS
-    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        if isinstance(value, annotation):
-            return value
-        members = {m.value: m for m in annotation}
-        return members.get(value, _TYPERS) if isinstance(value, str) else _TYPERS
-    if annotation == list[str] and isinstance(value, list | tuple):
-        return list(value) if all(isinstance(v, str) for v in value) else _TYPERS
-    return _TYPERS
-
-
-class _PlainCoercion:
-    """A typer parameter's coercion: plain for simple values, else typer's own (pydantic)."""
-
-    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        if value is None:  # as typer's RuntimeParam.coerce
-            return () if param.multiple or param.nargs == -1 else None
-        if not (isinstance(value, str) and (param.multiple or param.nargs == -1)):
-            plain = _plain_value(value, param, ctx)
-            if plain is not _TYPERS:
-                return plain
-        from typer._coercion import build_runtime_param
-
-        return build_runtime_param(param.type_descriptor).coerce(value, param=param, ctx=ctx)
-
-
-def _plain_params(params: list[Any]) -> list[Any]:
-    """Give each parameter :class:`_PlainCoercion`, where this typer has the hook for it (a
-    typer without it keeps its own coercion)."""
-    for param in params:
-        info = getattr(getattr(param, "type_descriptor", None), "parameter_info", None)
-        plain = info is not None and info.parser is None and not getattr(info, "clamp", False)
-        if plain and getattr(param, "_runtime_param", False) is None:
-            param._runtime_param = _PlainCoercion()
-    return params
-
-
-class _Command(TyperCommand):
-    def get_params(self, ctx: Any) -> list[Any]:  # the help option included
-        return _plain_params(super().get_params(ctx))
-
-
-class _Group(TyperGroup):
-    def get_params(self, ctx: Any) -> list[Any]:
-        return _plain_params(super().get_params(ctx))
-
-
 app = typer.Typer(
     name="matcue",
     help=(
         "Voice-guided audio sessions for home back-care routines.\n\n"
         "A ROUTINE is a built-in id (see `matcue list`) or a path to a routine YAML file."
     ),
-    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -386,6 +294,68 @@ class SessionOptions:
     volume: str | None = None
     lang: str | None = None
     stereo: bool | None = None
+    music: Path | None = None
+
+
+# Each shared option of plan, play and export, declared once: SessionOptions' field name ->
+# its typer declaration, in the order --help lists them. The sound options are play's and
+# export's only (plan makes no sound).
+_PACE_AND_VOICE_OPTIONS: dict[str, object] = {
+    "pace": PaceOpt,
+    "level": LevelOpt,
+    "breath": BreathOpt,
+    "holds": HoldsOpt,
+    "rest": RestOpt,
+    "reps": RepsOpt,
+    "sets": SetsOpt,
+    "week": WeekOpt,
+    "count": CountOpt,
+    "breath_words": BreathWordsOpt,
+    "voice": VoiceOpt,
+    "rate": RateOpt,
+    "volume": VolumeOpt,
+    "lang": LangOpt,
+}
+_SOUND_OPTIONS: dict[str, object] = {"stereo": StereoOpt, "music": MusicOpt}
+
+_Command = Callable[..., None]
+
+
+def _session_command(*, sound: bool) -> Callable[[_Command], _Command]:
+    """Give a command that takes ``options: SessionOptions`` the shared options in that
+    parameter's place (those of sound too if ``sound``): typer sees and parses each as its
+    own option, and the command gets them together as one ``SessionOptions``."""
+    declared = {**_PACE_AND_VOICE_OPTIONS, **(_SOUND_OPTIONS if sound else {})}
+
+    def decorate(command: _Command) -> _Command:
+        signature = inspect.signature(command, eval_str=True)
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param.name != "options":
+                params.append(param)
+                continue
+            params += [
+                param.replace(name=name, annotation=annotation, default=None)
+                for name, annotation in declared.items()
+            ]
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            options = _session_options(**{name: given.pop(name) for name in declared})
+            command(**given, options=options)
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
+def _session_options(**given: object) -> SessionOptions:
+    """Typer's values (enums as plain strings) as ``SessionOptions``."""
+    return SessionOptions(
+        **{k: (v.value if isinstance(v, StrEnum) else v) for k, v in given.items()}  # type: ignore[arg-type]
+    )
 
 
 def _load(name: str) -> Routine:
@@ -637,7 +607,7 @@ def _clock(seconds: float) -> str:
 # --- commands ------------------------------------------------------------------------------------
 
 
-@app.command("validate", cls=_Command)
+@app.command("validate")
 def validate_cmd(
     routines: Annotated[
         list[str], typer.Argument(metavar="ROUTINE...", help="Routine files or built-in ids.")
@@ -661,50 +631,15 @@ def validate_cmd(
         raise typer.Exit(ExitStatus.INVALID)
 
 
-def _session_options(**given: object) -> SessionOptions:
-    """Typer's values (enums as plain strings) as ``SessionOptions``."""
-    return SessionOptions(
-        **{k: (v.value if isinstance(v, StrEnum) else v) for k, v in given.items()}  # type: ignore[arg-type]
-    )
-
-
-@app.command("plan", cls=_Command)
+@app.command("plan")
+@_session_command(sound=False)
 def plan_cmd(
     routine: RoutineArg,
-    pace: PaceOpt = None,
-    level: LevelOpt = None,
-    breath: BreathOpt = None,
-    holds: HoldsOpt = None,
-    rest: RestOpt = None,
-    reps: RepsOpt = None,
-    sets: SetsOpt = None,
-    week: WeekOpt = None,
-    count: CountOpt = None,
-    breath_words: BreathWordsOpt = None,
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
-    volume: VolumeOpt = None,
-    lang: LangOpt = None,
+    options: SessionOptions,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
     """Show the timed script of a session: every phase and what is said when."""
     env = _env()
-    options = _session_options(
-        pace=pace,
-        level=level,
-        breath=breath,
-        holds=holds,
-        rest=rest,
-        reps=reps,
-        sets=sets,
-        week=week,
-        count=count,
-        breath_words=breath_words,
-        voice=voice,
-        rate=rate,
-        volume=volume,
-        lang=lang,
-    )
     timeline = _session(routine, options).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
@@ -757,25 +692,11 @@ def _render_options(session: Session, music: Path | None) -> dict[str, object]:
     }
 
 
-@app.command("play", cls=_Command)
+@app.command("play")
+@_session_command(sound=True)
 def play_cmd(
     routine: RoutineArg,
-    pace: PaceOpt = None,
-    level: LevelOpt = None,
-    breath: BreathOpt = None,
-    holds: HoldsOpt = None,
-    rest: RestOpt = None,
-    reps: RepsOpt = None,
-    sets: SetsOpt = None,
-    week: WeekOpt = None,
-    count: CountOpt = None,
-    breath_words: BreathWordsOpt = None,
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
-    volume: VolumeOpt = None,
-    lang: LangOpt = None,
-    stereo: StereoOpt = None,
-    music: MusicOpt = None,
+    options: SessionOptions,
     resume: Annotated[
         bool,
         typer.Option(
@@ -805,30 +726,13 @@ def play_cmd(
     env = _env()
     if resume and start_at is not None:
         raise InputError("use either --resume or --from, not both")
-    options = _session_options(
-        pace=pace,
-        level=level,
-        breath=breath,
-        holds=holds,
-        rest=rest,
-        reps=reps,
-        sets=sets,
-        week=week,
-        count=count,
-        breath_words=breath_words,
-        voice=voice,
-        rate=rate,
-        volume=volume,
-        lang=lang,
-        stereo=stereo,
-    )
     keys = env.stdin_is_tty
     session = _session(routine, options, for_render=True, keys=keys)
     r = session.routine
     exercise = _start_exercise(r, start_at) if start_at is not None else None
     if resume:
         exercise = _resume_point(r, env)
-    _play_session(session, env, _render_options(session, music), exercise, quiet, keys)
+    _play_session(session, env, _render_options(session, options.music), exercise, quiet, keys)
 
 
 def _start_exercise(r: Routine, value: str) -> int:
@@ -1048,7 +952,7 @@ def _status_line(env: Environment, show: bool) -> Iterator[Callable[[str], None]
         yield lambda line: live.update(Text(line), refresh=True)
 
 
-@app.command("history", cls=_Command)
+@app.command("history")
 def history_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -1089,7 +993,8 @@ class SubtitleFormat(StrEnum):
     srt = "srt"
 
 
-@app.command("export", cls=_Command)
+@app.command("export")
+@_session_command(sound=True)
 def export_cmd(
     routine: RoutineArg,
     output: Annotated[
@@ -1101,22 +1006,7 @@ def export_cmd(
             ".wav, .flac, .ogg (Vorbis), .opus, .mp3 or .m4a (needs PyAV, the m4a extra).",
         ),
     ],
-    pace: PaceOpt = None,
-    level: LevelOpt = None,
-    breath: BreathOpt = None,
-    holds: HoldsOpt = None,
-    rest: RestOpt = None,
-    reps: RepsOpt = None,
-    sets: SetsOpt = None,
-    week: WeekOpt = None,
-    count: CountOpt = None,
-    breath_words: BreathWordsOpt = None,
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
-    volume: VolumeOpt = None,
-    lang: LangOpt = None,
-    stereo: StereoOpt = None,
-    music: MusicOpt = None,
+    options: SessionOptions,
     bitrate: Annotated[
         int | None,
         typer.Option(
@@ -1176,7 +1066,7 @@ def export_cmd(
     from matcue.outputs.formats import audio_format, encoding
     from matcue.outputs.staging import refuse_existing
 
-    options = ExportOptions(
+    export = ExportOptions(
         output=output,
         encoding=encoding(audio_format(output), bitrate, quality),
         split=split,
@@ -1189,32 +1079,11 @@ def export_cmd(
     if not (force or split):
         refuse_existing([output])  # before the speech is made, for a quick answer
     env = _env()
-    session = _session(
-        routine,
-        _session_options(
-            pace=pace,
-            level=level,
-            breath=breath,
-            holds=holds,
-            rest=rest,
-            reps=reps,
-            sets=sets,
-            week=week,
-            count=count,
-            breath_words=breath_words,
-            voice=voice,
-            rate=rate,
-            volume=volume,
-            lang=lang,
-            stereo=stereo,
-        ),
-        for_render=True,
-        loudness=loudness,
-    )
+    session = _session(routine, options, for_render=True, loudness=loudness)
     r, speech, timeline = session.routine, session.speech, session.timeline
-    options = replace(options, channels=2 if session.stereo else 1)
-    check_export(timeline, options, SESSION_RATE)
-    extra = _render_options(session, music)
+    export = replace(export, channels=2 if session.stereo else 1)
+    check_export(timeline, export, SESSION_RATE)
+    extra = _render_options(session, options.music)
     levels = replace(SESSION_LEVELS, loudness=loudness)
     chunks = render_chunks(
         timeline,
@@ -1230,7 +1099,7 @@ def export_cmd(
         f"matcue session: {timeline.pace.describe()}, voice {speech.voice_id} at "
         f"{settings.rate} words a minute, volume {settings.volume:g}, "
         f"{'stereo' if session.stereo else 'mono'}, {loudness:g} LUFS, "
-        f"{options.encoding.describe()}"
+        f"{export.encoding.describe()}"
     )
     tags = Tags(
         title=r.title if percent == 100 else f"{r.title} (pace {percent:g} %)",
@@ -1243,7 +1112,7 @@ def export_cmd(
     total = seconds_to_frames(timeline.duration, SESSION_RATE)
     show = not quiet and env.stderr.isatty() and timeline.duration >= PROGRESS_MIN_SECONDS
     with _progress(env, total, show) as advance:
-        written = export_session(timeline, chunks, SESSION_RATE, options, tags, names, advance)
+        written = export_session(timeline, chunks, SESSION_RATE, export, tags, names, advance)
     if not quiet:
         print(f"Wrote {_listing(written)} ({_clock(timeline.duration)}).", file=env.stderr)
 
@@ -1279,7 +1148,7 @@ def _listing(paths: Sequence[Path]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-@app.command("list", cls=_Command)
+@app.command("list")
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -1315,7 +1184,7 @@ def list_cmd(
         )
 
 
-@app.command("show", cls=_Command)
+@app.command("show")
 def show_cmd(routine: RoutineArg) -> None:
     """Show a routine: its exercises with positions, reps, sets, sides, holds and steps."""
     env = _env()
@@ -1376,7 +1245,7 @@ def _describe(step: Step, timing: Timing) -> str:
     return f"{head}: {words}" if words else head
 
 
-@app.command("voices", cls=_Command)
+@app.command("voices")
 def voices_cmd(
     lang: Annotated[
         str | None,
@@ -1396,7 +1265,6 @@ def voices_cmd(
 
 
 config_app = typer.Typer(
-    cls=_Group,
     help="Show the saved defaults (voice, rate, volume, level, pace, count, "
     "breath_words, stereo) with where each comes from; `set KEY VALUE` or `unset KEY` "
     "changes them. Options on the command line always win.",
@@ -1440,7 +1308,7 @@ def config_cmd(ctx: typer.Context) -> None:
             print(f"{key:<13} {CONFIG_DEFAULTS[key]}  (default)", file=env.stdout)
 
 
-@config_app.command("set", cls=_Command)
+@config_app.command("set")
 def config_set_cmd(
     key: Annotated[str, typer.Argument(help="A setting: voice, rate, volume, level, ...")],
     value: Annotated[str, typer.Argument(help="Its new value.")],
@@ -1455,7 +1323,7 @@ def config_set_cmd(
     print(f"{name} = {values[name]} (saved in {path})", file=_env().stderr)
 
 
-@config_app.command("unset", cls=_Command)
+@config_app.command("unset")
 def config_unset_cmd(
     key: Annotated[str, typer.Argument(help="The setting to forget.")],
 ) -> None:
