@@ -231,7 +231,9 @@ def test_history_records_sessions_and_resume_points(tmp_path: Path) -> None:
     assert history.sessions(db) == [rec]
     assert history.resume_point("short", db) is None
     history.save_resume("short", 3, 100.0, db)
-    assert history.resume_point("short", db) == 3
+    assert history.resume_point("short", db) == history.ResumePoint(3, 100.0)
+    history.save_resume("short", 2, 85.0, db)  # the last quit wins, with its pace
+    assert history.resume_point("short", db) == history.ResumePoint(2, 85.0)
     history.clear_resume("short", db)
     assert history.resume_point("short", db) is None
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
 
     from matcue.audio.levels_cache import LevelsCache
     from matcue.outputs import SessionResult
+    from matcue.outputs.history import ResumePoint
     from matcue.voice import Clip, Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -700,7 +701,9 @@ def play_cmd(
     resume: Annotated[
         bool,
         typer.Option(
-            "--resume", help="Continue from the start of the exercise where you last quit."
+            "--resume",
+            help="Continue from the start of the exercise where you last quit, at the pace "
+            "you were at (unless --pace or --level is given).",
         ),
     ] = False,
     start_at: Annotated[
@@ -727,11 +730,14 @@ def play_cmd(
     if resume and start_at is not None:
         raise InputError("use either --resume or --from, not both")
     keys = env.stdin_is_tty
+    place = _resume_point(_load(routine), env) if resume else None
+    if place is not None and options.pace is None and options.level is None:
+        options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
     session = _session(routine, options, for_render=True, keys=keys)
     r = session.routine
     exercise = _start_exercise(r, start_at) if start_at is not None else None
-    if resume:
-        exercise = _resume_point(r, env)
+    if place is not None:
+        exercise = min(place.exercise, len(r.exercises))
     _play_session(session, env, _render_options(session, options.music), exercise, quiet, keys)
 
 
@@ -755,7 +761,8 @@ def _start_exercise(r: Routine, value: str) -> int:
     raise InputError(f"--from {value!r} names no single exercise of {r.id} ({listing})")
 
 
-def _resume_point(r: Routine, env: Environment) -> int | None:
+def _resume_point(r: Routine, env: Environment) -> ResumePoint | None:
+    """Where ``r`` was last quit; None (with a warning) if the history cannot be read."""
     from matcue.outputs import history
 
     try:
@@ -765,7 +772,13 @@ def _resume_point(r: Routine, env: Environment) -> int | None:
         return None
     if point is None:
         raise InputError(f"there is no saved place for {r.id}; play it without --resume")
-    return min(point, len(r.exercises))
+    if not (point.exercise >= 1 and 10 <= point.pace <= 400):  # a damaged database
+        print(
+            f"matcue: warning: the saved place of {r.id} is damaged; playing from the start.",
+            file=env.stderr,
+        )
+        return None
+    return point
 
 
 def _play_session(

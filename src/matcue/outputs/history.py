@@ -174,14 +174,24 @@ def clear_resume(routine: str, path: Path | None = None) -> None:
         db.execute("DELETE FROM resume WHERE routine = ?", (routine,))
 
 
-def resume_point(routine: str, path: Path | None = None) -> int | None:
-    """The exercise (1-based) where ``routine`` was last quit, or None."""
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a routine was last quit: the exercise (1-based) and the pace it was at."""
+
+    exercise: int
+    pace: float
+
+
+def resume_point(routine: str, path: Path | None = None) -> ResumePoint | None:
+    """Where ``routine`` was last quit, or None."""
     path = path or db_path()
     if not path.exists():
         return None
     with _connect(path, create=False) as db:
-        row = db.execute("SELECT exercise FROM resume WHERE routine = ?", (routine,)).fetchone()
-    return None if row is None else int(row[0])
+        row = db.execute(
+            "SELECT exercise, pace FROM resume WHERE routine = ?", (routine,)
+        ).fetchone()
+    return None if row is None else ResumePoint(int(row[0]), float(row[1]))
 
 
 def first_session(routine: str, path: Path | None = None) -> datetime.datetime | None:
