@@ -347,52 +347,20 @@ def bench_long_play(minutes: float) -> dict[str, Any]:
     }
 
 
-KEYS_ROUTINE = (
-    Path(__file__).resolve().parents[1] / "tests" / "routines" / "cli" / "short-session.yaml"
-)
-KEYS_RATE = 22050
-
-
 def _keyed_take(
     server: Any, work: Path, env: dict[str, str], script: list[tuple[float, bytes]]
-) -> tuple[Any, float, list[float]]:
-    """Play the short session on a pseudo-terminal, typing ``script``; the recording (mono
-    int16 at the sink's rate), the recording time of session time 0 (the start bell), and
-    the recording time of each key."""
-    import pty
-
-    from audio_helpers import onsets
+) -> tuple[Any, list[float]]:
+    """Play the short test session on a pseudo-terminal, typing ``script`` (the keys tests'
+    ``keyed_play``); the recording (mono int16 at the sink's rate) and the recording time of
+    each key (the start bell marks session time 0)."""
+    from audio_helpers import keyed_play
     from conftest import Recording
 
-    rec = Recording(server, work / f"take-{time.monotonic_ns()}.raw")
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [str(MATCUE), "play", str(KEYS_ROUTINE)],
-        env=env,
-        stdin=slave,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    os.close(slave)
-    try:
-        assert child.stderr is not None
-        child.stderr.readline()  # "Playing …": the device has the sound
-        started = time.monotonic()
-        sent = []
-        for delay, key in script:
-            time.sleep(max(0.0, started + delay - time.monotonic()))
-            os.write(master, key)
-            sent.append(time.monotonic() - started)
-        child.wait(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(master)
-    recording = rec.stop(tail=1.0)
-    lag = onsets(recording, server.rate, fraction=0.05)[0]
-    return recording, lag, [lag + d for d in sent]
+    def recorder() -> Any:
+        return Recording(server, work / f"take-{time.monotonic_ns()}.raw")
+
+    take = keyed_play(recorder, env, script, timeout=120)
+    return take.recording, [take.lag + sent for sent, _ in take.keys]
 
 
 def _quiet_after(recording: Any, rate: int, t: float, level: float) -> float:
@@ -439,17 +407,17 @@ def bench_key_latency(repeats: int = 3) -> dict[str, float]:
         rate = server.rate
         for _ in range(repeats):
             # pause in the intro's speech, resume after a second and a half, then quit
-            rec, _, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b" "), (6.0, b"q")])
+            rec, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b" "), (6.0, b"q")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
             figures["pause"].append(_quiet_after(rec, rate, keys[0], level))
             # the pause tick (about 0.3 s) sounds first; resume is heard after quiet
             quiet = keys[1] - 0.05
             figures["resume"].append(_sound_after(rec, rate, quiet, level) - 0.05)
-            rec, _, keys = _keyed_take(server, work, env, [(2.5, b"x")])
+            rec, keys = _keyed_take(server, work, env, [(2.5, b"x")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
             figures["pain"].append(_quiet_after(rec, rate, keys[0], level))
             # skip from a pause, so the first sound after the key is the skip's
-            rec, _, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b"n"), (5.0, b"q")])
+            rec, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b"n"), (5.0, b"q")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
             figures["skip"].append(_sound_after(rec, rate, keys[1] - 0.05, level) - 0.05)
     return {name: statistics.median(values) for name, values in figures.items()}

@@ -1,16 +1,33 @@
-"""Analysis helpers for audio tests: bursts and onsets, alignment, frequency.
+"""Helpers for the audio tests (and ``scripts/bench.py``).
 
-All take mono int16 (or float) samples and a rate, and answer in seconds. A recording and its
-source are compared after :func:`align` has found the constant delay between them (output
-latency, recorder start), so what is checked is timing *within* the session.
+Analysis: bursts and onsets, alignment, frequency. All take mono int16 (or float) samples and a
+rate, and answer in seconds. A recording and its source are compared after :func:`align` has
+found the constant delay between them (output latency, recorder start), so what is checked is
+timing *within* the session.
+
+Playing: the real ``matcue play`` on the private PulseAudio server (``conftest.pulse``) while
+``parec`` records its sink, the environment it plays in, a take typed on a pseudo-terminal
+(:func:`keyed_play`), and :func:`clean_take`, which plays again when the machine disturbed a
+take (an ALSA underrun).
 """
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pytest
+
+from conftest import PulseServer, Recording
 
 Signal = npt.NDArray[np.int16] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
@@ -76,8 +93,16 @@ def align(reference: Signal, recording: Signal, rate: int, step: float = 0.001) 
     rec = envelope(recording, rate, step)
     if not ref.any() or not rec.any():
         raise AssertionError("cannot align a silent signal")
-    ref = (ref - ref.mean()) / ref.std()
-    rec = (rec - rec.mean()) / rec.std()
+    return envelope_lag(ref, rec, step)
+
+
+def envelope_lag(
+    reference: npt.NDArray[np.float64], recording: npt.NDArray[np.float64], step: float
+) -> float:
+    """Seconds by which the envelope ``recording`` lags the envelope ``reference`` (one value
+    every ``step`` seconds): the peak of their normalised cross-correlation."""
+    ref = (reference - reference.mean()) / reference.std()
+    rec = (recording - recording.mean()) / recording.std()
     size = 1 << int(np.ceil(np.log2(ref.size + rec.size)))
     corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
     lag = int(np.argmax(corr))
@@ -104,3 +129,182 @@ def dominant_frequency(x: Signal, rate: int) -> float:
     a = np.asarray(x, dtype=np.float64)
     spectrum = np.abs(np.fft.rfft(a * np.hanning(a.size)))
     return float(np.argmax(spectrum) * rate / a.size)
+
+
+# --- playing matcue on the private server ------------------------------------------------------
+
+MATCUE = Path(sys.executable).with_name("matcue")
+SHORT_SESSION = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
+# ``matcue play`` as the playback tests run it: --debug shows ALSA's own notes on stderr
+# ("matcue: ALSA: ...", an underrun among them), which matcue keeps off the terminal otherwise.
+PLAY = ("--debug", "play")
+
+# ALSA's default device as the fixture sets it (PulseAudio), and with PulseAudio's own underflows
+# (the server found no sound to play: everything after comes late) reported as ALSA underruns,
+# so that a take the machine disturbed says so on stderr like any other underrun.
+ASOUNDRC = """\
+pcm.!default {
+    type pulse
+    handle_underrun true
+}
+ctl.!default { type pulse }
+"""
+
+# For a timing take: PulseAudio holds a quarter second of the stream (libpulse reads this),
+# as a desktop sound server does, instead of the ~0.1 s simpleaudio asks for, so a virtual
+# machine's scheduling stalls do not run it dry. The constant latency is taken out by align();
+# a take that measures how fast the sound stops keeps the small buffer.
+RIDE_OUT_STALLS = {"PULSE_LATENCY_MSEC": "250"}
+
+
+def matcue_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """``base`` without what would change how matcue runs (``MATCUE_DEBUG``, ``PYTHONPATH``),
+    with ``extra``."""
+    env = {k: v for k, v in base.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    return {**env, **extra}
+
+
+def player_env(server: PulseServer, cache: Path, home: Path, **extra: str) -> dict[str, str]:
+    """The environment to play in on ``server``: the speech cache ``cache``, and a ``home``
+    whose .asoundrc reports PulseAudio's underflows as underruns (:data:`ASOUNDRC`)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".asoundrc").write_text(ASOUNDRC)
+    return matcue_env(server.env, MATCUE_CACHE_DIR=str(cache), HOME=str(home), **extra)
+
+
+def run_matcue(
+    args: Sequence[str], env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``matcue ARGS`` to its end, no terminal; stdout and stderr as text."""
+    return subprocess.run(
+        [str(MATCUE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_matcue(args: Sequence[str], env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """``matcue ARGS`` started with no terminal, once it has printed its first line on stderr
+    ("Playing …", once the device has the sound): the process, and that line."""
+    child = subprocess.Popen(
+        [str(MATCUE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    return child, child.stderr.readline()
+
+
+def stolen() -> float:
+    """Seconds of CPU time the hypervisor has taken from this machine since boot (all CPUs)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
+def stderr_underruns(take: Any) -> int:
+    """The underruns ALSA reported in a take's ``stderr`` (``matcue --debug`` shows them)."""
+    return str(take.stderr).count(UNDERRUN)
+
+
+T = TypeVar("T")
+
+
+def clean_take(
+    take: Callable[[], T],
+    attempts: int,
+    *,
+    underruns: Callable[[T], int] = stderr_underruns,
+    before_retry: Callable[[], object] | None = None,
+) -> T:
+    """``take()``, repeated (at most ``attempts`` times in all) while ALSA reports an underrun.
+
+    When the machine is so busy that the playback thread stalls for more than its buffer, the
+    device runs dry and everything after comes late by the stall: a fault of the machine, not
+    of the player, and ALSA says so. Such a take measures nothing. ``before_retry`` clears what
+    a discarded take left behind (e.g. its session history).
+    """
+    notes = []
+    for attempt in range(attempts):
+        if attempt and before_retry is not None:
+            before_retry()
+        before, began = stolen(), time.monotonic()
+        result = take()
+        count = underruns(result)
+        if not count:
+            return result
+        share = (stolen() - before) / ((time.monotonic() - began) * (os.cpu_count() or 1))
+        notes.append(f"{count} underruns, {share:.0%} CPU time stolen")
+        print(f"take discarded: {notes[-1]}")
+    pytest.fail(
+        f"playback underran in all {attempts} attempts (the machine is too busy): "
+        + "; ".join(notes),
+        pytrace=False,
+    )
+
+
+@dataclass(frozen=True)
+class KeyTake:
+    """One ``matcue play`` under the keys, recorded."""
+
+    code: int
+    stderr: str
+    recording: npt.NDArray[np.int16]
+    rate: int
+    keys: list[tuple[float, bytes]]  # seconds after "Playing …", key bytes
+
+    @property
+    def lag(self) -> float:
+        """Recording time of session time 0: the start bell's onset."""
+        return onsets(self.recording, self.rate, fraction=0.05)[0]
+
+    def at(self, t: float) -> int:
+        return round(t * self.rate)
+
+
+def keyed_play(
+    recorder: Callable[[], Recording],
+    env: Mapping[str, str],
+    script: Sequence[tuple[float, bytes]],
+    args: Sequence[str] = (),
+    timeout: float = 90,
+) -> KeyTake:
+    """``matcue play`` of the short test session with stdin a pseudo-terminal, recorded by
+    ``recorder()``; each ``(delay, key)`` of ``script`` is typed ``delay`` seconds after
+    "Playing …" appeared."""
+    rec = recorder()
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [str(MATCUE), *PLAY, str(SHORT_SESSION), *args],
+        env=env,
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(slave)
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()
+        started = time.monotonic()
+        assert line.startswith("Playing Short session"), line
+        sent = []
+        for delay, key in script:
+            time.sleep(max(0.0, started + delay - time.monotonic()))
+            os.write(master, key)
+            sent.append((time.monotonic() - started, key))
+        code = child.wait(timeout=timeout)
+        err = child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(master)
+    return KeyTake(code, line + err, rec.stop(tail=1.0), rec.rate, sent)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,10 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from audio_helpers import PLAY, RIDE_OUT_STALLS, envelope_lag, matcue_env, player_env, run_matcue
 from conftest import PulseServer, Recording
-from test_e2e_play import ASOUNDRC, MATCH, RIDE_OUT_STALLS, STEP, locate
+from test_e2e_play import MATCH, STEP, locate
 
-MATCUE = Path(sys.executable).with_name("matcue")
 SMOOTH_MS = 10  # as smooth_envelope in tests/test_e2e_play.py
 BLOCK_SECONDS = 10  # whole milliseconds at any integer rate
 ALIGN_SECONDS = 60.0  # the lag is measured on the session's first minute only
@@ -102,37 +100,16 @@ def smooth(env: Envelope) -> Envelope:
 def lag_at_start(reference: Envelope, recording: Envelope) -> float:
     """Seconds by which the recording lags the reference, from the first minute of each."""
     n = round(ALIGN_SECONDS / STEP)
-    ref, rec = reference[:n], recording[: n + round(30 / STEP)]
-    ref = (ref - ref.mean()) / ref.std()
-    rec = (rec - rec.mean()) / rec.std()
-    size = 1 << int(np.ceil(np.log2(ref.size + rec.size)))
-    corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
-    lag = int(np.argmax(corr))
-    if lag > size // 2:
-        lag -= size
-    return lag * STEP
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return envelope_lag(reference[:n], recording[: n + round(30 / STEP)], STEP)
 
 
 def prepare(routine: Path, pace: str, cache: Path, work: Path) -> tuple[dict[str, Any], Path]:
     """``matcue plan --json`` and a WAV ``matcue export`` of the session."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    env["MATCUE_CACHE_DIR"] = str(cache)
-    planned = _run(["plan", str(routine), "--json", "--pace", pace], env, 600)
+    env = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
+    planned = run_matcue(["plan", str(routine), "--json", "--pace", pace], env, 600)
     assert planned.returncode == 0, planned.stderr
     wav = work / "session.wav"
-    exported = _run(["export", str(routine), "-o", str(wav), "--pace", pace, "-q"], env, 1200)
+    exported = run_matcue(["export", str(routine), "-o", str(wav), "--pace", pace, "-q"], env, 1200)
     assert exported.returncode == 0, exported.stderr
     plan: dict[str, Any] = json.loads(planned.stdout)
     return plan, wav
@@ -150,15 +127,12 @@ def play_and_measure(
 ) -> LongTake:
     """Play the session on ``server`` while recording its sink; locate every cue planned at
     ``check_from`` seconds or later against the export."""
-    home = work / "home"
-    home.mkdir(exist_ok=True)
-    (home / ".asoundrc").write_text(ASOUNDRC)
-    env = {k: v for k, v in server.env.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    env.update(MATCUE_CACHE_DIR=str(cache), HOME=str(home), **RIDE_OUT_STALLS)
+    env = player_env(server, cache, work / "home", **RIDE_OUT_STALLS)
     path = work / f"capture-{time.monotonic_ns()}.raw"
     rec = Recording(server, path)
     try:
-        done = _run(["play", str(routine), "--pace", pace], env, plan["duration_s"] + 300)
+        args = [*PLAY, str(routine), "--pace", pace]
+        done = run_matcue(args, env, plan["duration_s"] + 300)
         time.sleep(0.5)  # the end bell's tail is still on its way to the sink
     finally:
         rec._end()

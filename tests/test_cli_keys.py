@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from audio_helpers import MATCUE, SHORT_SESSION, matcue_env, run_matcue
 from matcue.cli import _start_exercise, at_pace
 from matcue.errors import InputError
 from matcue.outputs import history
@@ -18,22 +19,11 @@ from matcue.routine import load_routine
 from matcue.routine.model import Breath
 from matcue.timeline import Pace, compile
 
-MATCUE = Path(sys.executable).with_name("matcue")
-ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+ROUTINE = SHORT_SESSION
 
 
 def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    env["MATCUE_DATA_DIR"] = str(data)
-    return subprocess.run(
-        [str(MATCUE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_matcue(args, matcue_env(os.environ, MATCUE_DATA_DIR=str(data)), timeout=60)
 
 
 @pytest.mark.parametrize(
@@ -186,7 +176,7 @@ def test_on_a_terminal_no_audio_device_is_one_sentence_and_the_terminal_is_resto
     home.mkdir()
     run_dir.mkdir(mode=0o700)
     (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
+    env = matcue_env(os.environ)
     env.pop("ALSA_CONFIG_PATH", None)
     env.update(
         HOME=str(home),

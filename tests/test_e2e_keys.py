@@ -12,12 +12,8 @@ from the same speech cache.
 from __future__ import annotations
 
 import json
-import os
-import pty
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,18 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from audio_helpers import bursts, envelope, onsets
+from audio_helpers import (
+    MATCUE,
+    SHORT_SESSION,
+    KeyTake,
+    bursts,
+    clean_take,
+    envelope,
+    keyed_play,
+    onsets,
+    player_env,
+    start_matcue,
+)
 from conftest import PulseServer, Recording
 from matcue.audio import SESSION_LEVELS, render
 from matcue.audio.tones import load_sounds
@@ -35,20 +42,14 @@ from matcue.routine import load_routine
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Pyttsx3Voice, VoiceSettings
 
-MATCUE = Path(sys.executable).with_name("matcue")
-ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+ROUTINE = SHORT_SESSION
 RATE = 22050
 QUIET_WITHIN = 0.300  # seconds from a pause or pain-stop key to silence
 QUIET = 0.01  # of the recording's peak: silence
 MATCH = 0.8  # least envelope correlation for "this is that part of the session"
 ATTEMPTS = 2
-UNDERRUN = "underrun occurred"
 
 pytestmark = pytest.mark.audio
-
-ASOUNDRC = (
-    "pcm.!default {\n    type pulse\n    handle_underrun true\n}\nctl.!default { type pulse }\n"
-)
 
 
 @dataclass(frozen=True)
@@ -67,28 +68,8 @@ def reference(pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory) -> R
     tl = compile(load_routine(ROUTINE), Pace(), lambda t: voice.clip(t).duration, keys=True)
     clips = voice.clips({c.text for c in tl.cues if c.text})
     pcm = render(tl, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
-    home = tmp_path_factory.mktemp("keys-home")
-    (home / ".asoundrc").write_text(ASOUNDRC)
-    env = {k: v for k, v in pulse.env.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    env.update(MATCUE_CACHE_DIR=str(cache), HOME=str(home))
+    env = player_env(pulse, cache, tmp_path_factory.mktemp("keys-home"))
     return Reference(tl, pcm, env, cache)
-
-
-@dataclass(frozen=True)
-class Take:
-    code: int
-    stderr: str
-    recording: npt.NDArray[np.int16]
-    rate: int
-    keys: list[tuple[float, bytes]]  # seconds after "Playing …", key bytes
-
-    @property
-    def lag(self) -> float:
-        """Recording time of session time 0: the start bell's onset."""
-        return onsets(self.recording, self.rate, fraction=0.05)[0]
-
-    def at(self, t: float) -> int:
-        return round(t * self.rate)
 
 
 @pytest.fixture
@@ -96,56 +77,14 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def keyed_play(
-    recorder: Callable[[], Recording],
-    env: dict[str, str],
-    script: list[tuple[float, bytes]],
-    args: tuple[str, ...] = (),
-    timeout: float = 90,
-) -> Take:
-    """``matcue play`` with stdin a pseudo-terminal; each ``(delay, key)`` of ``script`` is
-    typed ``delay`` seconds after "Playing …" appeared."""
-    rec = recorder()
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [str(MATCUE), "play", str(ROUTINE), *args],
-        env=env,
-        stdin=slave,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    os.close(slave)
-    try:
-        assert child.stderr is not None
-        line = child.stderr.readline()
-        started = time.monotonic()
-        assert line.startswith("Playing Short session"), line
-        sent = []
-        for delay, key in script:
-            time.sleep(max(0.0, started + delay - time.monotonic()))
-            os.write(master, key)
-            sent.append((time.monotonic() - started, key))
-        code = child.wait(timeout=timeout)
-        err = child.stderr.read()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(master)
-    return Take(code, line + err, rec.stop(tail=1.0), rec.rate, sent)
-
-
-def clean(take: Callable[[], Take], data: Path | None = None) -> Take:
+def clean(take: Callable[[], KeyTake], data: Path | None = None) -> KeyTake:
     """A take without an underrun; a discarded take's history (in ``data``) goes with it."""
-    for attempt in range(ATTEMPTS):
-        if attempt and data is not None:
+
+    def forget() -> None:
+        if data is not None:
             shutil.rmtree(data, ignore_errors=True)
-        result = take()
-        if UNDERRUN not in result.stderr:
-            return result
-        print("take discarded: underrun")
-    pytest.fail(f"playback underran in all {ATTEMPTS} attempts", pytrace=False)
+
+    return clean_take(take, ATTEMPTS, before_retry=forget)
 
 
 def history(env: dict[str, str], data: Path) -> list[dict[str, object]]:
@@ -167,7 +106,7 @@ def resampled(x: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.float64]:
     return np.interp(at, np.arange(x.size), x.astype(np.float64))
 
 
-def find(take: Take, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tuple[float, float]:
+def find(take: KeyTake, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tuple[float, float]:
     """Where ``piece`` (session PCM at RATE) sounds in the recording between recording times
     ``lo`` and ``hi``: its start and the envelope correlation there."""
     step = 0.005
@@ -184,7 +123,7 @@ def find(take: Take, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tupl
     return lo + best * step, best_corr
 
 
-def quiet_from(take: Take, t: float) -> float:
+def quiet_from(take: KeyTake, t: float) -> float:
     """The first recording time at or after ``t`` from which 50 ms are silent."""
     level = QUIET * float(np.abs(take.recording.astype(np.float64)).max())
     env = envelope(take.recording[take.at(t) :], take.rate, 0.005)
@@ -314,16 +253,7 @@ def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
     assert "Current streak: 1 day." in table
     # --resume starts at the second exercise (played without a terminal: straight through)
     tl = reference.timeline
-    child = subprocess.Popen(
-        [str(MATCUE), "play", str(ROUTINE), "--resume"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    line = child.stderr.readline()
+    child, line = start_matcue(["play", str(ROUTINE), "--resume"], env)
     child.send_signal(2)
     child.communicate(timeout=30)
     left = round(tl.duration - tp.exercise_start(tl, 2))
@@ -351,7 +281,8 @@ def test_every_key_answers_and_an_unwritable_history_only_warns(
     take = clean(lambda: keyed_play(recorder, env, script))
     assert take.code == 0, take.stderr
     assert "Traceback" not in take.stderr
-    warning = [line for line in take.stderr.splitlines() if line.startswith("matcue:")]
+    lines = take.stderr.splitlines()  # ALSA's notes (--debug) aside
+    warning = [x for x in lines if x.startswith("matcue:") and not x.startswith("matcue: ALSA:")]
     assert len(warning) == 1, take.stderr
     assert warning[0].startswith("matcue: warning: the session history at ")
     assert warning[0].endswith("; the session was not recorded.")

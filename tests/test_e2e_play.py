@@ -12,12 +12,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,17 +22,28 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
-from audio_helpers import Burst, active_span, align, envelope
+from audio_helpers import (
+    PLAY,
+    RIDE_OUT_STALLS,
+    SHORT_SESSION,
+    Burst,
+    active_span,
+    align,
+    clean_take,
+    envelope,
+    matcue_env,
+    player_env,
+    run_matcue,
+    start_matcue,
+)
 from conftest import PulseServer, Recording
 
-MATCUE = Path(sys.executable).with_name("matcue")
-ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+ROUTINE = SHORT_SESSION
 TOLERANCE = 0.020  # seconds: how close every cue must start to its planned time
 STEP = 0.001  # seconds: envelope resolution for locating each cue
 SMOOTH = 0.010  # seconds: envelope smoothing, wider than a voice's pitch period
 MATCH = 0.9  # least correlation between the recording and the export around each cue
 STOP_WITHIN = 0.300  # seconds from SIGINT to silence
-UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
 ATTEMPTS = 3
 
 pytestmark = pytest.mark.audio
@@ -63,42 +71,6 @@ class Take:
     interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent
 
 
-# ALSA's default device as the fixture sets it (PulseAudio), and with PulseAudio's own underflows
-# (the server found no sound to play: everything after comes late) reported as ALSA underruns,
-# so that a take the machine disturbed says so on stderr like any other underrun.
-ASOUNDRC = """\
-pcm.!default {
-    type pulse
-    handle_underrun true
-}
-ctl.!default { type pulse }
-"""
-
-
-# For the timing take: PulseAudio holds a quarter second of the stream (libpulse reads this),
-# as a desktop sound server does, instead of the ~0.1 s simpleaudio asks for, so a virtual
-# machine's scheduling stalls do not run it dry. The constant latency is taken out by align();
-# the Ctrl-C take keeps the small buffer, since how fast the sound stops depends on it.
-RIDE_OUT_STALLS = {"PULSE_LATENCY_MSEC": "250"}
-
-
-def cli_env(base: dict[str, str], cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in base.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    return {**env, "MATCUE_CACHE_DIR": str(cache)}
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def resample(x: npt.NDArray[Any], from_rate: int, to_rate: int) -> npt.NDArray[np.float64]:
     """Linear interpolation: good enough for comparing envelopes."""
     n = round(x.size * to_rate / from_rate)
@@ -113,13 +85,12 @@ def session(
     """``matcue plan --json`` and ``matcue export`` of the routine; the env to play it with."""
     cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with test_cli
     cache.mkdir(exist_ok=True)
-    home = tmp_path_factory.mktemp("home")
-    (home / ".asoundrc").write_text(ASOUNDRC)
-    env = {**cli_env(pulse.env, cache), "HOME": str(home)}
-    planned = run(["plan", str(ROUTINE), "--json"], cli_env(dict(os.environ), cache))
+    env = player_env(pulse, cache, tmp_path_factory.mktemp("home"))
+    here = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
+    planned = run_matcue(["plan", str(ROUTINE), "--json"], here)
     assert planned.returncode == 0, planned.stderr
     wav = tmp_path_factory.mktemp("e2e") / "session.wav"
-    exported = run(["export", str(ROUTINE), "-o", str(wav)], cli_env(dict(os.environ), cache))
+    exported = run_matcue(["export", str(ROUTINE), "-o", str(wav)], here)
     assert exported.returncode == 0, exported.stderr
     data, rate = sf.read(str(wav), dtype="int16")
     assert data.ndim == 1
@@ -131,35 +102,6 @@ def session(
         export_rate=int(rate),
         rate=pulse.rate,
     ), env
-
-
-def stolen() -> float:
-    """Seconds of CPU time the hypervisor has taken from this machine since boot (all CPUs)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
-
-
-def clean_take(take: Callable[[], Take], attempts: int = ATTEMPTS) -> Take:
-    """``take()``, repeated if ALSA reports an underrun (as tests/test_player.py does).
-
-    When the machine is so busy that the playback thread stalls for more than its buffer, the
-    device runs dry and everything after comes late by the stall: a fault of the machine, not
-    of the player, and ALSA says so on stderr. Such a take measures nothing.
-    """
-    notes = []
-    for _ in range(attempts):
-        before, began = stolen(), time.monotonic()
-        result = take()
-        if UNDERRUN not in result.stderr:
-            return result
-        share = (stolen() - before) / ((time.monotonic() - began) * (os.cpu_count() or 1))
-        notes.append(f"{result.stderr.count(UNDERRUN)} underruns, {share:.0%} CPU time stolen")
-        print(f"take discarded: {notes[-1]}")
-    pytest.fail(
-        f"playback underran in all {attempts} attempts (the machine is too busy): "
-        + "; ".join(notes),
-        pytrace=False,
-    )
 
 
 def smooth_envelope(x: npt.NDArray[Any], rate: int) -> npt.NDArray[np.float64]:
@@ -221,7 +163,7 @@ def span(x: npt.NDArray[Any], rate: int, level: float) -> Burst:
 
 def play_take(recorder: Callable[[], Recording], env: dict[str, str]) -> Take:
     rec = recorder()
-    done = run(["play", str(ROUTINE)], env)
+    done = run_matcue([*PLAY, str(ROUTINE)], env)
     return Take(done.returncode, done.stderr, rec.stop())
 
 
@@ -237,7 +179,7 @@ def test_play_sounds_like_the_export_with_every_cue_on_time(
     assert {"right", "left"} <= {p["side"] for p in plan["phases"]}
     assert abs(s.export_frames - plan["duration_s"] * s.export_rate) <= 0.001 * s.export_rate + 1
 
-    played = clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}))
+    played = clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}), ATTEMPTS)
     assert played.code == 0, played.stderr
     minutes, seconds = divmod(round(plan["duration_s"]), 60)
     assert played.stderr == (
@@ -284,16 +226,7 @@ def test_ctrl_c_stops_the_session_at_once(
 
     def take() -> Take:
         rec = recorder()
-        child = subprocess.Popen(
-            [str(MATCUE), "play", str(ROUTINE)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stderr is not None
-        playing = child.stderr.readline()  # printed once the device has the sound
+        child, playing = start_matcue([*PLAY, str(ROUTINE)], env)
         started = time.monotonic()
         assert playing.startswith("Playing Short session"), playing
         time.sleep(2.0)  # into the intro's second line
@@ -303,7 +236,7 @@ def test_ctrl_c_stops_the_session_at_once(
         assert out == ""
         return Take(child.returncode, err, rec.stop(tail=1.5), started, interrupted_at)
 
-    played = clean_take(take)
+    played = clean_take(take, ATTEMPTS)
     assert played.code == 130, played.stderr
     assert played.stderr == "Stopped.\n"
     recording = played.recording

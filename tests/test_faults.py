@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import pty
+import re
 import resource
 import shutil
 import signal
@@ -357,38 +359,84 @@ def test_a_language_without_a_voice_is_invalid_input(warm: Path, tmp_path: Path)
 # --- the audio device lost mid-session -----------------------------------------------------------
 
 
+DEVICE_LOST = (
+    "matcue: The audio output device stopped playing before the session ended; check your "
+    "speakers or headphones, or write the session to a file with `matcue export`.\n"
+)
+
+# On SIGUSR1, makes alsa-lib complain mid-session, through its error handler: the same way
+# as its notes on a lost device or an underrun, which come only now and then.
+ALSA_SHIM = """\
+import ctypes
+import signal
+
+
+def complain(signum, frame):
+    pcm = ctypes.c_void_p()
+    ctypes.CDLL("libasound.so.2").snd_pcm_open(ctypes.byref(pcm), b"matcue-no-such-pcm", 0, 0)
+
+
+signal.signal(signal.SIGUSR1, complain)
+"""
+
+
 @pytest.mark.audio
+@pytest.mark.parametrize(
+    ("keys", "debug"),
+    [(False, False), (True, False), (False, True)],
+    ids=["plain", "keys", "debug"],
+)
 def test_the_audio_device_lost_mid_session_is_one_sentence(
-    spare_pulse: PulseServer, warm: Path, tmp_path: Path
+    spare_pulse: PulseServer, warm: Path, tmp_path: Path, keys: bool, debug: bool
 ) -> None:
+    """Exit 1 and matcue's one sentence, nothing of ALSA's (with a terminal too, where the
+    status line is); with --debug, ALSA's notes as well, each marked as ALSA's."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(ALSA_SHIM)
+    env = {k: v for k, v in spare_pulse.env.items() if k != "MATCUE_DEBUG"}
+    env.update(MATCUE_CACHE_DIR=str(warm), MATCUE_DATA_DIR=str(tmp_path / "data"))
+    env["PYTHONPATH"] = str(shim)
+    master, slave = pty.openpty() if keys else (-1, -1)
     child = subprocess.Popen(
-        [str(MATCUE), "play", str(PLAY_ROUTINE)],
-        env={**spare_pulse.env, "MATCUE_CACHE_DIR": str(warm)},
-        stdin=subprocess.DEVNULL,
+        [str(MATCUE), *(["--debug"] if debug else []), "play", str(PLAY_ROUTINE)],
+        env=env,
+        stdin=slave if keys else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         assert child.stderr is not None
-        playing = child.stderr.readline()
-        assert playing.startswith("Playing Short session"), playing
-        time.sleep(1.5)
+        # the first lines, read from the pipe itself (communicate() reads past any buffer)
+        started = b""
+        while started.count(b"\n") < (2 if keys else 1):
+            chunk = os.read(child.stderr.fileno(), 4096)
+            assert chunk, started
+            started += chunk
+        assert started.startswith(b"Playing Short session"), started
+        time.sleep(0.5)
+        child.send_signal(signal.SIGUSR1)  # alsa-lib complains while the session plays
+        time.sleep(1.0)
         spare_pulse.process.kill()  # the sound server (and so the device) is gone
-        out, err = child.communicate(timeout=60)
+        out, err_bytes = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
+        if keys:
+            os.close(slave)
+            os.close(master)
+    err = err_bytes.decode()
     assert child.returncode == 1, err
-    assert out == ""
-    assert "Traceback" not in err
-    # ALSA's own notes on the failed write may come first (printed by libasound from the
-    # playback thread); matcue's word on it is the last line, one sentence.
-    assert err.endswith(
-        "\nmatcue: The audio output device stopped playing before the session ended; check "
-        "your speakers or headphones, or write the session to a file with `matcue export`.\n"
-    ) or err.startswith("matcue: The audio output device stopped playing"), err
-    assert err.count("matcue: ") == 1
+    assert out == b""
+    if not debug:
+        assert err == DEVICE_LOST
+        return
+    lines = err.splitlines()
+    assert lines[-1] == DEVICE_LOST.rstrip("\n")
+    assert "Traceback" in err  # --debug
+    complaint = r"matcue: ALSA: pcm\.c:\d+:\(snd_pcm_open_noupdate\) Unknown PCM matcue-no-such-pcm"
+    assert [line for line in lines if re.fullmatch(complaint, line)], err
+    assert not [line for line in lines if line.startswith("ALSA lib")], err
 
 
 # --- the speech cache ----------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from audio_helpers import clean_take
 from conftest import PulseServer
-from long_play import LongTake, envelope_of, play_and_measure, prepare, smooth
-from test_e2e_play import TOLERANCE, Take, clean_take, locate
+from long_play import envelope_of, play_and_measure, prepare, smooth
+from test_e2e_play import TOLERANCE, locate
 
 ROUTINE = Path(__file__).parent / "routines" / "cli" / "long-session.yaml"
 PACE = "200"
@@ -40,19 +41,14 @@ def test_a_ten_minute_session_ends_with_every_cue_on_time(
     plan, wav = prepare(ROUTINE, PACE, cache, work)
     duration = plan["duration_s"]
     assert duration >= 600  # at least ten minutes of sound
-    takes: list[LongTake] = []
-
-    def take() -> Take:
-        result = play_and_measure(
+    measured = clean_take(
+        lambda: play_and_measure(
             pulse, ROUTINE, PACE, cache, work, plan, wav, check_from=duration - CHECKED
-        )
-        takes.append(result)
-        return Take(result.code, result.stderr, np.zeros(0, dtype=np.int16))
-
-    played = clean_take(take, attempts=2)
-    measured = takes[-1]
-    assert played.code == 0, played.stderr
-    assert played.stderr.startswith("Playing Long session (10:"), played.stderr
+        ),
+        attempts=2,
+    )
+    assert measured.code == 0, measured.stderr
+    assert measured.stderr.startswith("Playing Long session (10:"), measured.stderr
     assert len(measured.cues) >= 100  # the last two minutes hold many cues
     late = measured.late(TOLERANCE)
     print(

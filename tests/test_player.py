@@ -1,7 +1,8 @@
 """The player, heard: real simpleaudio into the private PulseAudio null sink, recorded by parec.
 
 Every playback runs in a child process started with the fixture's environment (ALSA default ->
-the private PulseAudio); this test process never opens an audio device itself.
+the private PulseAudio); this test process never opens an audio device itself. The child
+reports, last, how many underruns alsa-lib reported to the player (``alsa_notes``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from audio_helpers import active_span, align, bursts, dominant_frequency, onset_errors
+from audio_helpers import (
+    active_span,
+    align,
+    bursts,
+    clean_take,
+    dominant_frequency,
+    onset_errors,
+)
 from conftest import PulseServer, Recording
 from matcue.audio.render import render
 from matcue.outputs.player import play
@@ -38,6 +46,7 @@ CHILD = """
 import json, sys, time
 import numpy as np
 from matcue.errors import AudioDeviceError
+from matcue.outputs import alsa_notes
 from matcue.outputs.player import play
 
 pcm = np.load(sys.argv[1])
@@ -52,21 +61,32 @@ def now():
     return t
 
 try:
-    result = play(pcm, int(sys.argv[2]), now=now)
-except KeyboardInterrupt:
-    unchanged = bool(np.array_equal(pcm, original))
-    print(json.dumps({"interrupted": True, "unchanged": unchanged}), flush=True)
-    sys.exit(130)
-except AudioDeviceError as err:
-    print(json.dumps({"error": str(err)}), flush=True)
-    sys.exit(1)
-print(json.dumps({"frames": result.frames, "rate": result.rate, "elapsed": result.elapsed}))
+    try:
+        result = play(pcm, int(sys.argv[2]), now=now)
+    except KeyboardInterrupt:
+        unchanged = bool(np.array_equal(pcm, original))
+        print(json.dumps({"interrupted": True, "unchanged": unchanged}), flush=True)
+        sys.exit(130)
+    except AudioDeviceError as err:
+        print(json.dumps({"error": str(err)}), flush=True)
+        sys.exit(1)
+    print(json.dumps({"frames": result.frames, "rate": result.rate, "elapsed": result.elapsed}))
+finally:
+    print(json.dumps({"underruns": alsa_notes.underruns()}), flush=True)
 """
+
+
+def parse(lines: list[str]) -> tuple[list[dict[str, Any]], int]:
+    """The child's messages, and the underruns it reported last."""
+    messages = [json.loads(line) for line in lines]
+    assert messages and set(messages[-1]) == {"underruns"}, lines
+    return messages[:-1], messages[-1]["underruns"]
 
 
 def run_player(
     env: dict[str, str], pcm: npt.NDArray[np.int16], tmp_path: Path, rate: int = RATE
-) -> tuple[int, list[dict[str, Any]], str]:
+) -> tuple[int, list[dict[str, Any]], str, int]:
+    """Play ``pcm`` in a child: its exit code, messages, stderr and underruns."""
     np.save(tmp_path / "pcm.npy", pcm)
     child = subprocess.run(
         [sys.executable, "-c", CHILD, str(tmp_path / "pcm.npy"), str(rate)],
@@ -76,8 +96,26 @@ def run_player(
         timeout=120,
         check=False,
     )
-    messages = [json.loads(line) for line in child.stdout.splitlines()]
-    return child.returncode, messages, child.stderr
+    messages, underruns = parse(child.stdout.splitlines())
+    return child.returncode, messages, child.stderr, underruns
+
+
+def start_player(
+    env: dict[str, str], pcm: npt.NDArray[np.int16], tmp_path: Path
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Play ``pcm`` in a child, returning once the sound has started: the child, and its first
+    message (when it started)."""
+    np.save(tmp_path / "pcm.npy", pcm)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "pcm.npy"), str(RATE)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    started: dict[str, Any] = json.loads(child.stdout.readline())
+    return child, started
 
 
 @dataclass(frozen=True)
@@ -88,29 +126,18 @@ class Take:
     messages: list[dict[str, Any]]
     stderr: str
     recording: npt.NDArray[np.int16]
+    underruns: int  # as alsa-lib reported them to the player
     interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent, if it was
 
 
-UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
 ATTEMPTS = 3
 
 
-def clean_take(take: Callable[[], Take]) -> Take:
-    """``take()``, repeated if ALSA reports an underrun.
-
-    When the machine is so busy that the playback thread stalls for more than its 0.1 s
-    buffer, the device runs dry and everything after comes late by the stall: a fault of the
-    machine, not of the player, and ALSA says so on stderr. Such a take measures nothing.
-    """
-    for _ in range(ATTEMPTS):
-        result = take()
-        if UNDERRUN not in result.stderr:
-            return result
-    pytest.fail(
-        f"playback underran in all {ATTEMPTS} attempts (the machine is too busy):\n"
-        + result.stderr,
-        pytrace=False,
-    )
+def clean(take: Callable[[], Take]) -> Take:
+    """``take()``, repeated if alsa-lib reported an underrun: when the machine is so busy
+    that the playback thread stalls for more than its 0.1 s buffer, the take measures nothing
+    (see ``audio_helpers.clean_take``)."""
+    return clean_take(take, ATTEMPTS, underruns=lambda t: t.underruns)
 
 
 def burst_session() -> tuple[Timeline, dict[str, Clip], list[tuple[float, float]]]:
@@ -135,10 +162,10 @@ def test_every_burst_sounds_on_time_across_the_whole_buffer(
 
     def take() -> Take:
         rec = recorder()
-        code, messages, stderr = run_player(pulse.env, pcm, tmp_path)
-        return Take(code, messages, stderr, rec.stop())
+        code, messages, stderr, underruns = run_player(pulse.env, pcm, tmp_path)
+        return Take(code, messages, stderr, rec.stop(), underruns)
 
-    played = clean_take(take)
+    played = clean(take)
     assert played.code == 0, played.stderr
     result = played.messages[-1]
     assert (result["frames"], result["rate"]) == (pcm.shape[0], RATE)
@@ -167,27 +194,20 @@ def test_ctrl_c_stops_the_sound_at_once(
     seconds = 8.0
     t = np.arange(int(seconds * RATE)) / RATE
     pcm = (0.5 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
-    np.save(tmp_path / "pcm.npy", pcm)
 
     def take() -> Take:
         rec = recorder()
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(tmp_path / "pcm.npy"), str(RATE)],
-            env=pulse.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stdout is not None
-        started = json.loads(child.stdout.readline())
+        child, started = start_player(pulse.env, pcm, tmp_path)
         time.sleep(2.0)
         interrupted_at = time.monotonic()
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=30)
-        messages = [started, *(json.loads(line) for line in out.splitlines())]
-        return Take(child.returncode, messages, err, rec.stop(), interrupted_at)
+        messages, underruns = parse(out.splitlines())
+        return Take(
+            child.returncode, [started, *messages], err, rec.stop(), underruns, interrupted_at
+        )
 
-    played = clean_take(take)
+    played = clean(take)
     assert played.code == 130, played.stderr
     assert played.stderr == ""
     started, outcome = played.messages
@@ -205,7 +225,7 @@ def test_no_audio_server_is_an_audio_device_error(pulse: PulseServer, tmp_path: 
     # ALSA's default still goes to PulseAudio (the fixture's .asoundrc), but nothing listens
     env = {**pulse.env, "PULSE_SERVER": f"unix:{tmp_path / 'nobody' / 'native'}"}
     pcm = np.full(RATE, 1000, dtype=np.int16)
-    code, messages, stderr = run_player(env, pcm, tmp_path)
+    code, messages, stderr, _ = run_player(env, pcm, tmp_path)
     assert code == 1
     assert messages == [{"error": NO_DEVICE}]
     assert stderr == ""  # ALSA's own complaints are kept off the terminal
@@ -215,7 +235,7 @@ def test_no_audio_server_is_an_audio_device_error(pulse: PulseServer, tmp_path: 
 def test_an_empty_buffer_never_reaches_the_device(pulse: PulseServer, tmp_path: Path) -> None:
     # with no server, touching the device at all would raise AudioDeviceError
     env = {**pulse.env, "PULSE_SERVER": f"unix:{tmp_path / 'nobody' / 'native'}"}
-    code, messages, stderr = run_player(env, np.zeros(0, dtype=np.int16), tmp_path)
+    code, messages, stderr, _ = run_player(env, np.zeros(0, dtype=np.int16), tmp_path)
     assert code == 0, stderr
     assert messages == [{"frames": 0, "rate": RATE, "elapsed": 0.0}]
 
@@ -225,21 +245,15 @@ def test_a_device_lost_mid_session_is_an_audio_device_error(
     spare_pulse: PulseServer, tmp_path: Path
 ) -> None:
     t = np.arange(6 * RATE) / RATE
-    np.save(tmp_path / "pcm.npy", (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16))
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path / "pcm.npy"), str(RATE)],
-        env=spare_pulse.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None
-    json.loads(child.stdout.readline())  # playing
+    pcm = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+    child, _ = start_player(spare_pulse.env, pcm, tmp_path)
     time.sleep(1.0)
     spare_pulse.process.kill()
     out, err = child.communicate(timeout=30)
     assert child.returncode == 1, err
-    assert "stopped playing before the session ended" in json.loads(out)["error"]
+    (message,), _ = parse(out.splitlines())
+    assert "stopped playing before the session ended" in message["error"]
+    assert err == ""  # alsa-lib's notes on the failed writes are the player's, not the terminal's
 
 
 @pytest.mark.parametrize(

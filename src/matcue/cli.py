@@ -82,7 +82,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show a traceback when something fails.")
+        bool,
+        typer.Option(
+            "--debug",
+            help=(
+                "Show a traceback when something fails, and the sound system's own messages "
+                "(ALSA) as they come."
+            ),
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -1358,6 +1365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return (and, as a console script, exit with) the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("MATCUE_DEBUG"))
+    if debug:
+        _show_alsa_notes()
     command = typer.main.get_command(app)
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if callable(reconfigure):  # a terminal that cannot show a character gets '?', not a failure
@@ -1421,6 +1430,16 @@ def _system_failure(exc: OSError | MemoryError | RecursionError) -> str:
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     reason = reason[:1].lower() + reason[1:]
     return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _show_alsa_notes() -> None:
+    """``--debug``: alsa-lib's own lines (kept off the terminal otherwise), as they come."""
+    from matcue.outputs import alsa_notes
+
+    def echo(note: alsa_notes.Note) -> None:
+        print(f"matcue: ALSA: {note}", file=sys.stderr, flush=True)
+
+    alsa_notes.install(echo)
 
 
 def _debug_trace(debug: bool) -> None:

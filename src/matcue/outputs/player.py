@@ -10,6 +10,11 @@ Stopping: simpleaudio's ``stop()`` lets the current ALSA write finish and then d
 it), so on an interrupt we first silence the few seconds around the position, then call
 ``stop()``: what is left to drain is silence, and the sound ends within about 0.1 s. The
 silenced frames are put back before ``play`` returns, so the caller's buffer is unchanged.
+
+Faults are one sentence (``AudioDeviceError``). alsa-lib's own lines about them (an underrun,
+a failed write when the sound server goes away) would be printed on fd 2 from simpleaudio's
+playback thread; :mod:`matcue.outputs.alsa_notes` takes them instead, from the first stream on,
+and only ``--debug`` shows them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcue.errors import AudioDeviceError
+from matcue.outputs import alsa_notes
 
 NO_DEVICE = (
     "No audio output device is available; connect speakers or headphones, "
@@ -115,9 +121,11 @@ def _checked(pcm: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.int16]:
 
 @contextlib.contextmanager
 def _stderr_captured() -> Iterator[list[str]]:
-    """Keep ALSA's own error lines (printed on fd 2) out of the user's terminal.
+    """Keep what the sound libraries print on fd 2 while a stream opens out of the user's
+    terminal (alsa-lib's own lines go to :mod:`matcue.outputs.alsa_notes`, for the whole
+    session; this is for anything else, while the device is being opened).
 
-    They are collected, so a failure can carry them as a note for ``--debug``.
+    The lines are collected, so a failure can carry them as a note for ``--debug``.
     """
     lines: list[str] = []
     try:
@@ -138,7 +146,8 @@ def _stderr_captured() -> Iterator[list[str]]:
 
 
 def _start(sa: Any, buf: npt.NDArray[np.int16], rate: int) -> _PlayObject:
-    with _stderr_captured() as alsa_lines:
+    alsa_notes.install()  # before the first stream: its playback thread must not print
+    with _stderr_captured() as lines:
         try:
             channels = 1 if buf.ndim == 1 else int(buf.shape[1])
             handle: _PlayObject = sa.play_buffer(buf, channels, 2, rate)
@@ -149,7 +158,7 @@ def _start(sa: Any, buf: npt.NDArray[np.int16], rate: int) -> _PlayObject:
             with contextlib.suppress(Exception):
                 sa.stop_all()
             raise
-    for line in alsa_lines:
+    for line in lines:
         failure.add_note(line)
     raise AudioDeviceError(NO_DEVICE) from failure
 
