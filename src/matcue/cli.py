@@ -8,6 +8,7 @@ import datetime
 import functools
 import inspect
 import json
+import math
 import os
 import sys
 import traceback
@@ -129,9 +130,22 @@ class BreathWordsName(StrEnum):
 
 assert tuple(CountName) == COUNT_MODES and tuple(BreathWordsName) == BREATH_WORDS
 
+
+def _finite(value: float | None) -> float | None:
+    """Refuse nan and inf: click's float ranges let nan through (and inf, where unbounded)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
+
+
+def _float_option(*names: str, **settings: Any) -> Any:
+    """``typer.Option`` for every float option: nan or inf is a usage error naming it."""
+    return typer.Option(*names, callback=_finite, **settings)
+
+
 PaceOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--pace",
         "-p",
         min=10,
@@ -163,7 +177,7 @@ BreathOpt = Annotated[
 ]
 HoldsOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--holds",
         metavar="PERCENT",
         min=10,
@@ -174,7 +188,7 @@ HoldsOpt = Annotated[
 ]
 RestOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--rest",
         metavar="SECONDS",
         min=0,
@@ -1038,11 +1052,11 @@ def export_cmd(
     ] = None,
     quality: Annotated[
         float | None,
-        typer.Option("--quality", metavar="Q", help="Quality of .ogg: 0-10 (default 4)."),
+        _float_option("--quality", metavar="Q", help="Quality of .ogg: 0-10 (default 4)."),
     ] = None,
     loudness: Annotated[
         float,
-        typer.Option(
+        _float_option(
             "--loudness",
             metavar="LUFS",
             min=-30,
