@@ -793,7 +793,12 @@ def _resume_point(r: Routine, env: Environment) -> ResumePoint | None:
         return None
     if point is None:
         raise InputError(f"there is no saved place for {r.id}; play it without --resume")
-    if not (point.exercise >= 1 and 10 <= point.pace <= 400):  # a damaged database
+    try:
+        Pace(percent=point.pace)  # a pace Pace refuses (or no exercise): a damaged database
+        damaged = point.exercise < 1
+    except ValueError:
+        damaged = True
+    if damaged:
         print(
             f"matcue: warning: the saved place of {r.id} is damaged; playing from the start.",
             file=env.stderr,
