@@ -534,19 +534,20 @@ class Session:
 
 
 def _session(
-    name: str,
+    routine: Routine | str,
     options: SessionOptions,
     *,
     for_render: bool = False,
     keys: bool = False,
     loudness: float | None = None,
 ) -> Session:
-    """The session; ``for_render`` (play, export) also opens the levels cache and measures
-    and levels each newly synthesised line in it (for ``loudness``, if not the default) while
-    the next lines are spoken. ``keys``: the session is to be played under the control keys
-    (its intro says them)."""
+    """The session of ``routine`` (loaded, or a name to load); ``for_render`` (play, export)
+    also opens the levels cache and measures and levels each newly synthesised line in it (for
+    ``loudness``, if not the default) while the next lines are spoken. ``keys``: the session
+    is to be played under the control keys (its intro says them)."""
     config = _config()
-    routine = _language(_load(name), options)
+    loaded = routine if isinstance(routine, Routine) else _load(routine)
+    routine = _language(loaded, options)
     pace = make_pace(options, config, routine)
     speech = _voice_for(routine, options, config)
     levels_cache = _levels_cache(speech) if for_render else None
@@ -751,10 +752,14 @@ def play_cmd(
     if resume and start_at is not None:
         raise InputError("use either --resume or --from, not both")
     keys = env.stdin_is_tty
-    place = _resume_point(_load(routine), env) if resume else None
+    source: Routine | str = routine
+    place = None
+    if resume:
+        source = _load(routine)  # read once: the session is made from it too
+        place = _resume_point(source, env)
     if place is not None and options.pace is None and options.level is None:
         options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
-    session = _session(routine, options, for_render=True, keys=keys)
+    session = _session(source, options, for_render=True, keys=keys)
     r = session.routine
     exercise = _start_exercise(r, start_at) if start_at is not None else None
     if place is not None:
