@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from audio_helpers import MATCUE, SHORT_SESSION, matcue_env, run_matcue
-from matcue.cli import _start_exercise, at_pace
+from matcue.cli import Environment, _resume_point, _start_exercise, at_pace
 from matcue.errors import InputError
 from matcue.outputs import history
 from matcue.routine import load_routine
@@ -99,6 +100,38 @@ def test_bad_start_points_are_usage_errors(
 ) -> None:
     done = run("play", str(ROUTINE), *args, data=tmp_path / "data")
     assert (done.returncode, done.stderr) == (2, message)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "pace", "damaged"),
+    [
+        (2, 85.0, False),
+        (1, 10.0, False),
+        (3, 400.0, False),
+        (2, 9.5, True),
+        (2, 401.0, True),
+        (2, float("inf"), True),
+        (0, 100.0, True),
+    ],
+)
+def test_a_damaged_saved_place_warns_and_plays_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exercise: int, pace: float, damaged: bool
+) -> None:
+    """A saved pace outside what ``Pace`` takes (or no exercise) is a damaged database."""
+    monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "data"))
+    routine = load_routine(ROUTINE)
+    history.save_resume(routine.id, exercise, pace)
+    err = io.StringIO()
+    point = _resume_point(routine, Environment(io.StringIO(), err, stdin_is_tty=False))
+    if damaged:
+        assert point is None
+        assert err.getvalue() == (
+            f"matcue: warning: the saved place of {routine.id} is damaged; "
+            "playing from the start.\n"
+        )
+    else:
+        assert point == history.ResumePoint(exercise, pace)
+        assert err.getvalue() == ""
 
 
 def test_history_with_no_sessions(tmp_path: Path) -> None:

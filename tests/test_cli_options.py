@@ -1,5 +1,5 @@
 """The options of the CLI as a user meets them: which command takes which, the values a
-command gets from them, and the errors for bad values (exit 2, typer's message)."""
+command gets from them, and the errors for bad values (exit 2, typer's (click's) message)."""
 
 from __future__ import annotations
 
@@ -179,40 +179,36 @@ def test_the_options_reach_the_session_as_typed(
         assert type(value) is type(getattr(expected, field)), field
 
 
-NUMBER = "Input should be a valid number, unable to parse string as a number"
-INTEGER = "Input should be a valid integer, unable to parse string as an integer"
-AT_LEAST = "Input should be greater than or equal to "
-AT_MOST = "Input should be less than or equal to "
 PACE = "'--pace' / '-p'"  # how typer names an option with a short name too
+NOT_FINITE = "is not a finite number."
 
-# a bad value given to a command's option, and the reason typer gives (after "Invalid value
-# for OPTION: "); nan and inf are out of range, whatever the wording
+# a bad value given to a command's option, and the reason typer (its click) gives (after
+# "Invalid value for OPTION: ")
 BAD_VALUES: dict[str, tuple[str, str, str, str]] = {
-    "pace-word": ("plan", "--pace", "fast", NUMBER),
-    "pace-slow": ("plan", "--pace", "5", AT_LEAST + "10"),
-    "play-pace-fast": ("play", "-p", "401", AT_MOST + "400"),
-    "export-pace-slow": ("export", "--pace", "5", AT_LEAST + "10"),
-    "pace-nan": ("plan", "--pace", "nan", ""),
-    "export-pace-inf": ("export", "--pace", "inf", ""),
-    "reps-fraction": ("plan", "--reps", "2.5", INTEGER),
-    "reps-none": ("play", "--reps", "0", AT_LEAST + "1"),
-    "sets-many": ("plan", "--sets", "21", AT_MOST + "20"),
-    "week-0": ("plan", "--week", "0", AT_LEAST + "1"),
-    "rest-negative": ("plan", "--rest", "-1", AT_LEAST + "0"),
-    "holds-word": ("plan", "--holds", "x", NUMBER),
-    "rate-slow": ("export", "--rate", "79", AT_LEAST + "80"),
-    "level": ("plan", "--level", "fast", "Value error, 'fast' is not one of {levels}."),
-    "level-case": ("play", "--level", "GENTLE", "Value error, 'GENTLE' is not one of {levels}."),
-    "count": ("plan", "--count", "loud", "Value error, 'loud' is not one of {counts}."),
-    "breath-words": (
-        "export",
-        "--breath-words",
-        "often",
-        "Value error, 'often' is not one of {words}.",
-    ),
-    "loudness": ("export", "--loudness", "-5", AT_MOST + "-12"),
-    "subtitles": ("export", "--subtitles", "VTT", "Value error, 'VTT' is not one of 'vtt', 'srt'."),
-    "bitrate": ("export", "--bitrate", "x", INTEGER),
+    "pace-word": ("plan", "--pace", "fast", "'fast' is not a valid float range."),
+    "pace-slow": ("plan", "--pace", "5", "5.0 is not in the range 10<=x<=400."),
+    "play-pace-fast": ("play", "-p", "401", "401.0 is not in the range 10<=x<=400."),
+    "export-pace-slow": ("export", "--pace", "5", "5.0 is not in the range 10<=x<=400."),
+    "pace-nan": ("plan", "--pace", "nan", f"nan {NOT_FINITE}"),
+    "export-pace-inf": ("export", "--pace", "inf", "inf is not in the range 10<=x<=400."),
+    "holds-nan": ("play", "--holds", "NaN", f"nan {NOT_FINITE}"),
+    "rest-nan": ("plan", "--rest", "nan", f"nan {NOT_FINITE}"),
+    "quality-inf": ("export", "--quality", "inf", f"inf {NOT_FINITE}"),
+    "loudness-nan": ("export", "--loudness", "nan", f"nan {NOT_FINITE}"),
+    "reps-fraction": ("plan", "--reps", "2.5", "'2.5' is not a valid int range."),
+    "reps-none": ("play", "--reps", "0", "0 is not in the range 1<=x<=100."),
+    "sets-many": ("plan", "--sets", "21", "21 is not in the range 1<=x<=20."),
+    "week-0": ("plan", "--week", "0", "0 is not in the range 1<=x<=104."),
+    "rest-negative": ("plan", "--rest", "-1", "-1.0 is not in the range 0<=x<=3600."),
+    "holds-word": ("plan", "--holds", "x", "'x' is not a valid float range."),
+    "rate-slow": ("export", "--rate", "79", "79 is not in the range 80<=x<=450."),
+    "level": ("plan", "--level", "fast", "'fast' is not one of {levels}."),
+    "level-case": ("play", "--level", "GENTLE", "'GENTLE' is not one of {levels}."),
+    "count": ("plan", "--count", "loud", "'loud' is not one of {counts}."),
+    "breath-words": ("export", "--breath-words", "often", "'often' is not one of {words}."),
+    "loudness": ("export", "--loudness", "-5", "-5.0 is not in the range -30<=x<=-12."),
+    "subtitles": ("export", "--subtitles", "VTT", "'VTT' is not one of 'vtt', 'srt'."),
+    "bitrate": ("export", "--bitrate", "x", "'x' is not a valid int."),
 }
 CHOICES = {
     "levels": "'gentle', 'standard', 'strong'",
@@ -237,4 +233,42 @@ def test_a_bad_value_is_a_usage_error_with_its_reason(
     assert f"Usage: matcue {command} [OPTIONS]" in err
     assert "Traceback" not in err
     assert seen == []  # refused before any work
+    assert list(tmp_path.iterdir()) == []
+
+
+def float_options() -> list[tuple[str, str]]:
+    """(command, option) of every option of the CLI that takes a decimal number."""
+    return [
+        (name, param.opts[0])
+        for name, command in commands().items()
+        for param in command.params
+        if getattr(param.type, "name", None) in ("float", "float range")
+    ]
+
+
+def test_every_decimal_option_refuses_nan_and_inf(
+    seen: list[tuple[str, SessionOptions]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Click lets nan through its ranges (and inf where there is no bound): each such option
+    refuses them itself, the options added later included."""
+    found = float_options()
+    assert set(found) >= {
+        *((c, o) for c in SESSION_COMMANDS for o in ("--pace", "--holds", "--rest")),
+        ("export", "--quality"),
+        ("export", "--loudness"),
+    }
+    for command, option in found:
+        output = ["-o", str(tmp_path / "out.wav")] if command == "export" else []
+        for value in ("nan", "-inf"):
+            assert main([command, "first-aid", *output, option, value]) == 2, (command, option)
+            err = capsys.readouterr().err
+            assert "Error: Invalid value for " in err and f"'{option}'" in err
+            assert "Traceback" not in err
+            # nan is refused for not being finite, -inf for that or for being out of range
+            assert f": {value} {NOT_FINITE}" in err or f": {value} is not in the range" in err
+            if value == "nan":
+                assert f": nan {NOT_FINITE}" in err
+    assert seen == []
     assert list(tmp_path.iterdir()) == []

@@ -8,6 +8,7 @@ import datetime
 import functools
 import inspect
 import json
+import math
 import os
 import sys
 import traceback
@@ -129,9 +130,22 @@ class BreathWordsName(StrEnum):
 
 assert tuple(CountName) == COUNT_MODES and tuple(BreathWordsName) == BREATH_WORDS
 
+
+def _finite(value: float | None) -> float | None:
+    """Refuse nan and inf: click's float ranges let nan through (and inf, where unbounded)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
+
+
+def _float_option(*names: str, **settings: Any) -> Any:
+    """``typer.Option`` for every float option: nan or inf is a usage error naming it."""
+    return typer.Option(*names, callback=_finite, **settings)
+
+
 PaceOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--pace",
         "-p",
         min=10,
@@ -163,7 +177,7 @@ BreathOpt = Annotated[
 ]
 HoldsOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--holds",
         metavar="PERCENT",
         min=10,
@@ -174,7 +188,7 @@ HoldsOpt = Annotated[
 ]
 RestOpt = Annotated[
     float | None,
-    typer.Option(
+    _float_option(
         "--rest",
         metavar="SECONDS",
         min=0,
@@ -520,19 +534,20 @@ class Session:
 
 
 def _session(
-    name: str,
+    routine: Routine | str,
     options: SessionOptions,
     *,
     for_render: bool = False,
     keys: bool = False,
     loudness: float | None = None,
 ) -> Session:
-    """The session; ``for_render`` (play, export) also opens the levels cache and measures
-    and levels each newly synthesised line in it (for ``loudness``, if not the default) while
-    the next lines are spoken. ``keys``: the session is to be played under the control keys
-    (its intro says them)."""
+    """The session of ``routine`` (loaded, or a name to load); ``for_render`` (play, export)
+    also opens the levels cache and measures and levels each newly synthesised line in it (for
+    ``loudness``, if not the default) while the next lines are spoken. ``keys``: the session
+    is to be played under the control keys (its intro says them)."""
     config = _config()
-    routine = _language(_load(name), options)
+    loaded = routine if isinstance(routine, Routine) else _load(routine)
+    routine = _language(loaded, options)
     pace = make_pace(options, config, routine)
     speech = _voice_for(routine, options, config)
     levels_cache = _levels_cache(speech) if for_render else None
@@ -737,10 +752,14 @@ def play_cmd(
     if resume and start_at is not None:
         raise InputError("use either --resume or --from, not both")
     keys = env.stdin_is_tty
-    place = _resume_point(_load(routine), env) if resume else None
+    source: Routine | str = routine
+    place = None
+    if resume:
+        source = _load(routine)  # read once: the session is made from it too
+        place = _resume_point(source, env)
     if place is not None and options.pace is None and options.level is None:
         options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
-    session = _session(routine, options, for_render=True, keys=keys)
+    session = _session(source, options, for_render=True, keys=keys)
     r = session.routine
     exercise = _start_exercise(r, start_at) if start_at is not None else None
     if place is not None:
@@ -779,7 +798,12 @@ def _resume_point(r: Routine, env: Environment) -> ResumePoint | None:
         return None
     if point is None:
         raise InputError(f"there is no saved place for {r.id}; play it without --resume")
-    if not (point.exercise >= 1 and 10 <= point.pace <= 400):  # a damaged database
+    try:
+        Pace(percent=point.pace)  # a pace Pace refuses (or no exercise): a damaged database
+        damaged = point.exercise < 1
+    except ValueError:
+        damaged = True
+    if damaged:
         print(
             f"matcue: warning: the saved place of {r.id} is damaged; playing from the start.",
             file=env.stderr,
@@ -1038,11 +1062,11 @@ def export_cmd(
     ] = None,
     quality: Annotated[
         float | None,
-        typer.Option("--quality", metavar="Q", help="Quality of .ogg: 0-10 (default 4)."),
+        _float_option("--quality", metavar="Q", help="Quality of .ogg: 0-10 (default 4)."),
     ] = None,
     loudness: Annotated[
         float,
-        typer.Option(
+        _float_option(
             "--loudness",
             metavar="LUFS",
             min=-30,
