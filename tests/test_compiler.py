@@ -671,6 +671,24 @@ def test_a_repeated_exercise_is_compiled_as_it_was_the_first_time() -> None:
             assert fast[1] == pytest.approx(slow[1] / 1.5)
 
 
+def test_timeline_refuses_unsorted_cues_overlapping_phases_and_cues_past_its_end() -> None:
+    def timeline(cues: tuple[Cue, ...], phases: tuple[Phase, ...], duration: float) -> Timeline:
+        return Timeline("t", "T", PACE, duration, (), phases, cues)
+
+    tick = Cue(1.0, 0.06, "tone", sound="tick")
+    line = Cue(1.0, 0.5, "speech", text="Hold.")
+    ok = (Phase(0.0, 1.0, "intro"), Phase(1.0 - 1e-10, 2.0, "hold"), Phase(3.0, 1.0, "outro"))
+    timeline((tick, line, Cue(2.0, 2.0, "tone", sound="end")), ok, 4.0)  # ties, touching: fine
+    with pytest.raises(ValueError, match="cues must be sorted"):
+        timeline((line, Cue(0.5, 0.1, "tone", sound="tick")), ok, 4.0)
+    with pytest.raises(ValueError, match="phases must be sorted"):
+        timeline((), (Phase(0.0, 1.0, "intro"), Phase(1.0 - 1e-6, 1.0, "hold")), 2.0)
+    with pytest.raises(ValueError, match="phases must be sorted"):
+        timeline((), (Phase(1.0, 1.0, "hold"), Phase(0.0, 1.0, "intro")), 2.0)
+    with pytest.raises(ValueError, match="a cue ends after the session"):
+        timeline((tick, Cue(3.5, 0.5 + 2e-6, "tone", sound="end")), ok, 4.0)
+
+
 def test_cues_sorted_tone_before_speech_at_the_same_time() -> None:
     tl = build(exercise(reps=3), exercise(reps=2, sides="alternate"), pace=Pace(100, gap=0))
     order = [(c.t, 0 if c.kind == "tone" else 1) for c in tl.cues]
