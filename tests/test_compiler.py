@@ -638,6 +638,57 @@ def test_hold_without_seconds_is_rejected() -> None:
         build(exercise(steps=(Step("hold"),)))
 
 
+def test_a_line_that_says_nothing_is_refused_like_any_cue_without_text() -> None:
+    words = replace(ENGLISH, begin=" ")  # "Begin." after the get-ready countdown
+    with pytest.raises(ValueError, match="speech cue needs text"):
+        compile(routine(exercise(reps=2)), PACE, lengths(), phrases=words)
+
+
+def test_a_repeated_exercise_is_compiled_as_it_was_the_first_time() -> None:
+    """Equal exercises are laid out once; each still gets its own number, place and pace."""
+    first = exercise(reps=3, sides="each", steps=(*TILT, Step("hold", seconds=4)))
+    faster = replace(first, pace=150.0)
+    tl = build(first, exercise("Bird dog", reps=2), replace(first), faster)
+
+    def phases(n: int) -> list[tuple[object, ...]]:
+        mine = [p for p in tl.phases if p.exercise == n]
+        return [(p.kind, p.dur, p.set, p.rep, p.side, round(p.t - mine[0].t, 6)) for p in mine]
+
+    def cues(n: int) -> list[tuple[object, ...]]:
+        start = next(p.t for p in tl.phases if p.exercise == n)
+        return [
+            (c.kind, c.text, c.sound, c.dur, c.side, round(c.t - start, 6))
+            for c in tl.cues
+            if c.exercise == n
+        ]
+
+    assert phases(1) and cues(1)
+    assert phases(3) == phases(1)
+    assert cues(3) == cues(1)
+    assert [p[0] for p in phases(4)] == [p[0] for p in phases(1)]
+    for fast, slow in zip(phases(4), phases(1), strict=True):
+        if fast[0] in ("get_ready", "hold", "switch"):
+            assert fast[1] == pytest.approx(slow[1] / 1.5)
+
+
+def test_timeline_refuses_unsorted_cues_overlapping_phases_and_cues_past_its_end() -> None:
+    def timeline(cues: tuple[Cue, ...], phases: tuple[Phase, ...], duration: float) -> Timeline:
+        return Timeline("t", "T", PACE, duration, (), phases, cues)
+
+    tick = Cue(1.0, 0.06, "tone", sound="tick")
+    line = Cue(1.0, 0.5, "speech", text="Hold.")
+    ok = (Phase(0.0, 1.0, "intro"), Phase(1.0 - 1e-10, 2.0, "hold"), Phase(3.0, 1.0, "outro"))
+    timeline((tick, line, Cue(2.0, 2.0, "tone", sound="end")), ok, 4.0)  # ties, touching: fine
+    with pytest.raises(ValueError, match="cues must be sorted"):
+        timeline((line, Cue(0.5, 0.1, "tone", sound="tick")), ok, 4.0)
+    with pytest.raises(ValueError, match="phases must be sorted"):
+        timeline((), (Phase(0.0, 1.0, "intro"), Phase(1.0 - 1e-6, 1.0, "hold")), 2.0)
+    with pytest.raises(ValueError, match="phases must be sorted"):
+        timeline((), (Phase(1.0, 1.0, "hold"), Phase(0.0, 1.0, "intro")), 2.0)
+    with pytest.raises(ValueError, match="a cue ends after the session"):
+        timeline((tick, Cue(3.5, 0.5 + 2e-6, "tone", sound="end")), ok, 4.0)
+
+
 def test_cues_sorted_tone_before_speech_at_the_same_time() -> None:
     tl = build(exercise(reps=3), exercise(reps=2, sides="alternate"), pace=Pace(100, gap=0))
     order = [(c.t, 0 if c.kind == "tone" else 1) for c in tl.cues]

@@ -26,18 +26,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from operator import itemgetter
 
 from matcue.routine.model import Exercise, Routine, Stage, Step
 from matcue.timeline.model import (
+    _CUE_SLOTS,
+    _PHASE_SLOTS,
     Chapter,
     Cue,
+    CueKind,
     ExercisePlan,
     Pace,
     Phase,
     PhaseKind,
     SideName,
     Timeline,
+    _unchecked_cue,
 )
 from matcue.timeline.phrases import Phrases, phrases_for, sentence
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
@@ -49,12 +54,23 @@ COUNTDOWN = 3  # numbers at the end of get_ready, set_rest and rest
 _EPS = 1e-9  # float slack for "fits" comparisons
 _MIN_SPEECH = 1e-6  # a line reported as 0 s still needs a positive cue length
 
-# Rows kept while building, turned into frozen objects once the intro offset is known.
-_PhaseRow = tuple[float, float, PhaseKind, int | None, int | None, int | None, SideName | None]
-# (t, rank 0 tone/1 speech, dur, text, sound, exercise, side)
-_CueRow = tuple[float, int, float, str | None, SoundName | None, int | None, SideName | None]
-_LayoutRow = tuple[float, int, float, str | None, SoundName | None]  # minus exercise, side
+# A phase's cues relative to its start: (dt, rank 0 tone/1 speech, dur, kind, text, sound).
+_LayoutRow = tuple[float, int, float, CueKind, str | None, SoundName | None]
 _Layout = tuple[float, tuple[_LayoutRow, ...]]
+# A phase ready to place anywhere: (dur, its layout's rows, kind, set, rep, side, side of its
+# speech, whether it ends with a countdown). An exercise is the same slots wherever it is.
+# The builder keeps each phase's start, slot and exercise number, turned into frozen objects
+# once the intro offset is known.
+_Slot = tuple[
+    float,
+    tuple[_LayoutRow, ...],
+    PhaseKind,
+    int | None,
+    int | None,
+    SideName | None,
+    SideName | None,
+    bool,
+]
 _by_time = itemgetter(0, 1)
 
 
@@ -92,7 +108,8 @@ def compile(
     measure = _memoised(speech_len)
 
     body = _Builder(pace, measure, words)
-    exercises = tuple(effective(ex, pace) for ex in routine.exercises)
+    made: dict[Exercise, Exercise] = {}  # a routine may repeat an exercise: one of each
+    exercises = tuple(_effective_once(ex, pace, made) for ex in routine.exercises)
     plans = []
     for i, exercise in enumerate(exercises, 1):
         following = exercises[i] if i < len(exercises) else None
@@ -111,22 +128,15 @@ def compile(
         intro = _intro(routine, pace, measure, words, _minutes(body.t + intro.t), keys)
 
     offset = intro.t
-    phases = [Phase(*row) for row in intro.phases]
-    phases += [
-        Phase(t + offset, dur, kind, exercise, set_number, rep, side)
-        for t, dur, kind, exercise, set_number, rep, side in body.phases
-    ]
     # Every intro cue starts before the body; shifting keeps the body's order.
-    intro.cues.sort(key=_by_time)
-    body.cues.sort(key=_by_time)
-    cues = [
-        Cue(t, dur, "speech" if rank else "tone", text, sound, ex, side)
-        for t, rank, dur, text, sound, ex, side in intro.cues
-    ]
-    cues += [
-        Cue(t + offset, dur, "speech" if rank else "tone", text, sound, ex, side)
-        for t, rank, dur, text, sound, ex, side in body.cues
-    ]
+    if intro.valid and body.valid and math.isfinite(offset + body.t):
+        phases, cues = _unchecked(intro, 0.0)
+        body_phases, body_cues = _unchecked(body, offset)
+        phases += body_phases
+        cues += body_cues
+    else:  # the checked constructors raise what is wrong
+        phases = _phase_list(intro, 0.0, Phase) + _phase_list(body, offset, Phase)
+        cues = _cue_list(intro, 0.0, Cue) + _cue_list(body, offset, Cue)
     chapters = [Chapter(t, title) for t, title in intro.chapters]
     chapters += [Chapter(t + offset, title) for t, title in body.chapters]
     return Timeline(
@@ -140,6 +150,117 @@ def compile(
         exercises=tuple(plans),
         language=words.language,
     )
+
+
+def _unchecked(b: _Builder, offset: float) -> tuple[list[Phase], list[Cue]]:
+    """The phases and cues of ``b``, shifted by ``offset``: cues sorted by (start, tones
+    first), as ``_cue_list`` sorts them.
+
+    Valid by construction (``_Builder.valid``, no time overflowed), so built without their
+    checks, by setting their slots (a long session has ~10^5 cues). Phases are placed one
+    after another and each layout is sorted, so the cues come out in order; that is checked
+    on the way, and if it fails (times so large that distinct offsets round to one) they are
+    built again by ``_cue_list``."""
+    new = object.__new__
+    set_t, set_dur, set_kind, set_exercise, set_set, set_rep, set_side = _PHASE_SLOTS
+    cue_t, cue_dur, cue_kind, cue_text, cue_sound, cue_exercise, cue_side = _CUE_SLOTS
+    phases: list[Phase] = []
+    cues: list[Cue] = []
+    add_phase = phases.append
+    add_cue = cues.append
+    last_t = -math.inf
+    last_rank = 0
+    in_order = True
+    for t0, slot, exercise in zip(b.starts, b.slots, b.numbers, strict=True):
+        dur, rows, kind, set_number, rep, side, heard, _ = slot
+        phase = new(Phase)
+        set_t(phase, t0 + offset)
+        set_dur(phase, dur)
+        set_kind(phase, kind)
+        set_exercise(phase, exercise)
+        set_set(phase, set_number)
+        set_rep(phase, rep)
+        set_side(phase, side)
+        add_phase(phase)
+        for dt, rank, length, cue_kind_, text, sound in rows:
+            t = t0 + dt
+            if t <= last_t and (t < last_t or rank < last_rank):
+                in_order = False
+            last_t = t
+            last_rank = rank
+            cue = new(Cue)
+            cue_t(cue, t + offset)
+            cue_dur(cue, length)
+            cue_kind(cue, cue_kind_)
+            cue_text(cue, text)
+            cue_sound(cue, sound)
+            cue_exercise(cue, exercise)
+            cue_side(cue, heard if rank else None)
+            add_cue(cue)
+    for t, rank, length, cue_kind_, text, sound in b.tail:
+        if t <= last_t and (t < last_t or rank < last_rank):
+            in_order = False
+        last_t = t
+        last_rank = rank
+        cues.append(_unchecked_cue(t + offset, length, cue_kind_, text, sound, None, None))
+    if not in_order:
+        cues = _cue_list(b, offset, _unchecked_cue)
+    return phases, cues
+
+
+def _phase_list(
+    b: _Builder,
+    offset: float,
+    make: Callable[
+        [float, float, PhaseKind, int | None, int | None, int | None, SideName | None], Phase
+    ],
+) -> list[Phase]:
+    """The phases of ``b``, shifted by ``offset``, each built by ``make``."""
+    return [
+        make(t0 + offset, dur, kind, exercise, set_number, rep, side)
+        for t0, (dur, _, kind, set_number, rep, side, _, _), exercise in zip(
+            b.starts, b.slots, b.numbers, strict=True
+        )
+    ]
+
+
+def _cue_list(
+    b: _Builder,
+    offset: float,
+    make: Callable[
+        [float, float, CueKind, str | None, str | None, int | None, SideName | None], Cue
+    ],
+) -> list[Cue]:
+    """The cues of ``b``, sorted by (start, tones first), then shifted by ``offset``, each
+    built by ``make``."""
+    rows = [
+        (t0 + dt, rank, length, kind, text, sound, exercise, heard if rank else None)
+        for t0, (_, layout, _, _, _, _, heard, _), exercise in zip(
+            b.starts, b.slots, b.numbers, strict=True
+        )
+        for dt, rank, length, kind, text, sound in layout
+    ]
+    rows += [
+        (t, rank, length, kind, text, sound, None, None)
+        for t, rank, length, kind, text, sound in b.tail
+    ]
+    rows.sort(key=_by_time)
+    return [
+        make(t + offset, length, kind, text, sound, exercise, side)
+        for t, _, length, kind, text, sound, exercise, side in rows
+    ]
+
+
+def _effective_once(ex: Exercise, pace: Pace, made: dict[Exercise, Exercise]) -> Exercise:
+    """``effective(ex, pace)``, the same object for equal exercises (the builder then lays
+    each out once)."""
+    try:
+        found = made.get(ex)
+    except TypeError:  # a field that is not hashable (built by hand, not by the loader)
+        return effective(ex, pace)
+    if found is None:
+        found = made[ex] = effective(ex, pace)
+    return found
 
 
 def stage_for(ex: Exercise, week: int) -> Stage | None:
@@ -343,10 +464,20 @@ class _Builder:
         self.measure = measure
         self.words = words
         self.t = 0.0
-        self.phases: list[_PhaseRow] = []
-        self.cues: list[_CueRow] = []
+        self.starts: list[float] = []  # each phase's start,
+        self.slots: list[_Slot] = []  # its slot,
+        self.numbers: list[int | None] = []  # its exercise
+        self.tail: list[_LayoutRow] = []  # the outro's cues, at absolute times
+        # every cue row so far has a start >= 0, a finite length > 0 and text iff speech (a
+        # ``Cue`` would accept it): see ``_row_ok``
+        self.valid = True
         self.chapters: list[tuple[float, str]] = []
         self.counted = False  # the last phase ended with a countdown ("... two, one")
+        # the slots of each exercise laid out so far, by (id of the effective exercise, counted
+        # before it): an exercise object stays alive (and its id its own) while compiling
+        self._exercises: dict[tuple[int, bool], list[_Slot]] = {}
+        self._recording: list[_Slot] | None = None
+        self._durations: dict[tuple[int, bool], list[float]] = {}  # of those slots
         self._numbers: dict[int, str] = {}
         self._reps: dict[int, str] = {}
         self._layouts: dict[
@@ -391,15 +522,19 @@ class _Builder:
         dur, rows = layout
         if dur <= 0:
             return
-        t0 = self.t
-        heard = voice_side or side
-        self.cues += [
-            (t0 + dt, rank, d, text, sound, exercise, heard if rank else None)
-            for dt, rank, d, text, sound in rows
-        ]
-        self.phases.append((t0, dur, kind, exercise, set_number, rep, side))
-        self.t = t0 + dur
-        self.counted = count > 0 and kind in ("get_ready", "switch", "set_rest", "rest")
+        counted = count > 0 and kind in ("get_ready", "switch", "set_rest", "rest")
+        slot = (dur, rows, kind, set_number, rep, side, voice_side or side, counted)
+        if self._recording is not None:
+            self._recording.append(slot)
+        self.place(slot, exercise)
+
+    def place(self, slot: _Slot, exercise: int | None) -> None:
+        """Append ``slot`` at the cursor, as a phase of ``exercise``."""
+        self.starts.append(self.t)
+        self.slots.append(slot)
+        self.numbers.append(exercise)
+        self.t = self.t + slot[0]
+        self.counted = slot[7]
 
     def _layout(
         self,
@@ -414,11 +549,11 @@ class _Builder:
         gap = self.pace.gap
         rows: list[_LayoutRow] = []
         if tone is not None:
-            rows.append((0.0, 0, SOUND_LENGTHS[tone], None, tone))
+            rows.append((0.0, 0, SOUND_LENGTHS[tone], "tone", None, tone))
         start = gap
         for text in lines:
             length = self.measure(text)
-            rows.append((start, 1, length, text, None))
+            rows.append((start, 1, length, "speech", text, None))
             start += length + gap
         need = start if lines else 0.0
         dur = need if seconds is None else max(self.scale(seconds), need)
@@ -429,23 +564,56 @@ class _Builder:
             word = self.number(m) if spoken else ""
             length = self.measure(word) if spoken else 0.0
             if spoken and mark >= last + gap - _EPS and mark + length + gap <= following + _EPS:
-                rows.append((mark, 1, length, word, None))
+                rows.append((mark, 1, length, "speech", word, None))
                 last = mark + length
             else:
-                rows.append((mark, 0, SOUND_LENGTHS["tick"], None, "tick"))
+                rows.append((mark, 0, SOUND_LENGTHS["tick"], "tone", None, "tick"))
         rows.sort(key=_by_time)
+        self.valid = self.valid and all(map(_row_ok, rows))
         return dur, tuple(rows)
 
     # -- exercises -------------------------------------------------------------------------
 
     def exercise(self, i: int, ex: Exercise, following: Exercise | None) -> None:
         words = self.words
-        sided = ex.sides in ("each", "alternate")
         timing = ex.timing
         self.percent = self.pace.percent * ex.pace / 100.0
-        start_side = sentence(words.start_side.format(side=words.right)) if sided else None
-
         self.chapter(ex.name)
+        key = (id(ex), self.counted)
+        slots = self._exercises.get(key)
+        if slots is None:
+            self._recording = self._exercises[key] = []
+            self._exercise(i, ex)
+            self._recording = None
+        elif slots:  # as placing them one by one would: each start is the one before + dur
+            durations = self._durations.get(key)
+            if durations is None:
+                durations = self._durations[key] = [slot[0] for slot in slots]
+            starts = list(accumulate(durations, initial=self.t))
+            self.t = starts.pop()
+            self.starts += starts
+            self.slots += slots
+            self.numbers += [i] * len(slots)
+            self.counted = slots[-1][7]
+
+        if following is not None and timing.rest > 0:
+            self.phase(
+                "rest",
+                timing.rest,
+                tone="rest",
+                lines=(
+                    sentence(words.rest),
+                    sentence(words.coming_up.format(name=following.name)),
+                ),
+                count=_count(timing.rest, COUNTDOWN),
+            )
+
+    def _exercise(self, i: int, ex: Exercise) -> None:
+        """The phases of exercise ``i`` from its position to its last rep."""
+        words = self.words
+        sided = ex.sides in ("each", "alternate")
+        timing = ex.timing
+        start_side = sentence(words.start_side.format(side=words.right)) if sided else None
         lines = (
             sentence(words.next_exercise.format(name=ex.name)),
             *_join(_expand(ex.position, "right", words)),
@@ -527,18 +695,6 @@ class _Builder:
             else:
                 run(s, None)
 
-        if following is not None and timing.rest > 0:
-            self.phase(
-                "rest",
-                timing.rest,
-                tone="rest",
-                lines=(
-                    sentence(words.rest),
-                    sentence(words.coming_up.format(name=following.name)),
-                ),
-                count=_count(timing.rest, COUNTDOWN),
-            )
-
     def rep_number(self, r: int, reps: int) -> list[str]:
         """What is said before rep ``r`` of ``reps``: "Begin." right after a countdown
         (so "three, two, one" is never followed by another "one"), else the number,
@@ -563,16 +719,27 @@ class _Builder:
         t0 = self.t
         gap = self.pace.gap
         start = t0 + gap
+        rows = self.tail  # at absolute times
         for text in words.outro:
             line = sentence(text)
             length = self.measure(line)
-            self.cues.append((start, 1, length, line, None, None, None))
+            rows.append((start, 1, length, "speech", line, None))
             start += length + gap
         bell = SOUND_LENGTHS["end"]
-        self.cues.append((start, 0, bell, None, "end", None, None))
-        self.phases.append((t0, start + bell - t0, "outro", None, None, None, None))
+        rows.append((start, 0, bell, "tone", None, "end"))
+        dur = start + bell - t0
+        self.valid = self.valid and dur > 0 and all(map(_row_ok, rows))
+        self.place((dur, (), "outro", None, None, None, None, False), None)
         self.t = start + bell
         self.counted = False
+
+
+def _row_ok(row: _LayoutRow) -> bool:
+    """A cue of this row, placed at any finite time >= 0, passes ``Cue``'s checks."""
+    dt, _, dur, kind, text, sound = row
+    if not (0 <= dt < math.inf and 0 < dur < math.inf):
+        return False
+    return bool(text) and sound is None if kind == "speech" else bool(sound) and text is None
 
 
 def _expand(text: str, side: SideName | None, words: Phrases) -> str:

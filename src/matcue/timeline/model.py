@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import islice, repeat
+from operator import add, attrgetter, gt, lt, sub
 from typing import Any, Literal
 
 from matcue.routine.model import Breath, Exercise
@@ -347,11 +349,16 @@ class Timeline:
     language: str = "en"  # the language everything is spoken in
 
     def __post_init__(self) -> None:
-        if any(b.t < a.t for a, b in zip(self.cues, self.cues[1:], strict=False)):
+        # The checks of one pass each over tens of thousands of cues, in C (map/operator):
+        # ``a.t > b.t`` for neighbours, ``b.t < a.end - 1e-9``, ``max(c.end)``.
+        starts = list(map(_START, self.cues))
+        if any(map(gt, starts, islice(starts, 1, None))):
             raise ValueError("cues must be sorted by start time")
-        if any(b.t < a.end - 1e-9 for a, b in zip(self.phases, self.phases[1:], strict=False)):
+        phase_starts = list(map(_START, self.phases))
+        phase_ends = map(sub, map(add, phase_starts, map(_DUR, self.phases)), repeat(1e-9))
+        if any(map(lt, islice(phase_starts, 1, None), phase_ends)):
             raise ValueError("phases must be sorted and must not overlap")
-        if self.cues and max(c.end for c in self.cues) > self.duration + 1e-6:
+        if starts and max(map(add, starts, map(_DUR, self.cues))) > self.duration + 1e-6:
             raise ValueError("a cue ends after the session")
 
     def to_json(self) -> dict[str, Any]:
@@ -369,3 +376,38 @@ class Timeline:
             "settings": self.pace.to_json(),
             "exercises": [e.to_json() for e in self.exercises],
         }
+
+
+_START = attrgetter("t")
+_DUR = attrgetter("dur")
+
+# Unchecked construction, for the compiler only. Its cues and phases are valid by construction
+# (it checks what they rest on once per distinct layout, and builds them with ``Cue``/``Phase``
+# when in doubt), and running ``__init__`` with its ``__post_init__`` for each of ~10^5 cues was
+# most of a long compile. Sets the slots directly, as the frozen ``__init__`` does (through
+# ``object.__setattr__``); public construction still validates.
+_new = object.__new__
+_CUE_SLOTS = tuple(vars(Cue)[f.name].__set__ for f in fields(Cue))
+_PHASE_SLOTS = tuple(vars(Phase)[f.name].__set__ for f in fields(Phase))
+
+
+def _unchecked_cue(
+    t: float,
+    dur: float,
+    kind: CueKind,
+    text: str | None,
+    sound: str | None,
+    exercise: int | None,
+    side: SideName | None,
+) -> Cue:
+    """``Cue(t, dur, kind, text, sound, exercise, side)`` without its checks."""
+    cue = _new(Cue)
+    set_t, set_dur, set_kind, set_text, set_sound, set_exercise, set_side = _CUE_SLOTS
+    set_t(cue, t)
+    set_dur(cue, dur)
+    set_kind(cue, kind)
+    set_text(cue, text)
+    set_sound(cue, sound)
+    set_exercise(cue, exercise)
+    set_side(cue, side)
+    return cue
