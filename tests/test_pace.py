@@ -280,6 +280,12 @@ def test_routine_files_set_pace_holds_breath_and_progression() -> None:
         ),
         ("breath: 4:2:6", "breath: 4-6", "8:13: breath must be seconds in and out like '4:6'"),
         ("        3: {hold: 20}", "        1: {hold: 20}", "12:9: a week must be a whole number"),
+        (
+            "        3: {hold: 20}",
+            "        .inf: {hold: 20}",
+            "12:9: a week must be a whole number from 2 to 104 (week 1 is the exercise as "
+            "written), got .inf",
+        ),
         ("        3: {hold: 20}", "        3: {hld: 20}", "12:13: unknown key 'hld' in a week"),
         ("        3: {hold: 20}", "        3: {reps: 0}", "12:19: reps must be a whole number"),
         ("      about:", "      abut:", "10:7: unknown key 'abut' in progress"),

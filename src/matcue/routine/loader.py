@@ -890,7 +890,7 @@ class _Checker:
             if not self.visit(key):
                 continue
             week = _number(key) if isinstance(key, ScalarNode) else None
-            if week is None or week != int(week) or not 2 <= week <= MAX_WEEK:
+            if week is None or not 2 <= week <= MAX_WEEK or week != int(week):
                 self.add(
                     key,
                     f"a week must be a whole number from 2 to {MAX_WEEK} (week 1 is the "
