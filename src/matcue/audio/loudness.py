@@ -116,15 +116,37 @@ def _to_lufs(mean_square: float) -> float:
     return OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
 
-def _gated(y: Floats, rate: int) -> float:
-    """Gated loudness of an already K-weighted signal ``y``."""
+def _energy(y: Floats, gain: Floats | None = None) -> Floats:
+    """``[0, cumsum((y * gain) ** 2)]``: the energy of ``y`` (times ``gain``) from its start to
+    every sample, in one buffer (the same numbers as the plain expression, bit for bit)."""
+    energy: Floats = np.empty(y.size + 1)
+    energy[0] = 0.0
+    body = energy[1:]
+    if gain is None:
+        np.multiply(y, y, out=body)
+    else:
+        np.multiply(y, gain, out=body)
+        np.multiply(body, body, out=body)
+    np.cumsum(body, out=body)
+    return energy
+
+
+def _gated(y: Floats, rate: int, gain: Floats | None = None) -> float:
+    """Gated loudness of an already K-weighted signal ``y`` (times ``gain``, if given)."""
     if y.size == 0:
         return -math.inf
-    block, step = round(BLOCK * rate), round(STEP * rate)
+    block = round(BLOCK * rate)
     if y.size <= block:
-        return _to_lufs(float(np.mean(y * y)))
-    energy = np.concatenate(([0.0], np.cumsum(y * y)))
-    starts = np.arange(0, y.size - block + 1, step)
+        z = y if gain is None else y * gain
+        return _to_lufs(float(np.mean(z * z)))
+    return _gated_energy(_energy(y, gain), rate)
+
+
+def _gated_energy(energy: Floats, rate: int) -> float:
+    """Gated loudness of a K-weighted signal longer than a block, from :func:`_energy`."""
+    size = energy.size - 1
+    block, step = round(BLOCK * rate), round(STEP * rate)
+    starts = np.arange(0, size - block + 1, step)
     z = (energy[starts + block] - energy[starts]) / block
     z = z[z > 10.0 ** ((ABSOLUTE_GATE - OFFSET) / 10.0)]
     if z.size == 0:
@@ -176,9 +198,16 @@ def _running_min(x: Floats, half: int) -> Floats:
 
 def _running_mean(x: Floats, half: int) -> Floats:
     width = 2 * half + 1
-    padded = np.pad(x, half, mode="edge")
-    sums = np.concatenate(([0.0], np.cumsum(padded)))
-    out: Floats = (sums[width:] - sums[:-width]) / width
+    n = x.size
+    # [0, cumsum(x padded with its edge values)] in one buffer
+    sums: Floats = np.empty(n + 2 * half + 1)
+    sums[0] = 0.0
+    sums[1 : half + 1] = x[0]
+    sums[half + 1 : half + 1 + n] = x
+    sums[half + 1 + n :] = x[-1]
+    np.cumsum(sums[1:], out=sums[1:])
+    out: Floats = sums[width:] - sums[:-width]
+    out /= width
     return out
 
 
@@ -207,7 +236,10 @@ def _limiting(reach: Floats, scale: float, ceiling: float, half: int) -> Floats:
         return np.ones_like(reach)
     # the need (min(1, ceiling / peak)) falls as the peak grows, so the least need within
     # reach of a sample is the need of the highest peak within reach
-    need = np.minimum(1.0, ceiling / np.maximum(reach * scale, 1e-12))
+    need = reach * scale
+    np.maximum(need, 1e-12, out=need)
+    np.divide(ceiling, need, out=need)
+    np.minimum(need, 1.0, out=need)
     return _running_mean(need, half)
 
 
@@ -230,6 +262,7 @@ def fit_line(
     ceiling: float,
     *,
     weighted: Floats | None = None,
+    level: float | None = None,
 ) -> Floats:
     """A spoken line at ``lufs`` LUFS with its true peak at most ``ceiling`` (linear).
 
@@ -239,11 +272,13 @@ def fit_line(
     step weights the K-weighted and oversampled line by the gain instead of filtering and
     oversampling again. A silent line stays silent; a line that would need more than
     ``MAX_BOOST`` dB into the limiter (a short word with sharp peaks) stays a little quieter.
-    ``weighted``: the line through :func:`k_weighted`, if already worked out.
+    ``weighted``: the line through :func:`k_weighted`, and ``level``: its loudness (as
+    :func:`loudness` gives it), if already worked out.
     """
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
     kx = k_weighted(x, rate) if weighted is None else weighted
-    level = _gated(kx, rate)
+    if level is None:
+        level = _gated(kx, rate)
     if not math.isfinite(level):
         return np.zeros_like(x)
     up = np.abs(oversampled(x, rate))
@@ -256,7 +291,7 @@ def fit_line(
     def gain_at(gain_db: float) -> tuple[Floats, float]:
         scale = 10.0 ** (gain_db / 20.0)
         gain = scale * _limiting(reach, scale, ceiling, half)
-        return gain, _gated(kx * gain, rate)
+        return gain, _gated(kx, rate, gain)
 
     # Loudness grows with the gain before the limiter, ever more slowly: bracket the target
     # between a gain that falls short and one that reaches it, then close in (regula falsi,
@@ -334,9 +369,10 @@ def profile(samples: npt.ArrayLike, rate: int, *, weighted: Floats | None = None
     :func:`k_weighted`, if already worked out."""
     y = k_weighted(samples, rate) if weighted is None else weighted
     hop = max(1, round(PROFILE_HOP * rate))
-    energy = np.concatenate(([0.0], np.cumsum(y * y)))
+    energy = _energy(y)
     marks = np.minimum(np.arange(0, y.size + hop, hop), y.size)
-    return Profile(energy[marks], hop, int(y.size), _gated(y, rate))
+    lufs = _gated_energy(energy, rate) if y.size > round(BLOCK * rate) else _gated(y, rate)
+    return Profile(energy[marks], hop, int(y.size), lufs)
 
 
 def placed_energy(

@@ -211,11 +211,12 @@ def _at_rate(clip: Clip, rate: int) -> Samples:
 
 class _ClipWork:
     """A clip at a rate and its K-weighted samples, each worked out once, when first needed:
-    measuring a line and levelling it share them."""
+    measuring a line and levelling it share them (and the line's loudness, once measured)."""
 
     def __init__(self, clip: Clip, rate: int) -> None:
         self.clip = clip
         self.rate = rate
+        self.lufs: float | None = None  # the K-weighted samples' loudness, once measured
 
     @functools.cached_property
     def samples(self) -> Samples:
@@ -239,7 +240,12 @@ def _fitted(
     work = work or _ClipWork(clip, rate)
     if kind == "speech":
         out = _loudness.fit_line(
-            work.samples, rate, line_lufs, levels.speech_peak, weighted=work.weighted
+            work.samples,
+            rate,
+            line_lufs,
+            levels.speech_peak,
+            weighted=work.weighted,
+            level=work.lufs,
         )
     else:
         out = _loudness.fit_peak(work.samples, rate, levels.tone_peak)
@@ -304,6 +310,7 @@ def _measurement(
         return prof, float(fields["peak"])
     work = work or _ClipWork(clip, rate)
     prof = _loudness.profile(work.samples, rate, weighted=work.weighted)
+    work.lufs = prof.lufs
     peak = _loudness.true_peak(work.samples, rate) if kind == "tone" else 0.0
     if cache is not None:
         fields = {"hop": prof.hop, "frames": prof.frames, "lufs": prof.lufs, "peak": peak}
