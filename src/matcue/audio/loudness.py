@@ -71,44 +71,60 @@ def _biquad(kind: str, gain_db: float, q: float, fc: float, rate: int) -> tuple[
 
 
 @lru_cache(maxsize=32)
-def _k_response(n_fft: int, rate: int) -> npt.NDArray[np.complex128]:
+def _k_response(n_fft: int, rate: int) -> npt.NDArray[np.complex64]:
     """The K-weighting filter's frequency response on the ``rfft`` grid of ``n_fft`` points."""
     z = np.exp(-1j * np.pi * np.arange(n_fft // 2 + 1) / (n_fft / 2))  # e^{-jw}
     response: npt.NDArray[np.complex128] = np.ones_like(z)
     for stage in (("high_shelf", 4.0, 1 / math.sqrt(2), 1500.0), ("high_pass", 0.0, 0.5, 38.0)):
         b, a = _biquad(*stage, rate=rate)
         response *= (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    return response
+    return response.astype(np.complex64)
 
 
 def _fft_size(n: int) -> int:
-    """The smallest 2^a 3^b 5^c >= ``n``: a size the FFT handles fast."""
-    best = 1 << max(0, (n - 1).bit_length())
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            size = p35
-            while size < n:
-                size *= 2
-            best = min(best, size)
-            p35 *= 3
-        p5 *= 5
-    return best
+    """The smallest of 8, 9, 10, 12 or 15 times a power of two that is >= ``n``: a size the FFT
+    handles fast, at most a quarter over ``n``, and few of them (few filter responses to keep).
+    """
+    if n <= 8:
+        return max(1, n)
+    power = 1 << max(0, (n - 1).bit_length() - 4)  # n <= 16 * power
+    return min(m * power for m in (8, 9, 10, 12, 15, 16) if m * power >= n)
 
 
-def k_weighted(samples: npt.ArrayLike, rate: int) -> Floats:
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """A clip's real FFT (float32), zero-padded by at least a quarter second: the K-weighting
+    filter and the oversampling both start from it, so a clip is transformed forward once."""
+
+    values: npt.NDArray[np.complex64]
+    n_fft: int
+    frames: int
+
+
+def spectrum(samples: npt.ArrayLike, rate: int) -> Spectrum:
+    """The :class:`Spectrum` of ``samples``.
+
+    The K-weighting filter's impulse response dies out within a few milliseconds, and the
+    band-limited interpolation of the edges within a few dozen samples: a quarter second of
+    zeros after the clip (before it too, on the FFT's circle) keeps the circular wrap-around
+    out of both.
+    """
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    n_fft = _fft_size(x.size + rate // 4)
+    values: npt.NDArray[np.complex64] = np.fft.rfft(x, n_fft).astype(np.complex64, copy=False)
+    return Spectrum(values, n_fft, int(x.size))
+
+
+def k_weighted(samples: npt.ArrayLike, rate: int, *, spec: Spectrum | None = None) -> Floats:
     """``samples`` through the K-weighting filter (pre-filter and RLB high-pass of BS.1770).
 
-    The filter's impulse response dies out within a few milliseconds; a quarter second of
-    zero padding keeps the FFT's circular wrap-around out of the result.
+    ``spec``: the samples' :func:`spectrum`, if already worked out.
     """
-    x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    if x.size == 0:
-        return x
-    n_fft = 1 << (x.size + rate // 4 - 1).bit_length()  # powers of two: few responses to keep
-    spectrum = np.fft.rfft(x, n_fft) * _k_response(n_fft, rate)
-    out: Floats = np.fft.irfft(spectrum, n_fft)[: x.size]
+    spec = spectrum(samples, rate) if spec is None else spec
+    if spec.frames == 0:
+        return np.zeros(0)
+    weighted = spec.values * _k_response(spec.n_fft, rate)
+    out: Floats = np.fft.irfft(weighted, spec.n_fft)[: spec.frames].astype(np.float64)
     return out
 
 
@@ -160,21 +176,21 @@ def loudness(samples: npt.ArrayLike, rate: int) -> float:
     return _gated(k_weighted(samples, rate), rate)
 
 
-def oversampled(samples: npt.ArrayLike, rate: int) -> npt.NDArray[np.float32]:
+def oversampled(
+    samples: npt.ArrayLike, rate: int, *, spec: Spectrum | None = None
+) -> npt.NDArray[np.float32]:
     """``samples`` band-limited-interpolated to ``OVERSAMPLE`` times the rate (float32).
 
     Sample ``k`` of the result is at time ``k / OVERSAMPLE`` in input samples, so every
     ``OVERSAMPLE``-th value is an input sample and the ones between are the signal between.
+    ``spec``: the samples' :func:`spectrum`, if already worked out.
     """
-    x = np.asarray(samples, dtype=np.float32).reshape(-1)
-    if x.size == 0:
-        return x
-    pad = 64  # silence on both sides: the interpolation of the edges settles into it
-    n_fft = _fft_size(x.size + 2 * pad)
-    spectrum = np.fft.rfft(np.pad(x, (pad, n_fft - x.size - pad)))
-    up = np.fft.irfft(spectrum, n_fft * OVERSAMPLE).astype(np.float32, copy=False)
+    spec = spectrum(samples, rate) if spec is None else spec
+    if spec.frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    up = np.fft.irfft(spec.values, spec.n_fft * OVERSAMPLE).astype(np.float32, copy=False)
     up *= np.float32(OVERSAMPLE)
-    out: npt.NDArray[np.float32] = up[pad * OVERSAMPLE : (pad + x.size) * OVERSAMPLE]
+    out: npt.NDArray[np.float32] = up[: spec.frames * OVERSAMPLE]
     return out
 
 
@@ -263,6 +279,7 @@ def fit_line(
     *,
     weighted: Floats | None = None,
     level: float | None = None,
+    spec: Spectrum | None = None,
 ) -> Floats:
     """A spoken line at ``lufs`` LUFS with its true peak at most ``ceiling`` (linear).
 
@@ -272,16 +289,18 @@ def fit_line(
     step weights the K-weighted and oversampled line by the gain instead of filtering and
     oversampling again. A silent line stays silent; a line that would need more than
     ``MAX_BOOST`` dB into the limiter (a short word with sharp peaks) stays a little quieter.
-    ``weighted``: the line through :func:`k_weighted`, and ``level``: its loudness (as
-    :func:`loudness` gives it), if already worked out.
+    ``weighted``: the line through :func:`k_weighted`, ``level``: its loudness (as
+    :func:`loudness` gives it) and ``spec``: its :func:`spectrum`, if already worked out.
     """
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    kx = k_weighted(x, rate) if weighted is None else weighted
+    if spec is None and weighted is None:
+        spec = spectrum(x, rate)
+    kx = k_weighted(x, rate, spec=spec) if weighted is None else weighted
     if level is None:
         level = _gated(kx, rate)
     if not math.isfinite(level):
         return np.zeros_like(x)
-    up = np.abs(oversampled(x, rate))
+    up = np.abs(oversampled(x, rate, spec=spec))
     half = max(1, round(LIMITER_WINDOW * rate))
     # the highest true peak within the limiter's reach of each sample: the same whatever the
     # gain, so each step below is a few array operations (taking the absolute value again in

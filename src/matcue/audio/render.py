@@ -35,6 +35,9 @@ import bisect
 import contextlib
 import functools
 import math
+import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -145,6 +148,7 @@ count as quieter); a session needing more levels its lines to its own loudness i
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 MEASURE_WORKERS = 2  # threads measuring and levelling lines while the speech is made
+MEASURE_NICE = 10  # how much lower their priority is than the speech engine's threads
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
 KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
@@ -223,8 +227,12 @@ class _ClipWork:
         return _at_rate(self.clip, self.rate)
 
     @functools.cached_property
+    def spectrum(self) -> _loudness.Spectrum:
+        return _loudness.spectrum(self.samples, self.rate)
+
+    @functools.cached_property
     def weighted(self) -> _loudness.Floats:
-        return _loudness.k_weighted(self.samples, self.rate)
+        return _loudness.k_weighted(self.samples, self.rate, spec=self.spectrum)
 
 
 def _fitted(
@@ -246,6 +254,7 @@ def _fitted(
             levels.speech_peak,
             weighted=work.weighted,
             level=work.lufs,
+            spec=work.spectrum,
         )
     else:
         out = _loudness.fit_peak(work.samples, rate, levels.tone_peak)
@@ -359,8 +368,15 @@ def measuring_ahead(
     the speech is still being made (the speech engine works on its own thread, so a second
     core is free) and the render finds the work done. Lines already in ``cache`` cost a
     look-up. Leaving the block waits for the work to finish; work that fails is simply left
-    to the render."""
-    pool = ThreadPoolExecutor(MEASURE_WORKERS, thread_name_prefix="matcue-measure")
+    to the render.
+
+    The measuring threads run at a lower priority (``MEASURE_NICE``): the speech engine is one
+    thread after another (ours, then espeak's, then ours), each line waiting on the last, so
+    a core it shares with the measuring would make every line later; at a lower priority the
+    measuring takes what the speech leaves, and both cores once the speech is made."""
+    pool = ThreadPoolExecutor(
+        MEASURE_WORKERS, thread_name_prefix="matcue-measure", initializer=_lower_priority
+    )
     seen: set[int] = set()
 
     def measure(clip: Clip) -> None:
@@ -375,6 +391,16 @@ def measuring_ahead(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _lower_priority() -> None:
+    """Make the calling thread ``MEASURE_NICE`` nicer (Linux: niceness is per thread; elsewhere,
+    or if not allowed, nothing changes)."""
+    if not sys.platform.startswith("linux"):  # elsewhere a thread id is not a process id
+        return
+    with contextlib.suppress(AttributeError, OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + MEASURE_NICE)
 
 
 def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) -> None:
