@@ -35,8 +35,6 @@ import bisect
 import contextlib
 import functools
 import math
-import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -148,7 +146,7 @@ count as quieter); a session needing more levels its lines to its own loudness i
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 MEASURE_WORKERS = 2  # threads measuring and levelling lines while the speech is made
-MEASURE_NICE = 10  # how much lower their priority is than the speech engine's threads
+MEASURE_WHILE_SPEAKING = 1  # of them at work while the speech is still being made
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
 KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
@@ -370,37 +368,32 @@ def measuring_ahead(
     look-up. Leaving the block waits for the work to finish; work that fails is simply left
     to the render.
 
-    The measuring threads run at a lower priority (``MEASURE_NICE``): the speech engine is one
-    thread after another (ours, then espeak's, then ours), each line waiting on the last, so
-    a core it shares with the measuring would make every line later; at a lower priority the
-    measuring takes what the speech leaves, and both cores once the speech is made."""
-    pool = ThreadPoolExecutor(
-        MEASURE_WORKERS, thread_name_prefix="matcue-measure", initializer=_lower_priority
-    )
+    While the speech is made, one line is measured at a time (``MEASURE_WHILE_SPEAKING``): the
+    speech engine is one thread after another (ours, then espeak's, then ours), each line
+    waiting on the last, so it keeps a core to itself; once the speech is made (the block is
+    left), every worker takes the lines still waiting."""
+    pool = ThreadPoolExecutor(MEASURE_WORKERS, thread_name_prefix="matcue-measure")
+    slots = threading.Semaphore(MEASURE_WHILE_SPEAKING)
     seen: set[int] = set()
+
+    def work(clip: Clip) -> None:
+        with slots:
+            _measure_quietly(clip, rate, cache, levels)
 
     def measure(clip: Clip) -> None:
         if id(clip) in seen:
             return
         seen.add(id(clip))
-        pool.submit(_measure_quietly, clip, rate, cache, levels)
+        pool.submit(work, clip)
 
     try:
         yield measure
     except BaseException:
+        slots.release(MEASURE_WORKERS)  # nothing waits on a slot for ever
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    slots.release(MEASURE_WORKERS)  # the speech is made: every worker may measure now
     pool.shutdown(wait=True)
-
-
-def _lower_priority() -> None:
-    """Make the calling thread ``MEASURE_NICE`` nicer (Linux: niceness is per thread; elsewhere,
-    or if not allowed, nothing changes)."""
-    if not sys.platform.startswith("linux"):  # elsewhere a thread id is not a process id
-        return
-    with contextlib.suppress(AttributeError, OSError):
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + MEASURE_NICE)
 
 
 def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) -> None:
