@@ -306,10 +306,17 @@ def fit_line(
     # gain, so each step below is a few array operations (taking the absolute value again in
     # _envelope changes nothing)
     reach = _running_max(_envelope(up), half)
+    top_reach = float(reach.max()) if reach.size else 0.0
+    # scale * min(1, ceiling / (reach * scale)) is min(scale, ceiling / reach), and the
+    # limiter's gain, a running mean of that, is one array operation and a mean per step
+    allowed = ceiling / np.maximum(reach, 1e-12)
 
     def gain_at(gain_db: float) -> tuple[Floats, float]:
         scale = 10.0 ** (gain_db / 20.0)
-        gain = scale * _limiting(reach, scale, ceiling, half)
+        if top_reach * scale <= ceiling:  # no limiting at all
+            gain = np.full_like(reach, scale)
+        else:
+            gain = _running_mean(np.minimum(allowed, scale), half)
         return gain, _gated(kx, rate, gain)
 
     # Loudness grows with the gain before the limiter, ever more slowly: bracket the target
