@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from matcue.voice.base import Clip
 
-LEVELS_VERSION = 1
+LEVELS_VERSION = 2
 """Bump when the loudness work changes what it computes (``loudness``'s algorithm or
 constants, the renderer's resampling)."""
 
@@ -103,21 +103,25 @@ class LevelsCache:
         dtype = data.dtype.newbyteorder("<").str
         if dtype not in _DTYPES:
             raise ValueError(f"levels cache stores float32 or float64 arrays, not {data.dtype}")
-        data = data.astype(_DTYPES[dtype], copy=False).reshape(-1)
-        body = data.tobytes()
+        data = np.ascontiguousarray(data.astype(_DTYPES[dtype], copy=False).reshape(-1))
+        body = data.data.cast("B")  # the array's bytes, not a copy of them
         header = {
             "fields": fields,
             "dtype": dtype,
             "count": int(data.size),
             "crc32": zlib.crc32(body),
         }
+        head = _MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n"
         path = self.path_for(key)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(_MAGIC)
-                f.write(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
+            try:
+                f = open(tmp, "wb")  # noqa: SIM115 (its folder is made only when missing)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                f = open(tmp, "wb")  # noqa: SIM115
+            with f:
+                f.write(head)
                 f.write(body)
             os.replace(tmp, path)
         except OSError:

@@ -71,44 +71,60 @@ def _biquad(kind: str, gain_db: float, q: float, fc: float, rate: int) -> tuple[
 
 
 @lru_cache(maxsize=32)
-def _k_response(n_fft: int, rate: int) -> npt.NDArray[np.complex128]:
+def _k_response(n_fft: int, rate: int) -> npt.NDArray[np.complex64]:
     """The K-weighting filter's frequency response on the ``rfft`` grid of ``n_fft`` points."""
     z = np.exp(-1j * np.pi * np.arange(n_fft // 2 + 1) / (n_fft / 2))  # e^{-jw}
     response: npt.NDArray[np.complex128] = np.ones_like(z)
     for stage in (("high_shelf", 4.0, 1 / math.sqrt(2), 1500.0), ("high_pass", 0.0, 0.5, 38.0)):
         b, a = _biquad(*stage, rate=rate)
         response *= (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-    return response
+    return response.astype(np.complex64)
 
 
 def _fft_size(n: int) -> int:
-    """The smallest 2^a 3^b 5^c >= ``n``: a size the FFT handles fast."""
-    best = 1 << max(0, (n - 1).bit_length())
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            size = p35
-            while size < n:
-                size *= 2
-            best = min(best, size)
-            p35 *= 3
-        p5 *= 5
-    return best
+    """The smallest of 8, 9, 10, 12 or 15 times a power of two that is >= ``n``: a size the FFT
+    handles fast, at most a quarter over ``n``, and few of them (few filter responses to keep).
+    """
+    if n <= 8:
+        return max(1, n)
+    power = 1 << max(0, (n - 1).bit_length() - 4)  # n <= 16 * power
+    return min(m * power for m in (8, 9, 10, 12, 15, 16) if m * power >= n)
 
 
-def k_weighted(samples: npt.ArrayLike, rate: int) -> Floats:
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """A clip's real FFT (float32), zero-padded by at least a quarter second: the K-weighting
+    filter and the oversampling both start from it, so a clip is transformed forward once."""
+
+    values: npt.NDArray[np.complex64]
+    n_fft: int
+    frames: int
+
+
+def spectrum(samples: npt.ArrayLike, rate: int) -> Spectrum:
+    """The :class:`Spectrum` of ``samples``.
+
+    The K-weighting filter's impulse response dies out within a few milliseconds, and the
+    band-limited interpolation of the edges within a few dozen samples: a quarter second of
+    zeros after the clip (before it too, on the FFT's circle) keeps the circular wrap-around
+    out of both.
+    """
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    n_fft = _fft_size(x.size + rate // 4)
+    values: npt.NDArray[np.complex64] = np.fft.rfft(x, n_fft).astype(np.complex64, copy=False)
+    return Spectrum(values, n_fft, int(x.size))
+
+
+def k_weighted(samples: npt.ArrayLike, rate: int, *, spec: Spectrum | None = None) -> Floats:
     """``samples`` through the K-weighting filter (pre-filter and RLB high-pass of BS.1770).
 
-    The filter's impulse response dies out within a few milliseconds; a quarter second of
-    zero padding keeps the FFT's circular wrap-around out of the result.
+    ``spec``: the samples' :func:`spectrum`, if already worked out.
     """
-    x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    if x.size == 0:
-        return x
-    n_fft = 1 << (x.size + rate // 4 - 1).bit_length()  # powers of two: few responses to keep
-    spectrum = np.fft.rfft(x, n_fft) * _k_response(n_fft, rate)
-    out: Floats = np.fft.irfft(spectrum, n_fft)[: x.size]
+    spec = spectrum(samples, rate) if spec is None else spec
+    if spec.frames == 0:
+        return np.zeros(0)
+    weighted = spec.values * _k_response(spec.n_fft, rate)
+    out: Floats = np.fft.irfft(weighted, spec.n_fft)[: spec.frames].astype(np.float64)
     return out
 
 
@@ -116,15 +132,37 @@ def _to_lufs(mean_square: float) -> float:
     return OFFSET + 10.0 * math.log10(mean_square) if mean_square > 0 else -math.inf
 
 
-def _gated(y: Floats, rate: int) -> float:
-    """Gated loudness of an already K-weighted signal ``y``."""
+def _energy(y: Floats, gain: Floats | None = None) -> Floats:
+    """``[0, cumsum((y * gain) ** 2)]``: the energy of ``y`` (times ``gain``) from its start to
+    every sample, in one buffer (the same numbers as the plain expression, bit for bit)."""
+    energy: Floats = np.empty(y.size + 1)
+    energy[0] = 0.0
+    body = energy[1:]
+    if gain is None:
+        np.multiply(y, y, out=body)
+    else:
+        np.multiply(y, gain, out=body)
+        np.multiply(body, body, out=body)
+    np.cumsum(body, out=body)
+    return energy
+
+
+def _gated(y: Floats, rate: int, gain: Floats | None = None) -> float:
+    """Gated loudness of an already K-weighted signal ``y`` (times ``gain``, if given)."""
     if y.size == 0:
         return -math.inf
-    block, step = round(BLOCK * rate), round(STEP * rate)
+    block = round(BLOCK * rate)
     if y.size <= block:
-        return _to_lufs(float(np.mean(y * y)))
-    energy = np.concatenate(([0.0], np.cumsum(y * y)))
-    starts = np.arange(0, y.size - block + 1, step)
+        z = y if gain is None else y * gain
+        return _to_lufs(float(np.mean(z * z)))
+    return _gated_energy(_energy(y, gain), rate)
+
+
+def _gated_energy(energy: Floats, rate: int) -> float:
+    """Gated loudness of a K-weighted signal longer than a block, from :func:`_energy`."""
+    size = energy.size - 1
+    block, step = round(BLOCK * rate), round(STEP * rate)
+    starts = np.arange(0, size - block + 1, step)
     z = (energy[starts + block] - energy[starts]) / block
     z = z[z > 10.0 ** ((ABSOLUTE_GATE - OFFSET) / 10.0)]
     if z.size == 0:
@@ -138,21 +176,21 @@ def loudness(samples: npt.ArrayLike, rate: int) -> float:
     return _gated(k_weighted(samples, rate), rate)
 
 
-def oversampled(samples: npt.ArrayLike, rate: int) -> npt.NDArray[np.float32]:
+def oversampled(
+    samples: npt.ArrayLike, rate: int, *, spec: Spectrum | None = None
+) -> npt.NDArray[np.float32]:
     """``samples`` band-limited-interpolated to ``OVERSAMPLE`` times the rate (float32).
 
     Sample ``k`` of the result is at time ``k / OVERSAMPLE`` in input samples, so every
     ``OVERSAMPLE``-th value is an input sample and the ones between are the signal between.
+    ``spec``: the samples' :func:`spectrum`, if already worked out.
     """
-    x = np.asarray(samples, dtype=np.float32).reshape(-1)
-    if x.size == 0:
-        return x
-    pad = 64  # silence on both sides: the interpolation of the edges settles into it
-    n_fft = _fft_size(x.size + 2 * pad)
-    spectrum = np.fft.rfft(np.pad(x, (pad, n_fft - x.size - pad)))
-    up = np.fft.irfft(spectrum, n_fft * OVERSAMPLE).astype(np.float32, copy=False)
+    spec = spectrum(samples, rate) if spec is None else spec
+    if spec.frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    up = np.fft.irfft(spec.values, spec.n_fft * OVERSAMPLE).astype(np.float32, copy=False)
     up *= np.float32(OVERSAMPLE)
-    out: npt.NDArray[np.float32] = up[pad * OVERSAMPLE : (pad + x.size) * OVERSAMPLE]
+    out: npt.NDArray[np.float32] = up[: spec.frames * OVERSAMPLE]
     return out
 
 
@@ -176,9 +214,16 @@ def _running_min(x: Floats, half: int) -> Floats:
 
 def _running_mean(x: Floats, half: int) -> Floats:
     width = 2 * half + 1
-    padded = np.pad(x, half, mode="edge")
-    sums = np.concatenate(([0.0], np.cumsum(padded)))
-    out: Floats = (sums[width:] - sums[:-width]) / width
+    n = x.size
+    # [0, cumsum(x padded with its edge values)] in one buffer
+    sums: Floats = np.empty(n + 2 * half + 1)
+    sums[0] = 0.0
+    sums[1 : half + 1] = x[0]
+    sums[half + 1 : half + 1 + n] = x
+    sums[half + 1 + n :] = x[-1]
+    np.cumsum(sums[1:], out=sums[1:])
+    out: Floats = sums[width:] - sums[:-width]
+    out /= width
     return out
 
 
@@ -207,7 +252,10 @@ def _limiting(reach: Floats, scale: float, ceiling: float, half: int) -> Floats:
         return np.ones_like(reach)
     # the need (min(1, ceiling / peak)) falls as the peak grows, so the least need within
     # reach of a sample is the need of the highest peak within reach
-    need = np.minimum(1.0, ceiling / np.maximum(reach * scale, 1e-12))
+    need = reach * scale
+    np.maximum(need, 1e-12, out=need)
+    np.divide(ceiling, need, out=need)
+    np.minimum(need, 1.0, out=need)
     return _running_mean(need, half)
 
 
@@ -230,6 +278,8 @@ def fit_line(
     ceiling: float,
     *,
     weighted: Floats | None = None,
+    level: float | None = None,
+    spec: Spectrum | None = None,
 ) -> Floats:
     """A spoken line at ``lufs`` LUFS with its true peak at most ``ceiling`` (linear).
 
@@ -239,24 +289,35 @@ def fit_line(
     step weights the K-weighted and oversampled line by the gain instead of filtering and
     oversampling again. A silent line stays silent; a line that would need more than
     ``MAX_BOOST`` dB into the limiter (a short word with sharp peaks) stays a little quieter.
-    ``weighted``: the line through :func:`k_weighted`, if already worked out.
+    ``weighted``: the line through :func:`k_weighted`, ``level``: its loudness (as
+    :func:`loudness` gives it) and ``spec``: its :func:`spectrum`, if already worked out.
     """
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    kx = k_weighted(x, rate) if weighted is None else weighted
-    level = _gated(kx, rate)
+    if spec is None and weighted is None:
+        spec = spectrum(x, rate)
+    kx = k_weighted(x, rate, spec=spec) if weighted is None else weighted
+    if level is None:
+        level = _gated(kx, rate)
     if not math.isfinite(level):
         return np.zeros_like(x)
-    up = np.abs(oversampled(x, rate))
+    up = np.abs(oversampled(x, rate, spec=spec))
     half = max(1, round(LIMITER_WINDOW * rate))
     # the highest true peak within the limiter's reach of each sample: the same whatever the
     # gain, so each step below is a few array operations (taking the absolute value again in
     # _envelope changes nothing)
     reach = _running_max(_envelope(up), half)
+    top_reach = float(reach.max()) if reach.size else 0.0
+    # scale * min(1, ceiling / (reach * scale)) is min(scale, ceiling / reach), and the
+    # limiter's gain, a running mean of that, is one array operation and a mean per step
+    allowed = ceiling / np.maximum(reach, 1e-12)
 
     def gain_at(gain_db: float) -> tuple[Floats, float]:
         scale = 10.0 ** (gain_db / 20.0)
-        gain = scale * _limiting(reach, scale, ceiling, half)
-        return gain, _gated(kx * gain, rate)
+        if top_reach * scale <= ceiling:  # no limiting at all
+            gain = np.full_like(reach, scale)
+        else:
+            gain = _running_mean(np.minimum(allowed, scale), half)
+        return gain, _gated(kx, rate, gain)
 
     # Loudness grows with the gain before the limiter, ever more slowly: bracket the target
     # between a gain that falls short and one that reaches it, then close in (regula falsi,
@@ -334,9 +395,10 @@ def profile(samples: npt.ArrayLike, rate: int, *, weighted: Floats | None = None
     :func:`k_weighted`, if already worked out."""
     y = k_weighted(samples, rate) if weighted is None else weighted
     hop = max(1, round(PROFILE_HOP * rate))
-    energy = np.concatenate(([0.0], np.cumsum(y * y)))
+    energy = _energy(y)
     marks = np.minimum(np.arange(0, y.size + hop, hop), y.size)
-    return Profile(energy[marks], hop, int(y.size), _gated(y, rate))
+    lufs = _gated_energy(energy, rate) if y.size > round(BLOCK * rate) else _gated(y, rate)
+    return Profile(energy[marks], hop, int(y.size), lufs)
 
 
 def placed_energy(

@@ -35,6 +35,7 @@ import bisect
 import contextlib
 import functools
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -145,6 +146,7 @@ count as quieter); a session needing more levels its lines to its own loudness i
 
 FIT_WORKERS = 2  # threads levelling clips ahead of the mix
 MEASURE_WORKERS = 2  # threads measuring and levelling lines while the speech is made
+MEASURE_WHILE_SPEAKING = 1  # of them at work while the speech is still being made
 FIT_AHEAD = 6  # clips levelled ahead of the mix, at most
 KEEP_BYTES = 32 << 20  # clips kept in memory between their uses, at most (roughly)
 
@@ -211,19 +213,24 @@ def _at_rate(clip: Clip, rate: int) -> Samples:
 
 class _ClipWork:
     """A clip at a rate and its K-weighted samples, each worked out once, when first needed:
-    measuring a line and levelling it share them."""
+    measuring a line and levelling it share them (and the line's loudness, once measured)."""
 
     def __init__(self, clip: Clip, rate: int) -> None:
         self.clip = clip
         self.rate = rate
+        self.lufs: float | None = None  # the K-weighted samples' loudness, once measured
 
     @functools.cached_property
     def samples(self) -> Samples:
         return _at_rate(self.clip, self.rate)
 
     @functools.cached_property
+    def spectrum(self) -> _loudness.Spectrum:
+        return _loudness.spectrum(self.samples, self.rate)
+
+    @functools.cached_property
     def weighted(self) -> _loudness.Floats:
-        return _loudness.k_weighted(self.samples, self.rate)
+        return _loudness.k_weighted(self.samples, self.rate, spec=self.spectrum)
 
 
 def _fitted(
@@ -239,7 +246,13 @@ def _fitted(
     work = work or _ClipWork(clip, rate)
     if kind == "speech":
         out = _loudness.fit_line(
-            work.samples, rate, line_lufs, levels.speech_peak, weighted=work.weighted
+            work.samples,
+            rate,
+            line_lufs,
+            levels.speech_peak,
+            weighted=work.weighted,
+            level=work.lufs,
+            spec=work.spectrum,
         )
     else:
         out = _loudness.fit_peak(work.samples, rate, levels.tone_peak)
@@ -304,6 +317,7 @@ def _measurement(
         return prof, float(fields["peak"])
     work = work or _ClipWork(clip, rate)
     prof = _loudness.profile(work.samples, rate, weighted=work.weighted)
+    work.lufs = prof.lufs
     peak = _loudness.true_peak(work.samples, rate) if kind == "tone" else 0.0
     if cache is not None:
         fields = {"hop": prof.hop, "frames": prof.frames, "lufs": prof.lufs, "peak": peak}
@@ -352,21 +366,33 @@ def measuring_ahead(
     the speech is still being made (the speech engine works on its own thread, so a second
     core is free) and the render finds the work done. Lines already in ``cache`` cost a
     look-up. Leaving the block waits for the work to finish; work that fails is simply left
-    to the render."""
+    to the render.
+
+    While the speech is made, one line is measured at a time (``MEASURE_WHILE_SPEAKING``): the
+    speech engine is one thread after another (ours, then espeak's, then ours), each line
+    waiting on the last, so it keeps a core to itself; once the speech is made (the block is
+    left), every worker takes the lines still waiting."""
     pool = ThreadPoolExecutor(MEASURE_WORKERS, thread_name_prefix="matcue-measure")
+    slots = threading.Semaphore(MEASURE_WHILE_SPEAKING)
     seen: set[int] = set()
+
+    def work(clip: Clip) -> None:
+        with slots:
+            _measure_quietly(clip, rate, cache, levels)
 
     def measure(clip: Clip) -> None:
         if id(clip) in seen:
             return
         seen.add(id(clip))
-        pool.submit(_measure_quietly, clip, rate, cache, levels)
+        pool.submit(work, clip)
 
     try:
         yield measure
     except BaseException:
+        slots.release(MEASURE_WORKERS)  # nothing waits on a slot for ever
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    slots.release(MEASURE_WORKERS)  # the speech is made: every worker may measure now
     pool.shutdown(wait=True)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -78,6 +79,26 @@ def readonly_clip(samples: npt.ArrayLike, rate: int) -> Clip:
     return Clip(samples=data, rate=int(rate))
 
 
+def wav_bytes(samples: npt.NDArray[np.float32], rate: int, comment: str) -> bytes:
+    """A mono 16-bit WAV of ``samples`` with ``comment`` in its INFO list, byte for byte what
+    soundfile (libsndfile 1.2) writes for them, without its set-up per file: samples scale by
+    32768 and round down, clipped to the 16-bit range; chunks fmt, LIST (INFO, ICMT), data."""
+    scaled = np.floor(np.asarray(samples, dtype=np.float32).reshape(-1) * np.float32(32768.0))
+    pcm: bytes = np.clip(scaled, -32768, 32767).astype("<i2").tobytes()
+    text = comment.encode("utf-8") + b"\0"
+    text += b"\0" * (len(text) % 2)
+    info = b"INFO" + b"ICMT" + struct.pack("<I", len(text)) + text
+    fmt = struct.pack("<HHIIHH", 1, 1, int(rate), int(rate) * 2, 2, 16)
+    chunks = (
+        b"fmt " + struct.pack("<I", len(fmt)) + fmt,
+        b"LIST" + struct.pack("<I", len(info)) + info,
+        b"data" + struct.pack("<I", len(pcm)),
+    )
+    head = b"".join(chunks)
+    size = 4 + len(head) + len(pcm) if pcm else 36  # libsndfile's size of an empty file
+    return b"RIFF" + struct.pack("<I", size) + b"WAVE" + head + pcm
+
+
 class SpeechCache:
     """Speech clips by key: memory first, then ``<root>/speech/``."""
 
@@ -134,15 +155,18 @@ class SpeechCache:
         return readonly_clip(data[:, 0], rate)
 
     def _write(self, path: Path, clip: Clip) -> None:
-        sf = soundfile_module()
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        body = wav_bytes(clip.samples, clip.rate, f"{_COMMENT_PREFIX}{clip.frames}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with sf.SoundFile(str(tmp), "w", clip.rate, 1, subtype="PCM_16", format="WAV") as f:
-                f.comment = f"{_COMMENT_PREFIX}{clip.frames}"
-                f.write(clip.samples)
+            try:
+                tmp_file = open(tmp, "wb")  # noqa: SIM115 (the folder may be missing)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp_file = open(tmp, "wb")  # noqa: SIM115
+            with tmp_file:
+                tmp_file.write(body)
             os.replace(tmp, path)
-        except (OSError, sf.LibsndfileError) as exc:
+        except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise RuntimeFailure(
                 f"Cannot write the speech cache in {self.directory}: set {CACHE_ENV} "

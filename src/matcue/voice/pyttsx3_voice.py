@@ -29,6 +29,7 @@ import re
 import tempfile
 import threading
 import time
+import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,10 @@ class _Engine:
         self._engine.connect("error", self._on_error)
         self.renders = 0  # utterances synthesised by this process (for tests and stats)
         self._voices: list[VoiceInfo] | None = None
+        # espeak writes every line into this one folder (removed at exit), each attempt to a
+        # file of its own that is removed once read: a folder per line costs more than a line
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._files = 0
 
     def _on_finished(self, name: object = None, completed: bool = True, **_: object) -> None:
         self._completed = bool(completed)
@@ -258,13 +263,23 @@ class _Engine:
         start(text)
         return True
 
+    def _next_file(self) -> Path:
+        """A new file name in the engine's folder (made on first use) for one attempt."""
+        if self._folder is None or not Path(self._folder.name).is_dir():
+            self._folder = tempfile.TemporaryDirectory(prefix="matcue-tts-")
+        self._files += 1
+        return Path(self._folder.name) / f"line-{self._files}.wav"
+
     def synthesise(self, text: str, voice_id: str, rate: int, volume: float) -> Clip:
         """``text`` as espeak-ng speaks it (untrimmed), verified; retried, else an error."""
         low, high = plausible_duration(text, rate)
         problem = "no attempt was made"
         for _ in range(ATTEMPTS):
-            with tempfile.TemporaryDirectory(prefix="matcue-tts-") as tmp:
-                clip, problem = self._attempt(text, Path(tmp) / "line.wav", voice_id, rate, volume)
+            raw = self._next_file()
+            try:
+                clip, problem = self._attempt(text, raw, voice_id, rate, volume)
+            finally:
+                raw.unlink(missing_ok=True)
             if clip is None:
                 continue
             if clip.frames == 0:
@@ -308,6 +323,9 @@ def _read_wav(path: Path) -> Clip | None:
     """The file's audio at its real rate (from the header), mono float32; None if unreadable."""
     if not path.is_file():
         return None
+    clip = _read_pcm16(path)
+    if clip is not None:
+        return clip
     sf = soundfile_module()
     try:
         data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
@@ -315,6 +333,26 @@ def _read_wav(path: Path) -> Clip | None:
         return None
     mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
     return Clip(samples=np.ascontiguousarray(mono, dtype=np.float32), rate=int(file_rate))
+
+
+def _read_pcm16(path: Path) -> Clip | None:
+    """A 16-bit PCM WAV (what pyttsx3 writes) read with the standard library: the same samples
+    as soundfile gives (``k / 32768``), without its set-up per file; None for any other file,
+    which soundfile reads."""
+    try:
+        with wave.open(str(path), "rb") as f:
+            if f.getsampwidth() != 2 or f.getcomptype() != "NONE":
+                return None
+            channels, file_rate = f.getnchannels(), f.getframerate()
+            frames = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+    except (wave.Error, EOFError, OSError, ValueError):
+        return None
+    if channels < 1 or file_rate <= 0 or frames.size % channels:
+        return None
+    data = frames.astype(np.float32) * np.float32(1.0 / 32768.0)
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return Clip(samples=np.ascontiguousarray(data, dtype=np.float32), rate=int(file_rate))
 
 
 _ENGINE: _Engine | None = None
