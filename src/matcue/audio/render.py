@@ -51,6 +51,7 @@ from matcue.audio.music import Music, duck_envelope
 from matcue.audio.units import db_to_gain, seconds_to_frames
 from matcue.timeline.model import Cue, CueKind, SideName, Timeline
 from matcue.voice.base import Clip
+from matcue.voice.cache import Int16Clip
 
 FULL_SCALE = 32767
 """The int16 value that stands for an amplitude of 1.0."""
@@ -406,6 +407,11 @@ def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) 
             _levelled(clip, "speech", rate, levels, _fit_lufs(levels), cache, work)
 
 
+def _stored(clip: Clip) -> npt.NDArray[np.float32] | npt.NDArray[np.int16]:
+    """The clip's samples as held: an :class:`Int16Clip`'s int16, without making its floats."""
+    return clip.pcm if isinstance(clip, Int16Clip) else clip.samples
+
+
 class _Renderer:
     def __init__(
         self,
@@ -431,11 +437,12 @@ class _Renderer:
         uses: dict[_Key, int] = {}
         uses_at: dict[_Key, deque[int]] = {}  # the placements that use each clip, in order
         placements: list[_Placement] = []
+        peaks = {kind: levels.peak(kind) for kind in ("speech", "tone")}
         for cue in timeline.cues:
             key = _key(cue)
             if key not in self.clips:
                 self.clips[key] = clip = _clip_for(cue, speech, sounds)
-                silent[key] = clip.frames == 0 or not np.any(clip.samples)
+                silent[key] = clip.frames == 0 or not np.any(_stored(clip))
             clip = self.clips[key]
             start = seconds_to_frames(cue.t, rate)
             length = min(
@@ -445,7 +452,7 @@ class _Renderer:
             )
             if length <= 0:
                 continue
-            peak = 0.0 if silent[key] else levels.peak(cue.kind)
+            peak = 0.0 if silent[key] else peaks[cue.kind]
             uses_at.setdefault(key, deque()).append(len(placements))
             placements.append(_Placement(key, start, length, peak, cue.side))
             uses[key] = uses.get(key, 0) + 1

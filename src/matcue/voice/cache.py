@@ -72,9 +72,56 @@ def soundfile_module() -> ModuleType:
     return module
 
 
+_PCM_SCALE = np.float32(1.0 / 32768.0)  # libsndfile reads 16-bit PCM as int16 / 32768
+
+
+class Int16Clip(Clip):
+    """A clip held as int16, half the memory of float32: for clips whose float32 samples are
+    exactly ``int16 / 32768``, as every clip read back from the cache is (a two-hour session
+    holds ~90 MB of its lines as float32). ``samples`` gives those float32 samples, bit for
+    bit, read-only, made anew at each access: callers take it once per piece of work."""
+
+    pcm: npt.NDArray[np.int16]
+
+    def __init__(self, pcm: npt.NDArray[np.int16], rate: int) -> None:
+        # Clip's own fields are frozen; samples is worked out from pcm instead of stored
+        object.__setattr__(self, "pcm", pcm)
+        object.__setattr__(self, "rate", rate)
+
+    @property
+    def samples(self) -> npt.NDArray[np.float32]:
+        out = self.pcm.astype(np.float32)
+        out *= _PCM_SCALE
+        out.flags.writeable = False
+        return out
+
+    @property
+    def frames(self) -> int:
+        return int(self.pcm.shape[0])
+
+    def __repr__(self) -> str:
+        return f"Int16Clip(frames={self.frames}, rate={self.rate})"
+
+
+def _as_int16(data: npt.NDArray[np.float32]) -> npt.NDArray[np.int16] | None:
+    """``data`` as the int16 values it is exactly ``int16 / 32768`` of, or None."""
+    scaled = data * np.float32(32768.0)
+    if scaled.size and (scaled.min() < -32768 or scaled.max() > 32767):
+        return None
+    pcm = scaled.astype(np.int16)
+    if not np.array_equal(pcm, scaled):  # a fraction (or a NaN) somewhere
+        return None
+    return pcm
+
+
 def readonly_clip(samples: npt.ArrayLike, rate: int) -> Clip:
-    """A Clip over a float32 copy of ``samples`` that nobody can modify in place (it is shared)."""
+    """A Clip over a copy of ``samples`` (float32) that nobody can modify in place (it is
+    shared): an :class:`Int16Clip` when that holds them exactly."""
     data = np.array(samples, dtype=np.float32, copy=True).reshape(-1)
+    pcm = _as_int16(data)
+    if pcm is not None:
+        pcm.flags.writeable = False
+        return Int16Clip(pcm, int(rate))
     data.flags.writeable = False
     return Clip(samples=data, rate=int(rate))
 
@@ -141,7 +188,9 @@ class SpeechCache:
                 comment = f.comment or ""
                 rate = int(f.samplerate)
                 channels = int(f.channels)
-                data = f.read(dtype="float32", always_2d=True)
+                # 16-bit entries (all that _write makes) are kept as int16: see Int16Clip
+                pcm16 = f.subtype == "PCM_16"
+                data = f.read(dtype="int16" if pcm16 else "float32", always_2d=True)
         except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
             return None
         if not comment.startswith(_COMMENT_PREFIX) or channels != 1 or rate <= 0:
@@ -152,6 +201,10 @@ class SpeechCache:
             return None
         if expected != data.shape[0]:
             return None  # truncated: libsndfile silently reads what is left
+        if pcm16:
+            pcm = np.ascontiguousarray(data[:, 0])
+            pcm.flags.writeable = False
+            return Int16Clip(pcm, rate)
         return readonly_clip(data[:, 0], rate)
 
     def _write(self, path: Path, clip: Clip) -> None:
