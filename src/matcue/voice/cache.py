@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 import uuid
+import wave
 from pathlib import Path
 from types import ModuleType
 
@@ -27,9 +27,6 @@ from matcue.voice.base import Clip
 CACHE_VERSION = 1
 
 CACHE_ENV = "MATCUE_CACHE_DIR"
-
-# Written into each entry's WAV comment; a file whose frame count disagrees was truncated.
-_COMMENT_PREFIX = "matcue-speech frames="
 
 
 def default_cache_dir() -> Path:
@@ -108,7 +105,8 @@ def _as_int16(data: npt.NDArray[np.float32]) -> npt.NDArray[np.int16] | None:
     scaled = data * np.float32(32768.0)
     if scaled.size and (scaled.min() < -32768 or scaled.max() > 32767):
         return None
-    pcm = scaled.astype(np.int16)
+    with np.errstate(invalid="ignore"):  # a NaN casts to some integer: caught just below
+        pcm = scaled.astype(np.int16)
     if not np.array_equal(pcm, scaled):  # a fraction (or a NaN) somewhere
         return None
     return pcm
@@ -126,24 +124,12 @@ def readonly_clip(samples: npt.ArrayLike, rate: int) -> Clip:
     return Clip(samples=data, rate=int(rate))
 
 
-def wav_bytes(samples: npt.NDArray[np.float32], rate: int, comment: str) -> bytes:
-    """A mono 16-bit WAV of ``samples`` with ``comment`` in its INFO list, byte for byte what
-    soundfile (libsndfile 1.2) writes for them, without its set-up per file: samples scale by
-    32768 and round down, clipped to the 16-bit range; chunks fmt, LIST (INFO, ICMT), data."""
+def pcm16(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
+    """``samples`` as 16-bit PCM, as libsndfile converts float32 (and as the cache's entries
+    have always been written): scaled by 32768, rounded down, clipped to the 16-bit range."""
     scaled = np.floor(np.asarray(samples, dtype=np.float32).reshape(-1) * np.float32(32768.0))
-    pcm: bytes = np.clip(scaled, -32768, 32767).astype("<i2").tobytes()
-    text = comment.encode("utf-8") + b"\0"
-    text += b"\0" * (len(text) % 2)
-    info = b"INFO" + b"ICMT" + struct.pack("<I", len(text)) + text
-    fmt = struct.pack("<HHIIHH", 1, 1, int(rate), int(rate) * 2, 2, 16)
-    chunks = (
-        b"fmt " + struct.pack("<I", len(fmt)) + fmt,
-        b"LIST" + struct.pack("<I", len(info)) + info,
-        b"data" + struct.pack("<I", len(pcm)),
-    )
-    head = b"".join(chunks)
-    size = 4 + len(head) + len(pcm) if pcm else 36  # libsndfile's size of an empty file
-    return b"RIFF" + struct.pack("<I", size) + b"WAVE" + head + pcm
+    pcm: npt.NDArray[np.int16] = np.clip(scaled, -32768, 32767).astype("<i2")
+    return pcm
 
 
 class SpeechCache:
@@ -180,44 +166,30 @@ class SpeechCache:
         return stored
 
     def _read(self, path: Path) -> Clip | None:
-        if not path.is_file():
-            return None
-        sf = soundfile_module()
+        """The entry at ``path`` as an :class:`Int16Clip`; None if it is missing, not a mono
+        16-bit WAV, or shorter than its header says (truncated)."""
         try:
-            with sf.SoundFile(str(path)) as f:
-                comment = f.comment or ""
-                rate = int(f.samplerate)
-                channels = int(f.channels)
-                # 16-bit entries (all that _write makes) are kept as int16: see Int16Clip
-                pcm16 = f.subtype == "PCM_16"
-                data = f.read(dtype="int16" if pcm16 else "float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+            with wave.open(str(path), "rb") as f:
+                mono16 = f.getnchannels() == 1 and f.getsampwidth() == 2
+                rate, frames = f.getframerate(), f.getnframes()
+                data = f.readframes(frames) if mono16 else b""
+        except (wave.Error, EOFError, OSError, ValueError):
             return None
-        if not comment.startswith(_COMMENT_PREFIX) or channels != 1 or rate <= 0:
+        if not mono16 or rate <= 0 or len(data) != 2 * frames:
             return None
-        try:
-            expected = int(comment[len(_COMMENT_PREFIX) :])
-        except ValueError:
-            return None
-        if expected != data.shape[0]:
-            return None  # truncated: libsndfile silently reads what is left
-        if pcm16:
-            pcm = np.ascontiguousarray(data[:, 0])
-            pcm.flags.writeable = False
-            return Int16Clip(pcm, rate)
-        return readonly_clip(data[:, 0], rate)
+        pcm = np.frombuffer(data, dtype="<i2")  # over immutable bytes: read-only
+        return Int16Clip(pcm, rate)
 
     def _write(self, path: Path, clip: Clip) -> None:
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        body = wav_bytes(clip.samples, clip.rate, f"{_COMMENT_PREFIX}{clip.frames}")
+        body = pcm16(clip.samples).tobytes()
         try:
-            try:
-                tmp_file = open(tmp, "wb")  # noqa: SIM115 (the folder may be missing)
-            except FileNotFoundError:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp_file = open(tmp, "wb")  # noqa: SIM115
-            with tmp_file:
-                tmp_file.write(body)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with wave.open(str(tmp), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(clip.rate)
+                out.writeframes(body)
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
