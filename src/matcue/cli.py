@@ -1056,7 +1056,7 @@ def export_cmd(
         typer.Option(
             "--bitrate",
             metavar="KBPS",
-            help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 48) "
+            help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 64) "
             "or .m4a (16-256, default 64).",
         ),
     ] = None,

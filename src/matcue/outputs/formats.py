@@ -51,7 +51,7 @@ FORMATS: dict[str, AudioFormat] = {
         AudioFormat(
             ".ogg", "Ogg Vorbis", "OGG", "VORBIS", None, None, (0, 4, 10), "vorbis", "WAVE"
         ),
-        AudioFormat(".opus", "Opus", "OGG", "OPUS", 48000, (6, 48, 256), None, "vorbis", "WAVE"),
+        AudioFormat(".opus", "Opus", "OGG", "OPUS", 48000, (6, 64, 256), None, "vorbis", "WAVE"),
         AudioFormat(
             ".mp3", "MP3", "MP3", "MPEG_LAYER_III", None, (56, 64, 160), None, "id3", "MP3"
         ),
