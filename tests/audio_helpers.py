@@ -165,6 +165,20 @@ def matcue_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def cli_env(cache: Path, **extra: str) -> dict[str, str]:
+    """The environment to run ``matcue`` in for a test: this one's (less ``matcue_env``'s
+    exceptions) with the speech cache ``cache``, and no config file or session history of the
+    user's own (they would change what the tests see: the progression week comes from the
+    history), with ``extra``."""
+    hermetic = {
+        "MATCUE_CACHE_DIR": str(cache),
+        "MATCUE_CONFIG": str(cache.parent / "no-config" / "config.toml"),
+        "MATCUE_DATA_DIR": str(cache.parent / "no-history"),
+        "LC_ALL": "C.UTF-8",
+    }
+    return matcue_env(os.environ, **{**hermetic, **extra})
+
+
 def player_env(server: PulseServer, cache: Path, home: Path, **extra: str) -> dict[str, str]:
     """The environment to play in on ``server``: the speech cache ``cache``, and a ``home``
     whose .asoundrc reports PulseAudio's underflows as underruns (:data:`ASOUNDRC`)."""

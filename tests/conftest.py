@@ -155,6 +155,15 @@ def private_pulse() -> Iterator[PulseServer]:
 
 
 @pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One speech cache for the whole run (the e2e tests' module fixtures use the same folder):
+    espeak-ng speaks each line once."""
+    path = tmp_path_factory.getbasetemp() / "speech-cache"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
 def pulse() -> Iterator[PulseServer]:
     """The session's private PulseAudio server (null sink ``ci_sink``, 48 kHz stereo)."""
     with private_pulse() as server:

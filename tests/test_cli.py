@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import soundfile as sf
 
+from audio_helpers import cli_env
 from matcue.routine.library import LIBRARY_DIR
 from matcue.timeline.sounds import SOUND_LENGTHS
 
@@ -79,29 +80,6 @@ def _without_espeak(name, *args, **kwargs):
 
 ctypes.cdll.LoadLibrary = _without_espeak
 """
-
-
-@pytest.fixture(scope="session")
-def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One speech cache for every test of the session (the e2e tests use the same folder)."""
-    path = tmp_path_factory.getbasetemp() / "speech-cache"
-    path.mkdir(exist_ok=True)
-    return path
-
-
-def cli_env(cache: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    # a config file of the user's own must not change what the tests see
-    config = str(cache.parent / "no-config" / "config.toml")
-    return {
-        **env,
-        "MATCUE_CACHE_DIR": str(cache),
-        "MATCUE_CONFIG": config,
-        # nor a session history of the user's own (the progression week comes from it)
-        "MATCUE_DATA_DIR": str(cache.parent / "no-history"),
-        "LC_ALL": "C.UTF-8",
-        **extra,
-    }
 
 
 def matcue(

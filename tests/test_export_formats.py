@@ -11,7 +11,6 @@ the whole.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
+from audio_helpers import cli_env
+
 MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
 SESSION_RATE = 22050
@@ -36,22 +37,13 @@ FORMATS = ["wav", "flac", "ogg", "opus", "mp3", "m4a"]
 FRAME_SLACK = {"mp3": 576 / SESSION_RATE, "m4a": 1024 / SESSION_RATE}
 
 
-@pytest.fixture(scope="session")
-def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's speech cache (the same folder test_cli uses: espeak speaks a line once)."""
-    path = tmp_path_factory.getbasetemp() / "speech-cache"
-    path.mkdir(exist_ok=True)
-    return path
-
-
 def matcue(
     *args: str | Path, cache: Path, cwd: Path, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
     done = subprocess.run(
         [str(MATCUE), *map(str, args)],
         cwd=cwd,
-        env={**env, "MATCUE_CACHE_DIR": str(cache), "LC_ALL": "C.UTF-8"},
+        env=cli_env(cache),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
+from audio_helpers import cli_env
 from matcue.errors import ExportError, InputError
 from matcue.outputs.export import ExportOptions, Tags, export_session
 from matcue.outputs.formats import FORMATS, encoding
@@ -31,18 +32,6 @@ MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
 RATE = 22050
 TAGS = Tags(title="T", album="A", artist="matcue", date="2025-01-01", comment="pace 100 %")
-
-
-@pytest.fixture(scope="session")
-def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "speech-cache"
-    path.mkdir(exist_ok=True)
-    return path
-
-
-def cli_env(cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    return {**env, "MATCUE_CACHE_DIR": str(cache), "LC_ALL": "C.UTF-8"}
 
 
 def matcue(*args: str | Path, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from audio_helpers import cli_env
 from conftest import PulseServer
 from matcue import cli
 
@@ -109,19 +110,6 @@ elif STAGE == "rename":
     from matcue.outputs import staging
     after_call(staging.Staging, "_place")
 """
-
-
-@pytest.fixture(scope="session")
-def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The speech cache the CLI tests share (tests/test_cli.py, tests/test_e2e_play.py)."""
-    path = tmp_path_factory.getbasetemp() / "speech-cache"
-    path.mkdir(exist_ok=True)
-    return path
-
-
-def cli_env(cache: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    return {**env, "MATCUE_CACHE_DIR": str(cache), "LC_ALL": "C.UTF-8", **extra}
 
 
 def matcue(
