@@ -41,22 +41,28 @@ def test_a_ten_minute_session_ends_with_every_cue_on_time(
     plan, wav = prepare(ROUTINE, PACE, cache, work)
     duration = plan["duration_s"]
     assert duration >= 600  # at least ten minutes of sound
-    measured = clean_take(
+
+    def on_time(measured: Any) -> None:
+        assert measured.code == 0, measured.stderr
+        assert measured.stderr.startswith("Playing Long session (10:"), measured.stderr
+        assert len(measured.cues) >= 100  # the last two minutes hold many cues
+        late = measured.late(TOLERANCE)
+        print(
+            f"{duration / 60:.1f} min session, lag {measured.lag:.3f} s; {len(measured.cues)} "
+            f"cues in its last {CHECKED:.0f} s, worst {measured.worst * 1000:.1f} ms off"
+        )
+        assert not late, "cues not where planned at the end of the session:\n" + "\n".join(
+            f"{c.t:8.3f}s {c.name!r}: heard at {c.t + c.shift:.3f}s, r={c.corr:.2f}" for c in late
+        )
+
+    # a take the hypervisor disturbed (an underrun, or a check failing while it stole CPU time:
+    # see clean_take) is played once more
+    clean_take(
         lambda: play_and_measure(
             pulse, ROUTINE, PACE, cache, work, plan, wav, check_from=duration - CHECKED
         ),
         attempts=2,
-    )
-    assert measured.code == 0, measured.stderr
-    assert measured.stderr.startswith("Playing Long session (10:"), measured.stderr
-    assert len(measured.cues) >= 100  # the last two minutes hold many cues
-    late = measured.late(TOLERANCE)
-    print(
-        f"{duration / 60:.1f} min session, lag {measured.lag:.3f} s; {len(measured.cues)} cues "
-        f"in its last {CHECKED:.0f} s, worst {measured.worst * 1000:.1f} ms off"
-    )
-    assert not late, "cues not where planned at the end of the session:\n" + "\n".join(
-        f"{c.t:8.3f}s {c.name!r}: heard at {c.t + c.shift:.3f}s, r={c.corr:.2f}" for c in late
+        check=on_time,
     )
 
 
