@@ -16,10 +16,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+
+if TYPE_CHECKING:
+    from test_long_session import LongSessionTakes
 
 SINK = "ci_sink"
 SINK_RATE = 48000
@@ -161,6 +165,49 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.getbasetemp() / "speech-cache"
     path.mkdir(exist_ok=True)
     return path
+
+
+LONG_SESSION_TEST = "test_long_session.py::test_a_ten_minute_session_ends_with_every_cue_on_time"
+
+
+def _is_long_session(item: pytest.Item) -> bool:
+    return item.nodeid.endswith(LONG_SESSION_TEST)
+
+
+def _plays(item: pytest.Item) -> bool:
+    """Whether a test plays sound on a PulseAudio server and measures it in real time."""
+    return item.get_closest_marker("audio") is not None or bool(
+        {"pulse", "recorder", "spare_pulse"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The order of a run: the tests that play in real time after the others, and the
+    ten-minute capture last. Its takes play in the background from the start of the run
+    (``long_session_takes``), and the test waits for them once the rest is done; the CPU-heavy
+    start of the takes (an export with a cold speech cache) meets the tests that only compute,
+    and the takes' playing (light) meets the real-time tests."""
+    items.sort(key=lambda item: (_is_long_session(item), _plays(item)))  # stable
+
+
+@pytest.fixture(scope="session", autouse=True)
+def long_session_takes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LongSessionTakes | None]:
+    """When the run includes the ten-minute capture (tests/test_long_session.py), its takes
+    start now, on a thread, a PulseAudio server and a speech cache of their own, so that they
+    play while the other tests run (CI would otherwise wait eleven minutes or more for them).
+    """
+    if not any(_is_long_session(item) for item in request.session.items):
+        yield None
+        return
+    from test_long_session import LongSessionTakes  # a test module: imported once collected
+
+    takes = LongSessionTakes(tmp_path_factory.mktemp("long-session"))
+    try:
+        yield takes
+    finally:
+        takes.cancel()
 
 
 @pytest.fixture(scope="session")

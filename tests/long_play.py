@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -103,13 +104,17 @@ def lag_at_start(reference: Envelope, recording: Envelope) -> float:
     return envelope_lag(reference[:n], recording[: n + round(30 / STEP)], STEP)
 
 
-def prepare(routine: Path, pace: str, cache: Path, work: Path) -> tuple[dict[str, Any], Path]:
-    """``matcue plan --json`` and a WAV ``matcue export`` of the session."""
+def prepare(
+    routine: Path, pace: str, cache: Path, work: Path, nice: int = 0
+) -> tuple[dict[str, Any], Path]:
+    """``matcue plan --json`` and a WAV ``matcue export`` of the session (at priority ``nice``:
+    see ``run_matcue``)."""
     env = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
-    planned = run_matcue(["plan", str(routine), "--json", "--pace", pace], env, 600)
+    planned = run_matcue(["plan", str(routine), "--json", "--pace", pace], env, 600, nice)
     assert planned.returncode == 0, planned.stderr
     wav = work / "session.wav"
-    exported = run_matcue(["export", str(routine), "-o", str(wav), "--pace", pace, "-q"], env, 1200)
+    args = ["export", str(routine), "-o", str(wav), "--pace", pace, "-q"]
+    exported = run_matcue(args, env, 1200, nice)
     assert exported.returncode == 0, exported.stderr
     plan: dict[str, Any] = json.loads(planned.stdout)
     return plan, wav
@@ -149,3 +154,36 @@ def play_and_measure(
         shift, corr = locate(reference, heard, cue["t"], lag)
         cues.append(CueTiming(cue["t"], cue.get("text") or f"[{cue['sound']}]", shift, corr))
     return LongTake(done.returncode, done.stderr, plan, lag, tuple(cues))
+
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``work()`` on a thread of its own, started at once (e.g. a ten-minute take that plays
+    while the other tests run). :meth:`result` waits for it, then returns what it returned or
+    raises what it raised (a ``pytest.fail`` included)."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._value: list[T] = []  # its one item, once work() has returned
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="matcue-background", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value.append(self._work())
+        except BaseException as error:  # pytest.fail raises a BaseException: hand it on too
+            self._error = error
+
+    def result(self, timeout: float | None = None) -> T:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"the background work did not end within {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self._value[0]
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)

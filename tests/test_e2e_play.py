@@ -179,54 +179,58 @@ def test_play_sounds_like_the_export_with_every_cue_on_time(
     assert {"right", "left"} <= {p["side"] for p in plan["phases"]}
     assert abs(s.export_frames - plan["duration_s"] * s.export_rate) <= 0.001 * s.export_rate + 1
 
-    played = clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}), ATTEMPTS)
-    assert played.code == 0, played.stderr
-    minutes, seconds = divmod(round(plan["duration_s"]), 60)
-    assert played.stderr == (
-        f"Playing Short session ({minutes}:{seconds:02d}, pace 100). Ctrl-C stops.\n"
-    )
-    recording = played.recording
+    def on_time(played: Take) -> None:
+        assert played.code == 0, played.stderr
+        minutes, seconds = divmod(round(plan["duration_s"]), 60)
+        assert played.stderr == (
+            f"Playing Short session ({minutes}:{seconds:02d}, pace 100). Ctrl-C stops.\n"
+        )
+        recording = played.recording
 
-    lag = align(s.export, recording, s.rate)
-    assert lag > 0  # the recording began before the sound
+        lag = align(s.export, recording, s.rate)
+        assert lag > 0  # the recording began before the sound
 
-    reference, heard_env = smooth_envelope(s.export, s.rate), smooth_envelope(recording, s.rate)
-    late: list[str] = []
-    worst = 0.0
-    for cue in cues:
-        shift, corr = locate(reference, heard_env, cue["t"], lag)
-        worst = max(worst, abs(shift))
-        name = cue.get("text") or f"[{cue['sound']}]"
-        if abs(shift) > TOLERANCE or corr < MATCH:
-            late.append(
-                f"{cue['t']:7.3f}s {name!r}: heard at {cue['t'] + shift:.3f}s, r={corr:.2f}"
-            )
-    assert not late, "cues not where planned:\n" + "\n".join(late)
+        reference, heard_env = smooth_envelope(s.export, s.rate), smooth_envelope(recording, s.rate)
+        late: list[str] = []
+        worst = 0.0
+        for cue in cues:
+            shift, corr = locate(reference, heard_env, cue["t"], lag)
+            worst = max(worst, abs(shift))
+            name = cue.get("text") or f"[{cue['sound']}]"
+            if abs(shift) > TOLERANCE or corr < MATCH:
+                late.append(
+                    f"{cue['t']:7.3f}s {name!r}: heard at {cue['t'] + shift:.3f}s, r={corr:.2f}"
+                )
+        assert not late, "cues not where planned:\n" + "\n".join(late)
 
-    # the sound as a whole, from the start bell to the end bell's fade, at the same level in
-    # both. The recording's volume differs, so its threshold is scaled by the gain between the
-    # two: for the end, the gain over the end bell itself (its long fade would move the
-    # crossing by tens of milliseconds for a gain 1 % off, as the whole take's can be)
-    level = 0.01 * float(np.abs(s.export).max())
-    gain = float(np.sqrt(np.sum(recording.astype(np.float64) ** 2) / np.sum(s.export**2)))
-    bell = slice(round(cues[-1]["t"] * s.rate), s.export.shape[0])
-    heard_bell = recording[bell.start + round(lag * s.rate) : round(lag * s.rate) + bell.stop]
-    bell_gain = float(
-        np.sqrt(np.sum(heard_bell.astype(np.float64) ** 2) / np.sum(s.export[bell] ** 2.0))
-    )
-    exported = span(s.export, s.rate, level)
-    heard = Burst(
-        span(recording, s.rate, gain * level).start, span(recording, s.rate, bell_gain * level).end
-    )
-    print(
-        f"{len(cues)} cues, worst {worst * 1000:.1f} ms off; sound lasted {heard.duration:.3f} s,"
-        f" exported {exported.duration:.3f} s"
-    )
-    assert abs((heard.start - lag) - exported.start) <= TOLERANCE
-    assert abs(heard.duration - exported.duration) <= TOLERANCE, (heard, exported)
-    assert exported.start <= TOLERANCE  # the start bell rings at once
-    assert exported.end >= cues[-1]["t"] + 0.5 * cues[-1]["dur"]  # ... and the end bell rings out
-    assert exported.end <= plan["duration_s"]
+        # the sound as a whole, from the start bell to the end bell's fade, at the same level in
+        # both. The recording's volume differs, so its threshold is scaled by the gain between the
+        # two: for the end, the gain over the end bell itself (its long fade would move the
+        # crossing by tens of milliseconds for a gain 1 % off, as the whole take's can be)
+        level = 0.01 * float(np.abs(s.export).max())
+        gain = float(np.sqrt(np.sum(recording.astype(np.float64) ** 2) / np.sum(s.export**2)))
+        bell = slice(round(cues[-1]["t"] * s.rate), s.export.shape[0])
+        heard_bell = recording[bell.start + round(lag * s.rate) : round(lag * s.rate) + bell.stop]
+        bell_gain = float(
+            np.sqrt(np.sum(heard_bell.astype(np.float64) ** 2) / np.sum(s.export[bell] ** 2.0))
+        )
+        exported = span(s.export, s.rate, level)
+        heard = Burst(
+            span(recording, s.rate, gain * level).start,
+            span(recording, s.rate, bell_gain * level).end,
+        )
+        print(
+            f"{len(cues)} cues, worst {worst * 1000:.1f} ms off; "
+            f"sound lasted {heard.duration:.3f} s, exported {exported.duration:.3f} s"
+        )
+        assert abs((heard.start - lag) - exported.start) <= TOLERANCE
+        assert abs(heard.duration - exported.duration) <= TOLERANCE, (heard, exported)
+        assert exported.start <= TOLERANCE  # the start bell rings at once
+        # ... and the end bell rings out
+        assert exported.end >= cues[-1]["t"] + 0.5 * cues[-1]["dur"]
+        assert exported.end <= plan["duration_s"]
+
+    clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}), ATTEMPTS, check=on_time)
 
 
 def test_ctrl_c_stops_the_session_at_once(
@@ -246,25 +250,27 @@ def test_ctrl_c_stops_the_session_at_once(
         assert out == ""
         return Take(child.returncode, err, rec.stop(tail=1.5), started, interrupted_at)
 
-    played = clean_take(take, ATTEMPTS)
-    assert played.code == 130, played.stderr
-    assert played.stderr == "Stopped.\n"
-    recording = played.recording
-    lag = align(s.export, recording, s.rate)
-    # the session time when SIGINT was sent; "Playing" arrives just after the sound starts, so
-    # this errs early: it can only make the sound seem to go on longer after the signal
-    position = played.interrupted_at - played.started
-    signalled = lag + position  # ... and where the recording was then
-    tail = recording[round((signalled + STOP_WITHIN) * s.rate) :].astype(np.int32)
-    peak = int(np.abs(recording.astype(np.int32)).max())
-    assert tail.size > s.rate  # the recording went on for a second after that
-    assert int(np.abs(tail).max()) <= 0.01 * peak, "still sounding 300 ms after Ctrl-C"
-    # and it played everything up to the signal: the export's last sound before it was heard
-    exported = np.abs(s.export[: round(position * s.rate)])
-    last_before = np.nonzero(exported >= 0.01 * np.abs(s.export).max())[0][-1] / s.rate
-    heard = active_span(recording, s.rate, fraction=0.01)
-    assert heard.end - lag >= last_before - TOLERANCE
-    assert heard.end - signalled <= STOP_WITHIN
+    def stopped_at_once(played: Take) -> None:
+        assert played.code == 130, played.stderr
+        assert played.stderr == "Stopped.\n"
+        recording = played.recording
+        lag = align(s.export, recording, s.rate)
+        # the session time when SIGINT was sent; "Playing" arrives just after the sound starts, so
+        # this errs early: it can only make the sound seem to go on longer after the signal
+        position = played.interrupted_at - played.started
+        signalled = lag + position  # ... and where the recording was then
+        tail = recording[round((signalled + STOP_WITHIN) * s.rate) :].astype(np.int32)
+        peak = int(np.abs(recording.astype(np.int32)).max())
+        assert tail.size > s.rate  # the recording went on for a second after that
+        assert int(np.abs(tail).max()) <= 0.01 * peak, "still sounding 300 ms after Ctrl-C"
+        # and it played everything up to the signal: the export's last sound before it was heard
+        exported = np.abs(s.export[: round(position * s.rate)])
+        last_before = np.nonzero(exported >= 0.01 * np.abs(s.export).max())[0][-1] / s.rate
+        heard = active_span(recording, s.rate, fraction=0.01)
+        assert heard.end - lag >= last_before - TOLERANCE
+        assert heard.end - signalled <= STOP_WITHIN
+
+    clean_take(take, ATTEMPTS, check=stopped_at_once)
 
 
 def test_locate_finds_a_late_cue_and_a_wrong_sound() -> None:
