@@ -201,11 +201,15 @@ def test_resampled_clips_keep_their_pitch_and_length() -> None:
 def _spy_on_limiter(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the loudest sample each block had before the safety limiter."""
     peaks: list[float] = []
-    original: Callable[[npt.NDArray[np.float32]], npt.NDArray[np.int16]] = render_module._to_pcm
+    Spans = list[tuple[int, int]]
+    original: Callable[[npt.NDArray[np.float32], Spans], npt.NDArray[np.int16]] = (
+        render_module._to_pcm
+    )
 
-    def spy(mix: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
-        peaks.append(float(np.abs(mix * FULL_SCALE).max(initial=0.0)))
-        return original(mix)
+    def spy(mix: npt.NDArray[np.float32], spans: Spans) -> npt.NDArray[np.int16]:
+        # only the frames in spans are mixed in this block: the rest is stale and silent
+        peaks.extend(float(np.abs(mix[lo:hi] * FULL_SCALE).max(initial=0.0)) for lo, hi in spans)
+        return original(mix, spans)
 
     monkeypatch.setattr(render_module, "_to_pcm", spy)
     return peaks
@@ -272,6 +276,30 @@ def test_chunks_at_block_boundaries_of_a_long_session() -> None:
         assert np.array_equal(
             np.concatenate(list(render_chunks(tl, speech, sounds, RATE, size))), whole
         )
+
+
+def test_between_cues_every_block_is_exact_silence() -> None:
+    """Only the stretches of a block where a cue sounds are mixed; the rest is exact silence,
+    also where the block before sounded at the same offsets (the mixing buffer is reused)."""
+    n = 1000  # frames a block
+    # block 0: a line over its frames 100..600 and a tick over 800..900; block 1: a tick over
+    # its frames 300..400 only
+    cues = [
+        speech_cue(100 / RATE, 500 / RATE, "a"),
+        tone_cue(800 / RATE, 100 / RATE, "t"),
+        tone_cue((n + 300) / RATE, 100 / RATE, "t"),
+    ]
+    speech, sounds = {"a": sine(0.5, 300)}, {"t": sine(0.1, 1000)}
+    tl = timeline(cues, 2 * n / RATE)
+    first, second = render_chunks(tl, speech, sounds, RATE, n, levels=Levels(fade=0.0))
+    for block, sounding in ((first, [(100, 600), (800, 900)]), (second, [(300, 400)])):
+        silent = np.ones(n, dtype=bool)
+        for lo, hi in sounding:
+            silent[lo:hi] = False
+            assert np.count_nonzero(block[lo:hi]) >= 0.9 * (hi - lo)  # a sine: some zeros
+        assert not block[silent].any()
+    whole = render(tl, speech, sounds, RATE, levels=Levels(fade=0.0))
+    assert np.array_equal(np.concatenate([first, second]), whole)
 
 
 def test_a_missing_clip_fails_before_any_audio() -> None:

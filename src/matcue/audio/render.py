@@ -623,7 +623,8 @@ class _Renderer:
         """The mix, block by block from frame ``start``. Every clip is mono: in stereo, the
         cues of each side are mixed into a mono buffer of their own and each buffer is spread
         over the two channels by its ``PAN_GAINS`` once per block; the music goes on top, in
-        the middle."""
+        the middle. In mono without music, only the stretches of a block where a cue sounds
+        are mixed at all (about half a session is silence between cues)."""
         pending = iter(self.placements)
         upcoming = next(pending, None)
         active: list[_Piece] = []
@@ -632,27 +633,33 @@ class _Renderer:
         sides = _SIDES if self.stereo else (None,)
         buffers = {side: np.empty(size, dtype=np.float32) for side in sides}
         stereo = np.empty((size, 2), dtype=np.float32) if self.stereo else None
+        whole_blocks = stereo is not None or self.music is not None
         for a in range(start, self.total, chunk_frames):
             b = min(a + chunk_frames, self.total)
             while upcoming is not None and upcoming.start < b:
                 active += self._pieces(upcoming)
                 upcoming = next(pending, None)
+            here = [
+                (max(a, p_start) - a, min(b, p_end) - a, samples[max(a, p_start) - p_start :], side)
+                for p_start, p_end, samples, side in active
+                if max(a, p_start) < min(b, p_end)
+            ]
+            spans = [(0, b - a)] if whole_blocks else _merged([(lo, hi) for lo, hi, _, _ in here])
             sounding: dict[SideName | None, Samples] = {None: buffers[None][: b - a]}
-            sounding[None].fill(0.0)
-            for start, end, samples, side in active:
-                lo, hi = max(a, start), min(b, end)
-                if lo < hi:
-                    where = side if stereo is not None else None
-                    part = sounding.get(where)
-                    if part is None:
-                        part = sounding[where] = buffers[where][: b - a]
-                        part.fill(0.0)
-                    part[lo - a : hi - a] += samples[lo - start : hi - start]
+            for lo, hi in spans:
+                sounding[None][lo:hi].fill(0.0)
+            for lo, hi, samples, side in here:
+                where = side if stereo is not None else None
+                part = sounding.get(where)
+                if part is None:
+                    part = sounding[where] = buffers[where][: b - a]
+                    part.fill(0.0)
+                part[lo:hi] += samples[: hi - lo]
             active = [piece for piece in active if piece[1] > b]
             mix = sounding[None] if stereo is None else _spread(stereo[: b - a], sounding)
             if self.music is not None:
                 self._add_music(mix, a, b)
-            yield _to_pcm(mix)
+            yield _to_pcm(mix, spans)
 
     def _add_music(self, mix: Samples, a: int, b: int) -> None:
         """The music for frames ``[a, b)``, ducked under the lines near them, onto ``mix``."""
@@ -692,14 +699,29 @@ def _spread(out: Samples, sounding: Mapping[SideName | None, Samples]) -> Sample
     return out
 
 
-def _to_pcm(mix: Samples) -> Pcm:
-    """``mix`` (which it overwrites) as int16."""
-    np.multiply(mix, np.float32(FULL_SCALE), out=mix)
-    np.rint(mix, out=mix)
-    # Safety net only: levels and the headroom gain keep every sample within full scale.
-    np.minimum(mix, np.float32(FULL_SCALE), out=mix)
-    np.maximum(mix, np.float32(-FULL_SCALE), out=mix)
-    pcm: Pcm = mix.astype(np.int16)
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The frames covered by ``spans`` (half-open ``(lo, hi)`` ranges), as sorted ranges that
+    neither overlap nor touch."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _to_pcm(mix: Samples, spans: list[tuple[int, int]]) -> Pcm:
+    """``mix`` (which it overwrites) as int16: the frames in ``spans`` converted, the others
+    silent (whatever ``mix`` holds there)."""
+    pcm: Pcm = np.zeros(mix.shape, dtype=np.int16)
+    for lo, hi in spans:
+        part = mix[lo:hi]
+        np.multiply(part, np.float32(FULL_SCALE), out=part)
+        # Safety net only: levels and the headroom gain keep every sample within full scale.
+        np.clip(part, np.float32(-FULL_SCALE), np.float32(FULL_SCALE), out=part)
+        np.rint(part, out=pcm[lo:hi], casting="unsafe")  # exact: integers in int16's range
     return pcm
 
 
