@@ -540,8 +540,8 @@ def _counted(
 def _ctrl_c_between_blocks() -> Iterator[Callable[[], None]]:
     """Hold Ctrl-C while the encoders run; the ``check`` it yields raises it between blocks.
 
-    A KeyboardInterrupt raised inside C code's callbacks into Python (libsndfile's virtual
-    I/O, soxr, PyAV) is printed and lost, or aborts the process; so SIGINT only notes the
+    A KeyboardInterrupt raised where C code (libsndfile, soxr, PyAV) is partway through a
+    file can leave its encoder broken, or be printed and lost; so SIGINT only notes the
     request here, and ``check`` turns it into KeyboardInterrupt where it is safe: between two
     blocks (a few seconds of audio, a fraction of a second of work). Only the main thread
     can take signals; elsewhere nothing changes.
