@@ -177,10 +177,8 @@ class Background(Generic[T]):
         except BaseException as error:  # pytest.fail raises a BaseException: hand it on too
             self._error = error
 
-    def result(self, timeout: float | None = None) -> T:
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise TimeoutError(f"the background work did not end within {timeout} s")
+    def result(self) -> T:
+        self._thread.join()
         if self._error is not None:
             raise self._error
         return self._value[0]
