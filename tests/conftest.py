@@ -37,6 +37,11 @@ load-module module-null-sink sink_name={SINK} rate={SINK_RATE} channels=2
 set-default-sink {SINK}
 """
 _ASOUNDRC = "pcm.!default { type pulse }\nctl.!default { type pulse }\n"
+# PulseAudio run as root makes its sink thread real-time and, by default, caps how long such a
+# thread may run without sleeping (RLIMIT_RTTIME, 200 ms): past it the kernel kills the whole
+# server. -1 leaves the limit alone (none), so a virtual machine's stall cannot end the server
+# in the middle of a run; every test after it would fail for a reason that is not theirs.
+_DAEMON_CONF = "rlimit-rttime = -1\n"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,15 @@ class PulseServer:
     def log(self) -> str:
         path = self.root / "pa.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def exited(self, lines: int = 15) -> str | None:
+        """``None`` while the server runs; else how it ended, with the end of its log."""
+        status = self.process.poll()
+        if status is None:
+            return None
+        how = f"killed by signal {-status}" if status < 0 else f"exited with status {status}"
+        tail = "\n".join(self.log().splitlines()[-lines:])
+        return f"PulseAudio {how}; the end of its log:\n{tail}"
 
 
 def _require_tools() -> None:
@@ -87,6 +101,8 @@ def start_pulse(root: Path) -> PulseServer:
     (root / "run").mkdir(mode=0o700)
     (root / "home" / ".asoundrc").write_text(_ASOUNDRC)
     (root / "ci.pa").write_text(_PA_SCRIPT)
+    (root / "home" / ".config" / "pulse").mkdir(parents=True)
+    (root / "home" / ".config" / "pulse" / "daemon.conf").write_text(_DAEMON_CONF)
     env = _pulse_env(root)
     process = subprocess.Popen(
         [
@@ -255,7 +271,12 @@ class Recording:
         while path.stat().st_size == 0:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 err = self._end()
-                pytest.fail(f"parec delivered no data from {server.monitor}: {err}", pytrace=False)
+                died = server.exited()
+                pytest.fail(
+                    f"parec delivered no data from {server.monitor}: {err}"
+                    + (f"\n{died}" if died else ""),
+                    pytrace=False,
+                )
             time.sleep(0.01)
 
     @property

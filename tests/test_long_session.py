@@ -52,7 +52,7 @@ class LongSessionTakes:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.notes: list[str] = []  # what clean_take said of each discarded take
+        self.notes: list[str] = []  # why a take was discarded, or its server ended
         self._server: PulseServer | None = None
         self._cancelled = threading.Event()
         self.outcome: Background[LongTake] = Background(self._play)
@@ -64,19 +64,26 @@ class LongSessionTakes:
         plan, wav = prepare(ROUTINE, PACE, cache, self.folder, nice=19)
         assert plan["duration_s"] >= 600  # at least ten minutes of sound
         check_from = plan["duration_s"] - CHECKED
-        with private_pulse() as server:
-            self._server = server
 
-            def take() -> LongTake:
+        def take() -> LongTake:
+            # each take on a server of its own: one that a take found dead says so in the notes
+            # and does not spoil the next take
+            with private_pulse() as server:
+                self._server = server
                 if self._cancelled.is_set():
                     pytest.fail("the run ended before the long session was played", pytrace=False)
-                return play_and_measure(
-                    server, ROUTINE, PACE, cache, self.folder, plan, wav, check_from
-                )
+                try:
+                    return play_and_measure(
+                        server, ROUTINE, PACE, cache, self.folder, plan, wav, check_from
+                    )
+                finally:
+                    died = server.exited()
+                    if died is not None:
+                        self.notes.append(f"the take's server ended during it: {died}")
 
-            # a take the hypervisor disturbed (an underrun, or a check failing while it stole
-            # CPU time: see clean_take) is played once more
-            return clean_take(take, TAKES, check=on_time, report=self.notes.append)
+        # a take the hypervisor disturbed (an underrun, or a check failing while it stole CPU
+        # time: see clean_take) is played once more
+        return clean_take(take, TAKES, check=on_time, report=self.notes.append)
 
     def cancel(self) -> None:
         """Stop playing (the run is over before this test ran): the server goes, so the player
