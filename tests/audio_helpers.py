@@ -277,11 +277,10 @@ def clean_take(
     goes unreported but can still move what a real-time ``check`` measures. Either is a fault
     of the machine, not of the player, so it excuses a failed check. A stall only delays
     sound or leaves a gap in it, so a disturbed take that passes its check is kept, and
-    ``report`` says so. On a virtual
-    machine steal comes in spells of minutes: before a take is played again the steal must
-    have calmed down (see :func:`wait_for_calm`); ``before_retry`` clears what a discarded
-    take left behind (e.g. its session history); ``report`` is told why each take was
-    discarded.
+    ``report`` says so. On a virtual machine steal comes in spells of minutes: before a take
+    is played again the steal must have calmed down (see :func:`wait_for_calm`);
+    ``before_retry`` clears what a discarded take left behind (e.g. its session history);
+    ``report`` is told why each take was discarded.
     """
     notes = []
     for attempt in range(attempts):

@@ -81,8 +81,8 @@ class LongSessionTakes:
                     if died is not None:
                         self.notes.append(f"the take's server ended during it: {died}")
 
-        # a take the hypervisor disturbed (an underrun, or a check failing while it stole CPU
-        # time: see clean_take) is played once more
+        # a take that fails its check while the machine disturbed it (an underrun, or CPU time
+        # stolen: see clean_take) is played once more
         return clean_take(take, TAKES, check=on_time, report=self.notes.append)
 
     def cancel(self) -> None:
