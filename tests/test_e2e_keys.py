@@ -61,14 +61,19 @@ class Reference:
     cache: Path
 
 
+def as_played(timeline: Timeline, voice: Pyttsx3Voice) -> npt.NDArray[np.int16]:
+    """``timeline`` rendered at RATE as ``matcue play`` renders it (the session's levels)."""
+    clips = voice.clips({c.text for c in timeline.cues if c.text})
+    return render(timeline, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+
+
 @pytest.fixture(scope="module")
 def reference(pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory) -> Reference:
     cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other e2e tests
     cache.mkdir(exist_ok=True)
     voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
     tl = compile(load_routine(ROUTINE), Pace(), lambda t: voice.clip(t).duration, keys=True)
-    clips = voice.clips({c.text for c in tl.cues if c.text})
-    pcm = render(tl, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+    pcm = as_played(tl, voice)
     env = player_env(pulse, cache, tmp_path_factory.mktemp("keys-home"))
     return Reference(tl, pcm, env, cache)
 
@@ -202,8 +207,7 @@ def test_faster_shortens_the_rest_of_the_session_as_planned(
     new = compile(load_routine(ROUTINE), Pace(200), lambda t: voice.clip(t).duration, keys=True)
     # "Pace two hundred." as the player says it (at the session's levels), then a gap
     said = spoken(("Pace two hundred.",), lambda t: voice.clip(t).duration)
-    clips = voice.clips({c.text for c in said.cues if c.text})
-    line_pcm = render(said, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+    line_pcm = as_played(said, voice)
     line = said.duration
     start = tp.exercise_start(old, 2)
 
