@@ -139,6 +139,15 @@ UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not k
 # ``matcue play`` as the playback tests run it: --debug shows ALSA's own notes on stderr
 # ("matcue: ALSA: ...", an underrun among them), which matcue keeps off the terminal otherwise.
 PLAY = ("--debug", "play")
+ALSA_NOTE = "matcue: ALSA: "  # how --debug shows each of ALSA's notes, on a line of its own
+
+
+def without_alsa_notes(stderr: str) -> str:
+    """A take's ``stderr`` as a user sees it: without the ALSA notes that ``--debug`` adds (a
+    disturbed take, kept because it passed its check, has underruns among them)."""
+    lines = stderr.splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith(ALSA_NOTE))
+
 
 # ALSA's default device as the fixture sets it (PulseAudio), and with PulseAudio's own underflows
 # (the server found no sound to play: everything after comes late) reported as ALSA underruns,

@@ -33,6 +33,7 @@ from audio_helpers import (
     onsets,
     player_env,
     start_matcue,
+    without_alsa_notes,
 )
 from conftest import PulseServer, Recording
 from matcue.audio import SESSION_LEVELS, render
@@ -357,10 +358,8 @@ def test_every_key_answers_and_an_unwritable_history_only_warns(
     def answered(take: KeyTake) -> None:
         assert take.code == 0, take.stderr
         assert "Traceback" not in take.stderr
-        lines = take.stderr.splitlines()  # ALSA's notes (--debug) aside
-        warning = [
-            x for x in lines if x.startswith("matcue:") and not x.startswith("matcue: ALSA:")
-        ]
+        lines = without_alsa_notes(take.stderr).splitlines()
+        warning = [x for x in lines if x.startswith("matcue:")]
         assert len(warning) == 1, take.stderr
         assert warning[0].startswith("matcue: warning: the session history at ")
         assert warning[0].endswith("; the session was not recorded.")
