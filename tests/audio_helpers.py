@@ -13,10 +13,12 @@ while the machine disturbed it (an ALSA underrun, stolen CPU time).
 
 from __future__ import annotations
 
+import itertools
 import os
 import pty
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,6 +133,120 @@ def dominant_frequency(x: Signal, rate: int) -> float:
     return float(np.argmax(spectrum) * rate / a.size)
 
 
+# --- finding a sound in a recording with dropouts in it -----------------------------------------
+
+FRAME = 0.005  # seconds between the frames :func:`band_levels` describes
+BAND_EDGES = np.geomspace(100.0, 8000.0, 13)  # Hz: twelve bands, a third of an octave and more
+FLOOR = 30.0  # int16 amplitude: a band this quiet is all but silent (~40 dB under speech)
+LOUD = 0.05  # of the loudest frame's level sum: a frame with sound in it
+
+
+def band_levels(x: Signal, rate: int) -> npt.NDArray[np.float64]:
+    """What ``x`` sounds like, every ``FRAME`` seconds: the log RMS level of each band in
+    ``BAND_EDGES`` over a window of two frames (frames x bands; silence is 0).
+
+    Log levels weigh a word's quiet consonants like its loud vowels, so two different lines
+    after the same tone do not look alike (their plain envelopes nearly do)."""
+    hop = round(FRAME * rate)
+    width = 2 * hop
+    a = np.asarray(x, dtype=np.float64)
+    if a.size < width:
+        return np.zeros((0, BAND_EDGES.size - 1))
+    frames = np.lib.stride_tricks.sliding_window_view(a, width)[::hop] * np.hanning(width)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(width, 1 / rate)
+    bands = [
+        power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
+        for lo, hi in itertools.pairwise(BAND_EDGES)
+    ]
+    levels: npt.NDArray[np.float64] = np.log1p(np.sqrt(np.stack(bands, axis=1) / width) / FLOOR)
+    return levels
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where an expected sound was heard in a recording (:func:`match`)."""
+
+    times: npt.NDArray[np.float64]  # the recording time of each of the expected sound's frames
+    r: float  # correlation of the two over the expected sound's loud frames, dropouts taken out
+    skipped_loud: float  # seconds of sound in the recording, inside the match, not expected
+
+    @property
+    def start(self) -> float:
+        return float(self.times[0])
+
+    @property
+    def gaps(self) -> float:
+        """Seconds of recording inside the match that the expected sound has not (dropouts)."""
+        return float(self.times[-1] - self.times[0]) - (self.times.size - 1) * FRAME
+
+    def at(self, t: float) -> float:
+        """The recording time when the expected sound's second ``t`` was heard."""
+        return float(self.times[min(self.times.size - 1, max(0, round(t / FRAME)))])
+
+
+def match(
+    expected: Signal, expected_rate: int, recording: Signal, rate: int, lo: float, hi: float
+) -> Match:
+    """Where ``expected`` sounds in ``recording`` between recording times ``lo`` and ``hi``,
+    allowing for dropouts.
+
+    A stall of the player longer than its buffer leaves the device without sound: the
+    recording is then the expected sound with silences put into it, and everything after a
+    silence comes late by it. So the two are lined up frame by frame (:func:`band_levels`,
+    dynamic programming): each frame of the recording either is the next frame of the
+    expected sound or is skipped, and skipping costs what the skipped frame sounds like; no
+    expected frame may be left out. A correct take lines up at r ~0.97 with or without
+    dropouts; another line after the same tone stays under ~0.7."""
+    if expected_rate != rate:
+        n = round(len(expected) * rate / expected_rate)
+        at = np.arange(n) * (expected_rate / rate)
+        expected = np.interp(at, np.arange(len(expected)), np.asarray(expected, dtype=np.float64))
+    ref = band_levels(expected, rate)
+    rec = band_levels(np.asarray(recording)[round(lo * rate) : round(hi * rate)], rate)
+    m, n = len(ref), len(rec)
+    if not m or n < m:
+        raise AssertionError(f"the recording from {lo:.3f} s to {hi:.3f} s is too short to search")
+    ref_power = (ref**2).sum(axis=1)
+    rec_power = (rec**2).sum(axis=1)
+    skip_cost = rec_power + 0.01 * float(ref_power.mean())
+    # cost[j]: the least cost of the recording so far ending with expected frame j - 1 heard
+    cost = np.full(m + 1, np.inf)
+    began = np.zeros(m + 1, dtype=np.int64)  # where the path to each state began
+    skipped = np.zeros((n, m + 1), dtype=bool)
+    best, end = np.inf, -1
+    for i in range(n):
+        cost[0], began[0] = 0.0, i  # the expected sound may begin at any frame
+        heard = cost[:-1] + rec_power[i] + ref_power - 2.0 * (ref @ rec[i])
+        held = cost[1:m] + skip_cost[i]
+        skip = held < heard[:-1]
+        new_began = np.concatenate(([0], began[:-1]))
+        new_began[1:m][skip] = began[1:m][skip]
+        cost = np.concatenate(([np.inf], heard))
+        cost[1:m][skip] = held[skip]
+        began = new_began
+        skipped[i, 1:m] = skip
+        if cost[m] < best:
+            best, end = float(cost[m]), i
+    frames = np.empty(m, dtype=np.int64)
+    j, i = m, end
+    while j:
+        if not skipped[i, j]:
+            j -= 1
+            frames[j] = i
+        i -= 1
+    loud = ref_power > LOUD * ref_power.max()
+    a = ref[loud].ravel() - ref[loud].mean()
+    b = rec[frames][loud].ravel() - rec[frames][loud].mean()
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    left_out = np.setdiff1d(np.arange(frames[0], frames[-1] + 1), frames)
+    return Match(
+        times=lo + frames * FRAME,
+        r=float(a @ b) / norm if norm else -1.0,
+        skipped_loud=float(np.count_nonzero(rec_power[left_out] > LOUD * ref_power.max()) * FRAME),
+    )
+
+
 # --- playing matcue on the private server ------------------------------------------------------
 
 MATCUE = Path(sys.executable).with_name("matcue")
@@ -230,8 +346,11 @@ def start_matcue(args: Sequence[str], env: Mapping[str, str]) -> tuple[subproces
 
 
 DISTURBED = 0.03  # the share of the CPU time stolen that makes a take a disturbed one
-CALM = 5.0  # seconds with less stolen than that, waited for before a disturbed take is replayed
-CALM_WAIT = 60.0  # ... for at most this long
+SETTLED = 2.0  # seconds in a row with less stolen than that, waited for before every take
+CALM = 10.0  # ... and before a disturbed take that failed is played again
+CALM_BUDGET = 240.0  # seconds a whole test run may spend waiting so (CI stays well under 30 min)
+_waiting = threading.Lock()
+_waited = [0.0]  # seconds the run has spent waiting for calm so far
 
 
 def stolen() -> float:
@@ -252,15 +371,28 @@ def stolen_share(since_stolen: float, since: float) -> float:
     return (stolen() - since_stolen) / (elapsed * (os.cpu_count() or 1))
 
 
-def wait_for_calm() -> None:
-    """Wait (at most ``CALM_WAIT`` s) until ``CALM`` seconds pass with less than ``DISTURBED``
-    of the CPU time stolen: on a virtual machine, steal comes in spells of minutes."""
-    deadline = time.monotonic() + CALM_WAIT
-    while time.monotonic() < deadline:
-        before, began = stolen(), time.monotonic()
-        time.sleep(CALM)
-        if stolen_share(before, began) < DISTURBED:
-            return
+def wait_for_calm(seconds: float) -> bool:
+    """Wait until ``seconds`` pass in a row with less than ``DISTURBED`` of the CPU time stolen
+    (measured each second), or until the run has spent ``CALM_BUDGET`` seconds waiting in all;
+    whether it is calm. On a virtual machine steal comes in spells of minutes, and a take
+    played in one of them is a take wasted."""
+    began = last = calm_since = time.monotonic()
+    mark = stolen()
+    try:
+        while True:
+            with _waiting:
+                if _waited[0] + (last - began) >= CALM_BUDGET:
+                    return False
+            time.sleep(min(1.0, seconds))
+            now, taken = time.monotonic(), stolen()
+            if (taken - mark) / ((now - last) * (os.cpu_count() or 1)) >= DISTURBED:
+                calm_since = now
+            elif now - calm_since >= seconds:
+                return True
+            mark, last = taken, now
+    finally:
+        with _waiting:
+            _waited[0] += time.monotonic() - began
 
 
 T = TypeVar("T")
@@ -286,17 +418,17 @@ def clean_take(
     goes unreported but can still move what a real-time ``check`` measures. Either is a fault
     of the machine, not of the player, so it excuses a failed check. A stall only delays
     sound or leaves a gap in it, so a disturbed take that passes its check is kept, and
-    ``report`` says so. On a virtual machine steal comes in spells of minutes: before a take
-    is played again the steal must have calmed down (see :func:`wait_for_calm`);
+    ``report`` says so. On a virtual machine steal comes in spells of minutes: every take
+    waits for ``SETTLED`` seconds of calm first, and one played again for ``CALM`` seconds
+    (see :func:`wait_for_calm`, which gives up once the run's ``CALM_BUDGET`` is spent);
     ``before_retry`` clears what a discarded take left behind (e.g. its session history);
     ``report`` is told why each take was discarded.
     """
     notes = []
     for attempt in range(attempts):
-        if attempt:
-            wait_for_calm()
-            if before_retry is not None:
-                before_retry()
+        wait_for_calm(CALM if attempt else SETTLED)
+        if attempt and before_retry is not None:
+            before_retry()
         before, began = stolen(), time.monotonic()
         result = take()
         share = stolen_share(before, began)

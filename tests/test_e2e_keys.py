@@ -26,10 +26,12 @@ from audio_helpers import (
     MATCUE,
     SHORT_SESSION,
     KeyTake,
+    Match,
     bursts,
     clean_take,
     envelope,
     keyed_play,
+    match,
     onsets,
     player_env,
     start_matcue,
@@ -48,8 +50,8 @@ ROUTINE = SHORT_SESSION
 RATE = 22050
 QUIET_WITHIN = 0.300  # seconds from a pause or pain-stop key to silence
 QUIET = 0.01  # of the recording's peak: silence
-MATCH = 0.8  # least envelope correlation for "this is that part of the session"
-ATTEMPTS = 3
+MATCH = 0.8  # least r of a match() for "this is that part of the session" (another: ~0.7)
+ATTEMPTS = 4
 
 pytestmark = pytest.mark.audio
 
@@ -110,33 +112,10 @@ def history(env: dict[str, str], data: Path) -> list[dict[str, object]]:
     return sessions
 
 
-def resampled(x: npt.NDArray[np.int16], rate: int) -> npt.NDArray[np.float64]:
-    n = round(x.size * rate / RATE)
-    at = np.arange(n) * (RATE / rate)
-    return np.interp(at, np.arange(x.size), x.astype(np.float64))
-
-
-def find(take: KeyTake, piece: npt.NDArray[np.int16], lo: float, hi: float) -> tuple[float, float]:
+def find(take: KeyTake, piece: npt.NDArray[np.int16], lo: float, hi: float) -> Match:
     """Where ``piece`` (session PCM at RATE) sounds in the recording between recording times
-    ``lo`` and ``hi``: its start and the envelope correlation there.
-
-    The envelopes are smoothed over 20 ms: RMS over 5 ms windows follows a voice's pitch
-    periods, so unsmoothed the correlation of a short line swung from 0.76 to 0.97 with where
-    the windows happened to fall (``lo`` moved by 2.5 ms)."""
-    step = 0.005
-    kernel = np.ones(4) / 4
-    ref = np.convolve(envelope(resampled(piece, take.rate), take.rate, step), kernel, "same")
-    rec = envelope(take.recording[take.at(lo) : take.at(hi)], take.rate, step)
-    rec = np.convolve(rec, kernel, "same")
-    best, best_corr = 0, -1.0
-    ref0 = ref - ref.mean()
-    for k in range(0, rec.size - ref.size):
-        window = rec[k : k + ref.size] - rec[k : k + ref.size].mean()
-        norm = float(np.linalg.norm(ref0) * np.linalg.norm(window))
-        corr = float(ref0 @ window) / norm if norm else -1.0
-        if corr > best_corr:
-            best, best_corr = k, corr
-    return lo + best * step, best_corr
+    ``lo`` and ``hi``, dropouts and all (:func:`audio_helpers.match`)."""
+    return match(piece, RATE, take.recording, take.rate, lo, hi)
 
 
 def quiet_from(take: KeyTake, t: float) -> float:
@@ -171,10 +150,11 @@ def test_pause_is_silent_at_once_and_resume_replays_the_interrupted_phase(
         # resume: "Resuming. Three. Two. One." and the interrupted phase from its start
         tl = reference.timeline
         phase = tl.phases[tp.phase_index(tl, paused)]
-        where, corr = find(take, piece(reference, phase.t), lag + resumed, lag + resumed + 8.0)
-        assert corr >= MATCH, corr
-        print(f"resume: the phase began {where - (lag + resumed):.3f} s after the key")
-        assert 1.5 <= where - (lag + resumed) <= 5.0  # after the spoken countdown
+        found = find(take, piece(reference, phase.t), lag + resumed, lag + resumed + 8.0)
+        after = found.start - (lag + resumed)
+        print(f"resume: the phase began {after:.3f} s after the key (r={found.r:.2f})")
+        assert found.r >= MATCH, found
+        assert 1.5 <= after <= 5.0  # after the spoken countdown
 
     script = [(2.5, b" "), (4.5, b" "), (10.0, b"q")]
     clean(lambda: keyed_play(recorder, env, script), data_dir, heard)
@@ -190,10 +170,11 @@ def test_next_skips_to_the_next_exercise(
         assert take.code == 0, take.stderr
         lag = take.lag
         skipped = take.keys[0][0]
-        where, corr = find(take, piece(reference, first, 1.2), lag + skipped, lag + skipped + 2.5)
-        assert corr >= MATCH, corr
-        print(f"skip: the exercise began {where - (lag + skipped):.3f} s after the key")
-        assert where - (lag + skipped) <= 0.8  # the confirmation tone, then the exercise
+        found = find(take, piece(reference, first, 1.2), lag + skipped, lag + skipped + 2.5)
+        after = found.start - (lag + skipped)
+        print(f"skip: the exercise began {after:.3f} s after the key (r={found.r:.2f})")
+        assert found.r >= MATCH, found
+        assert after <= 0.8  # the confirmation tone, then the exercise
 
     clean(lambda: keyed_play(recorder, env, [(2.0, b"n"), (5.0, b"q")]), data_dir, heard)
 
@@ -218,19 +199,20 @@ def test_faster_shortens_the_rest_of_the_session_as_planned(
         assert take.code == 0, take.stderr
         # the recording time of the session's start point (it begins with words, not the bell)
         first = take.lag  # the first sound: the exercise's first words, just after its start
-        lag, corr = find(take, piece(reference, start), max(0.0, first - 1.0), first + 2.5)
-        assert corr >= MATCH, f"the start point: r={corr:.2f}"
+        begins = find(take, piece(reference, start), max(0.0, first - 1.0), first + 2.5)
+        assert begins.r >= MATCH, f"the start point: {begins}"
+        lag = begins.start
         # the splice: "Pace two hundred." at a phase boundary of the old timeline after the key
         last = take.keys[-1][0]
         boundaries = range(tp.phase_index(old, start + last) + 1, len(old.phases) - 1)
         latest = old.phases[boundaries[-1]].t - start
-        paced, corr = find(take, line_pcm, lag + last, lag + latest + line + 1.0)
-        assert corr >= MATCH, f"the pace line: r={corr:.2f} at {paced - lag:.3f} s"
-        at = paced - lag  # seconds after the start point
+        paced = find(take, line_pcm, lag + last, lag + latest + line + 1.0)
+        assert paced.r >= MATCH, f"the pace line at {paced.start - lag:.3f} s: {paced}"
+        at = paced.start - lag  # seconds after the start point
         k = min(boundaries, key=lambda k: abs(old.phases[k].t - start - at))
         print(
-            f"pace line at {at:.3f} s: phase {k} ({old.phases[k].kind}) begins at "
-            f"{old.phases[k].t - start:.3f} s"
+            f"pace line at {at:.3f} s (r={paced.r:.2f}): phase {k} ({old.phases[k].kind}) "
+            f"begins at {old.phases[k].t - start:.3f} s"
         )
         assert abs(old.phases[k].t - start - at) <= 0.1, (at, k)
         # then the new timeline from phase k on: the first phase it moves by half a second or
@@ -240,23 +222,23 @@ def test_faster_shortens_the_rest_of_the_session_as_planned(
             for j in range(k + 1, len(old.phases))
             if abs((new.phases[j].t - new.phases[k].t) - (old.phases[j].t - old.phases[k].t)) >= 0.5
         )
-        planned = paced + line + new.phases[j].t - new.phases[k].t
-        was = paced + line + old.phases[j].t - old.phases[k].t  # had the pace stayed
-        begun, corr = find(take, piece(reference, old.phases[j].t), planned - 1.0, was + 1.0)
+        planned = paced.start + line + new.phases[j].t - new.phases[k].t
+        was = paced.start + line + old.phases[j].t - old.phases[k].t  # had the pace stayed
+        begun = find(take, piece(reference, old.phases[j].t), planned - 1.0, was + 1.0)
         print(
-            f"phase {j} ({old.phases[j].kind}) {begun - planned:+.3f} s from planned, r={corr:.2f}"
+            f"phase {j} ({old.phases[j].kind}) {begun.start - planned:+.3f} s from planned, "
+            f"r={begun.r:.2f}"
         )
-        assert corr >= MATCH, f"phase {j}: r={corr:.2f}"
-        assert abs(begun - planned) <= 0.1, (begun - paced, planned - paced, was - paced)
+        assert begun.r >= MATCH, f"phase {j}: {begun}"
+        assert abs(begun.start - planned) <= 0.1, (begun.start - paced.start, planned, was)
         # and the end bell (with the second before it: a decaying bell alone matches itself
         # shifted) comes sooner than at the old pace, though the pace is spoken
         bell_old = next(c.t for c in old.cues if c.sound == "end")
         unchanged = bell_old - start
-        bell = piece(reference, bell_old - 1.0, 2.0)
-        rang, corr = find(take, bell, begun, lag + unchanged + 1.0)
-        rang += 1.0 - lag
-        print(f"end bell at {rang:.3f} s (r={corr:.2f}); unchanged {unchanged:.3f} s")
-        assert corr >= 0.7  # the levels differ a little: this take ends at another pace
+        bell = find(take, piece(reference, bell_old - 1.0, 2.0), begun.start, lag + unchanged + 1.0)
+        rang = bell.at(1.0) - lag
+        print(f"end bell at {rang:.3f} s (r={bell.r:.2f}); unchanged {unchanged:.3f} s")
+        assert bell.r >= 0.7  # the levels differ a little: this take ends at another pace
         assert rang < unchanged - 1.0
 
     clean(lambda: keyed_play(recorder, env, script, ("--from", "2")), data_dir, heard)

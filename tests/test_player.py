@@ -131,7 +131,7 @@ class Take:
     interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent, if it was
 
 
-ATTEMPTS = 3
+ATTEMPTS = 4
 
 
 def clean(take: Callable[[], Take], check: Callable[[Take], object]) -> Take:
