@@ -163,7 +163,7 @@ def band_levels(x: Signal, rate: int) -> npt.NDArray[np.float64]:
     return levels
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Match:
     """Where an expected sound was heard in a recording (:func:`match`)."""
 
@@ -176,13 +176,24 @@ class Match:
         return float(self.times[0])
 
     @property
+    def end(self) -> float:
+        """The recording time when the expected sound ended."""
+        return float(self.times[-1]) + FRAME
+
+    @property
     def gaps(self) -> float:
         """Seconds of recording inside the match that the expected sound has not (dropouts)."""
-        return float(self.times[-1] - self.times[0]) - (self.times.size - 1) * FRAME
+        return round(float(self.times[-1] - self.times[0]) - (self.times.size - 1) * FRAME, 6)
 
     def at(self, t: float) -> float:
         """The recording time when the expected sound's second ``t`` was heard."""
         return float(self.times[min(self.times.size - 1, max(0, round(t / FRAME)))])
+
+    def __repr__(self) -> str:
+        return (
+            f"Match(start={self.start:.3f}, end={self.end:.3f}, r={self.r:.2f}, "
+            f"gaps={self.gaps:.3f}, skipped_loud={self.skipped_loud:.3f})"
+        )
 
 
 def match(
@@ -346,9 +357,10 @@ def start_matcue(args: Sequence[str], env: Mapping[str, str]) -> tuple[subproces
 
 
 DISTURBED = 0.03  # the share of the CPU time stolen that makes a take a disturbed one
-SETTLED = 2.0  # seconds in a row with less stolen than that, waited for before every take
-CALM = 10.0  # ... and before a disturbed take that failed is played again
-CALM_BUDGET = 240.0  # seconds a whole test run may spend waiting so (CI stays well under 30 min)
+SETTLED = (2.0, 20.0)  # seconds in a row with less stolen than that, waited for before every
+CALM = (10.0, 60.0)  # take (for 20 s at most), and before a failed, disturbed one is played again
+CALM_BUDGET = 180.0  # seconds a whole test run may spend waiting so (CI stays well under 30 min)
+PLAYING_TIMEOUT = 600  # seconds: the timeout of a test that plays through clean_take
 _waiting = threading.Lock()
 _waited = [0.0]  # seconds the run has spent waiting for calm so far
 
@@ -371,15 +383,15 @@ def stolen_share(since_stolen: float, since: float) -> float:
     return (stolen() - since_stolen) / (elapsed * (os.cpu_count() or 1))
 
 
-def wait_for_calm(seconds: float) -> bool:
+def wait_for_calm(seconds: float, longest: float) -> bool:
     """Wait until ``seconds`` pass in a row with less than ``DISTURBED`` of the CPU time stolen
-    (measured each second), or until the run has spent ``CALM_BUDGET`` seconds waiting in all;
-    whether it is calm. On a virtual machine steal comes in spells of minutes, and a take
-    played in one of them is a take wasted."""
+    (measured each second), for ``longest`` seconds at most, and only until the run has spent
+    ``CALM_BUDGET`` seconds waiting in all; whether it is calm. On a virtual machine
+    steal comes in spells of minutes, and a take played in one of them is a take wasted."""
     began = last = calm_since = time.monotonic()
     mark = stolen()
     try:
-        while True:
+        while last - began < longest:
             with _waiting:
                 if _waited[0] + (last - began) >= CALM_BUDGET:
                     return False
@@ -390,6 +402,7 @@ def wait_for_calm(seconds: float) -> bool:
             elif now - calm_since >= seconds:
                 return True
             mark, last = taken, now
+        return False
     finally:
         with _waiting:
             _waited[0] += time.monotonic() - began
@@ -426,14 +439,16 @@ def clean_take(
     """
     notes = []
     for attempt in range(attempts):
-        wait_for_calm(CALM if attempt else SETTLED)
+        calm = wait_for_calm(*(CALM if attempt else SETTLED))
         if attempt and before_retry is not None:
             before_retry()
         before, began = stolen(), time.monotonic()
         result = take()
         share = stolen_share(before, began)
         count = underruns(result)
-        disturbance = f"{count} underruns, {share:.0%} CPU time stolen"
+        disturbance = f"{count} underruns, {share:.0%} CPU time stolen" + (
+            "" if calm else " (played with no calm spell found before it)"
+        )
         try:
             check(result)
         except AssertionError as failure:

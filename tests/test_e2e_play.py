@@ -24,6 +24,7 @@ import soundfile as sf
 
 from audio_helpers import (
     PLAY,
+    PLAYING_TIMEOUT,
     RIDE_OUT_STALLS,
     SHORT_SESSION,
     Burst,
@@ -48,7 +49,8 @@ MATCH = 0.9  # least correlation between the recording and the export around eac
 STOP_WITHIN = 0.300  # seconds from SIGINT to silence
 ATTEMPTS = 4
 
-pytestmark = pytest.mark.audio
+# a test that plays waits for calm and may play four takes (see audio_helpers.clean_take)
+pytestmark = [pytest.mark.audio, pytest.mark.timeout(PLAYING_TIMEOUT)]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pytest
 
 from audio_helpers import (
+    PLAYING_TIMEOUT,
     RIDE_OUT_STALLS,
     active_span,
     align,
@@ -155,6 +156,7 @@ def burst_session() -> tuple[Timeline, dict[str, Clip], list[tuple[float, float]
 
 
 @pytest.mark.audio
+@pytest.mark.timeout(PLAYING_TIMEOUT)  # it waits for calm and may play four takes
 def test_every_burst_sounds_on_time_across_the_whole_buffer(
     pulse: PulseServer, recorder: Callable[[], Recording], tmp_path: Path
 ) -> None:
@@ -193,6 +195,7 @@ def test_every_burst_sounds_on_time_across_the_whole_buffer(
 
 
 @pytest.mark.audio
+@pytest.mark.timeout(PLAYING_TIMEOUT)  # it waits for calm and may play four takes
 def test_ctrl_c_stops_the_sound_at_once(
     pulse: PulseServer, recorder: Callable[[], Recording], tmp_path: Path
 ) -> None:
