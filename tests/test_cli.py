@@ -88,6 +88,7 @@ def matcue(
     cwd: Path = ROUTINES,
     env: dict[str, str] | None = None,
     prefix: list[str] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``matcue`` script (stdin not a terminal); its exit code and output."""
     return subprocess.run(
@@ -97,7 +98,7 @@ def matcue(
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
@@ -482,8 +483,13 @@ def test_a_missing_espeak_ng_is_a_runtime_failure(tmp_path: Path, args: list[str
 # --- list, voices, help --------------------------------------------------------------------------
 
 
+# On a cold speech cache `list` has every line of the library spoken to time it: ~5 s here, but
+# CI once ran out of 120 s with the hypervisor taking nearly all of the CPU time.
+LIST_TIMEOUT = 280
+
+
 def test_list_shows_every_built_in_routine(speech_cache: Path) -> None:
-    done = matcue("list", cache=speech_cache)
+    done = matcue("list", cache=speech_cache, timeout=LIST_TIMEOUT)
     assert done.returncode == 0, done.stderr
     shipped = sorted(p.stem for p in LIBRARY_DIR.glob("*.yaml"))
     assert {"gentle-daily", "first-aid"} <= set(shipped)
@@ -496,7 +502,7 @@ def test_list_shows_every_built_in_routine(speech_cache: Path) -> None:
 
 
 def test_list_json_describes_every_built_in_routine(speech_cache: Path) -> None:
-    done = matcue("list", "--json", cache=speech_cache)
+    done = matcue("list", "--json", cache=speech_cache, timeout=LIST_TIMEOUT)
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [r["id"] for r in rows] == sorted(p.stem for p in LIBRARY_DIR.glob("*.yaml"))
