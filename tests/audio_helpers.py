@@ -176,11 +176,6 @@ class Match:
         return float(self.times[0])
 
     @property
-    def end(self) -> float:
-        """The recording time when the expected sound ended."""
-        return float(self.times[-1]) + FRAME
-
-    @property
     def gaps(self) -> float:
         """Seconds of recording inside the match that the expected sound has not (dropouts)."""
         return round(float(self.times[-1] - self.times[0]) - (self.times.size - 1) * FRAME, 6)
@@ -191,7 +186,7 @@ class Match:
 
     def __repr__(self) -> str:
         return (
-            f"Match(start={self.start:.3f}, end={self.end:.3f}, r={self.r:.2f}, "
+            f"Match(start={self.start:.3f}, r={self.r:.2f}, "
             f"gaps={self.gaps:.3f}, skipped_loud={self.skipped_loud:.3f})"
         )
 
