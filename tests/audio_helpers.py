@@ -126,6 +126,13 @@ def onset_errors(
     return [float(found[np.argmin(np.abs(found - t))] - t) for t in planned]
 
 
+def resample(x: Signal, from_rate: int, to_rate: int) -> npt.NDArray[np.float64]:
+    """``x`` at ``to_rate``, by linear interpolation: good enough for comparing levels."""
+    n = round(len(x) * to_rate / from_rate)
+    at = np.arange(n, dtype=np.float64) * (from_rate / to_rate)
+    return np.interp(at, np.arange(len(x), dtype=np.float64), np.asarray(x, dtype=np.float64))
+
+
 def dominant_frequency(x: Signal, rate: int) -> float:
     """The frequency (Hz) of the strongest spectral peak."""
     a = np.asarray(x, dtype=np.float64)
@@ -204,11 +211,7 @@ def match(
     expected sound or is skipped, and skipping costs what the skipped frame sounds like; no
     expected frame may be left out. A correct take lines up at r ~0.97 with or without
     dropouts; another line after the same tone stays under ~0.7."""
-    if expected_rate != rate:
-        n = round(len(expected) * rate / expected_rate)
-        at = np.arange(n) * (expected_rate / rate)
-        expected = np.interp(at, np.arange(len(expected)), np.asarray(expected, dtype=np.float64))
-    ref = band_levels(expected, rate)
+    ref = band_levels(resample(expected, expected_rate, rate), rate)
     rec = band_levels(np.asarray(recording)[round(lo * rate) : round(hi * rate)], rate)
     m, n = len(ref), len(rec)
     if not m or n < m:
@@ -218,19 +221,15 @@ def match(
     skip_cost = rec_power + 0.01 * float(ref_power.mean())
     # cost[j]: the least cost of the recording so far ending with expected frame j - 1 heard
     cost = np.full(m + 1, np.inf)
-    began = np.zeros(m + 1, dtype=np.int64)  # where the path to each state began
     skipped = np.zeros((n, m + 1), dtype=bool)
     best, end = np.inf, -1
     for i in range(n):
-        cost[0], began[0] = 0.0, i  # the expected sound may begin at any frame
+        cost[0] = 0.0  # the expected sound may begin at any frame
         heard = cost[:-1] + rec_power[i] + ref_power - 2.0 * (ref @ rec[i])
         held = cost[1:m] + skip_cost[i]
         skip = held < heard[:-1]
-        new_began = np.concatenate(([0], began[:-1]))
-        new_began[1:m][skip] = began[1:m][skip]
         cost = np.concatenate(([np.inf], heard))
         cost[1:m][skip] = held[skip]
-        began = new_began
         skipped[i, 1:m] = skip
         if cost[m] < best:
             best, end = float(cost[m]), i

@@ -35,6 +35,7 @@ from audio_helpers import (
     matcue_env,
     onsets,
     player_env,
+    resample,
     run_matcue,
     start_matcue,
     without_alsa_notes,
@@ -73,13 +74,6 @@ class Take:
     recording: npt.NDArray[np.int16]
     started: float = 0.0  # time.monotonic() when "Playing ..." arrived
     interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent
-
-
-def resample(x: npt.NDArray[Any], from_rate: int, to_rate: int) -> npt.NDArray[np.float64]:
-    """Linear interpolation: good enough for comparing envelopes."""
-    n = round(x.size * to_rate / from_rate)
-    at = np.arange(n, dtype=np.float64) * (from_rate / to_rate)
-    return np.interp(at, np.arange(x.size, dtype=np.float64), x.astype(np.float64))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from audio_helpers import match
+from audio_helpers import match, resample
 from matcue.audio.tones import load_sound
 from matcue.voice import Pyttsx3Voice, VoiceSettings
 
@@ -36,8 +36,7 @@ def recorded(sound: npt.NDArray[np.int16], *, gaps: dict[float, float]) -> npt.N
     """``sound`` as the sink records it: resampled to SINK, after LEAD seconds of silence,
     with a silence of ``gaps[t]`` seconds put in at the sound's second ``t``, and a second of
     silence after it."""
-    at = np.arange(round(sound.size * SINK / RATE)) * (RATE / SINK)
-    heard = np.interp(at, np.arange(sound.size), sound.astype(np.float64))
+    heard = resample(sound, RATE, SINK)
     parts, done = [np.zeros(round(LEAD * SINK))], 0
     for t, seconds in sorted(gaps.items()):
         parts += [heard[done : round(t * SINK)], np.zeros(round(seconds * SINK))]
