@@ -46,10 +46,8 @@ def recorded(sound: npt.NDArray[np.int16], *, gaps: dict[float, float]) -> npt.N
 
 
 @pytest.fixture(scope="module")
-def voice(tmp_path_factory: pytest.TempPathFactory) -> Pyttsx3Voice:
-    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other tests
-    cache.mkdir(exist_ok=True)
-    return Pyttsx3Voice(VoiceSettings(), cache_dir=Path(cache))
+def voice(speech_cache: Path) -> Pyttsx3Voice:
+    return Pyttsx3Voice(VoiceSettings(), cache_dir=speech_cache)
 
 
 def test_a_sound_is_found_where_it_starts_with_no_dropouts(voice: Pyttsx3Voice) -> None:
