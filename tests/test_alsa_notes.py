@@ -17,14 +17,14 @@ import sys
 
 import pytest
 
-from matcue.outputs import alsa_notes
-from matcue.outputs.alsa_notes import Note, format_message
+from matcue.playback import alsa_notes
+from matcue.playback.alsa_notes import Note, format_message
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="alsa-lib is Linux's")
 
 CHILD = """
 import ctypes, errno, json, sys
-from matcue.outputs import alsa_notes
+from matcue.playback import alsa_notes
 
 echoed = []
 installed = alsa_notes.install(lambda note: echoed.append(str(note))) if sys.argv[1] else None

@@ -1,9 +1,9 @@
 """Code quality gates, and the architecture rule of DESIGN §1: no stage imports a later one.
 
-The stages, in order: routine -> timeline -> voice -> audio -> outputs -> cli. ``matcue/errors.py``
-and ``matcue/__init__.py`` are shared leaves that any stage may import and that import no
-stage; nothing imports the cli but ``matcue/__main__.py`` (``python -m matcue``), which is
-nothing but the cli's entry point. Every import counts, including those inside functions (the
+The stages, in order: routine -> timeline -> voice -> audio -> playback -> outputs -> cli.
+``matcue/errors.py`` and ``matcue/__init__.py`` are shared leaves that any stage may import
+and that import no stage; nothing imports the cli but ``matcue/__main__.py``
+(``python -m matcue``), which is nothing but the cli's entry point. Every import counts, including those inside functions (the
 lazy imports of audio libraries) and under ``TYPE_CHECKING``.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "matcue"
-STAGES = ("routine", "timeline", "voice", "audio", "outputs", "cli")
+STAGES = ("routine", "timeline", "voice", "audio", "playback", "outputs", "cli")
 LEAVES = frozenset({"matcue", "matcue.errors"})
 ENTRY_POINT = "matcue.__main__"
 
@@ -141,7 +141,7 @@ def test_no_stage_imports_a_later_one() -> None:
         edges |= {(module, target) for _, target in imported_modules(module, source)}
     assert not problems, "\n".join(problems)
     # the check saw the real wiring, lazy imports inside functions included
-    assert ("matcue.cli", "matcue.outputs") in edges  # inside play_cmd
+    assert ("matcue.cli", "matcue.playback") in edges  # inside play_cmd
     assert ("matcue.audio.tones", "matcue.timeline.sounds") in edges
     assert ("matcue.__main__", "matcue.cli") in edges
 
@@ -163,13 +163,19 @@ def test_no_stage_imports_a_later_one() -> None:
         ),
         (
             "matcue.voice.cache",
-            "import matcue.outputs.player\n",
-            "matcue.voice.cache:1 imports matcue.outputs.player: voice may not import the later "
-            "stage outputs",
+            "import matcue.playback.device\n",
+            "matcue.voice.cache:1 imports matcue.playback.device: voice may not import the later "
+            "stage playback",
+        ),
+        (
+            "matcue.playback.loop",
+            "from matcue.outputs import history\n",
+            "matcue.playback.loop:1 imports matcue.outputs.history: playback may not import the "
+            "later stage outputs",
         ),
         (
             "matcue.outputs",
-            "from . import player\nfrom matcue import cli\n",
+            "from . import export\nfrom matcue import cli\n",
             "matcue.outputs:2 imports matcue.cli: nothing may import the cli",
         ),
         (
@@ -189,9 +195,12 @@ def test_the_architecture_check_catches_a_backward_import(
     ("module", "source"),
     [
         ("matcue.audio.render", "from matcue.timeline import Timeline\nfrom ..voice import Clip\n"),
-        ("matcue.cli", "from matcue.outputs import play\nfrom matcue.errors import InputError\n"),
+        (
+            "matcue.cli",
+            "from matcue.playback import Session\nfrom matcue.errors import InputError\n",
+        ),
         ("matcue.routine.loader", "from matcue.errors import InputError\nimport yaml\n"),
-        ("matcue.outputs.player", "from .export import export_wav\n"),
+        ("matcue.outputs.history", "from matcue.playback.transport import Ending\n"),
     ],
 )
 def test_the_architecture_check_allows_forward_imports(module: str, source: str) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from matcue.outputs import history
-from matcue.outputs import transport as tp
-from matcue.outputs.transport import Key
+from matcue.playback import transport as tp
+from matcue.playback.transport import Command as Key
 from matcue.routine import load_routine
 from matcue.timeline import ENGLISH, Pace, Timeline, compile, spoken
 

@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
     import numpy.typing as npt
 
     from matcue.audio.levels_cache import LevelsCache
-    from matcue.outputs import SessionResult
     from matcue.outputs.history import ResumePoint
+    from matcue.playback import SessionResult
     from matcue.voice import Clip, Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -830,15 +830,17 @@ def _play_session(
 
     from matcue.audio import SESSION_LEVELS, render, seconds_to_frames
     from matcue.audio.render import FIT_WORKERS
-    from matcue.outputs import (
+    from matcue.playback import (
+        Commands,
         Hooks,
         SessionInterrupted,
+        Simpleaudio,
         Track,
+        key_reader,
         keys_mode,
-        play_through,
     )
-    from matcue.outputs import Session as KeysSession
-    from matcue.outputs import transport as tp
+    from matcue.playback import Session as Loop
+    from matcue.playback import transport as tp
     from matcue.timeline import phrases_for, spoken
 
     r, speech, timeline = prepared.routine, prepared.speech, prepared.timeline
@@ -906,22 +908,38 @@ def _play_session(
 
     began = datetime.datetime.now(datetime.UTC)
     track = Track(timeline, pcm, base)
+    commands = Commands()  # the terminal's keys are its one source (none without a terminal)
     try:
+        device = Simpleaudio()
         if not keys:
-            result = play_through(track, SESSION_RATE, start, on_start)
+            loop = Loop(
+                track,
+                SESSION_RATE,
+                hooks,
+                commands=commands,
+                device=device,
+                start=start,
+                on_start=on_start,
+            )
+            result = loop.run()
         else:
-            with _status_line(env, not quiet) as status, keys_mode(sys.stdin.fileno()) as fd:
-                session = KeysSession(
+            with (
+                _status_line(env, not quiet) as status,
+                keys_mode(sys.stdin.fileno()) as fd,
+                key_reader(fd, commands.source("keys")),
+            ):
+                loop = Loop(
                     track,
                     SESSION_RATE,
                     hooks,
-                    keys_fd=fd,
+                    commands=commands,
+                    device=device,
                     start=start,
                     status=status,
                     on_start=on_start,
                 )
-                session.prepare()
-                result = session.run()
+                loop.prepare()
+                result = loop.run()
     except SessionInterrupted as stop:
         _remember(r, stop.result, began, env)
         raise
@@ -951,7 +969,7 @@ def _remember(
 ) -> None:
     """Record the session and its resume point; a broken database only warns."""
     from matcue.outputs import history
-    from matcue.outputs import transport as tp
+    from matcue.playback import transport as tp
 
     record = history.SessionRecord(
         routine=r.id,
@@ -1458,7 +1476,7 @@ def _system_failure(exc: OSError | MemoryError | RecursionError) -> str:
 
 def _show_alsa_notes() -> None:
     """``--debug``: alsa-lib's own lines (kept off the terminal otherwise), as they come."""
-    from matcue.outputs import alsa_notes
+    from matcue.playback import alsa_notes
 
     def echo(note: alsa_notes.Note) -> None:
         print(f"matcue: ALSA: {note}", file=sys.stderr, flush=True)

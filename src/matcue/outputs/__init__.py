@@ -1,4 +1,4 @@
-"""Outputs: the player and the exporters. Both consume the same rendered PCM.
+"""Outputs: the exporters (files from the rendered PCM), the config file and the history.
 
 The names below are imported on first use, so ``from matcue.outputs import history`` (the
 ``history`` command, the week from the history) does not load the audio stack."""
@@ -10,42 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matcue.outputs.export import export_wav
-    from matcue.outputs.player import PlayResult, play
-    from matcue.outputs.session import (
-        Hooks,
-        Session,
-        SessionInterrupted,
-        SessionResult,
-        Track,
-        keys_mode,
-        play_through,
-    )
 
-_WHERE = {
-    "export_wav": "export",
-    "PlayResult": "player",
-    "play": "player",
-    "Hooks": "session",
-    "Session": "session",
-    "SessionInterrupted": "session",
-    "SessionResult": "session",
-    "Track": "session",
-    "keys_mode": "session",
-    "play_through": "session",
-}
+_WHERE = {"export_wav": "export"}
 
-__all__ = [
-    "Hooks",
-    "PlayResult",
-    "Session",
-    "SessionInterrupted",
-    "SessionResult",
-    "Track",
-    "export_wav",
-    "keys_mode",
-    "play",
-    "play_through",
-]
+__all__ = ["export_wav"]
 
 
 def __getattr__(name: str) -> Any:

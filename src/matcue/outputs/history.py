@@ -14,15 +14,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from matcue.errors import RuntimeFailure
+from matcue.playback.transport import Ending
 
 DATA_ENV = "MATCUE_DATA_DIR"
 DB_NAME = "history.sqlite3"
 TIMEOUT = 0.5  # seconds to wait for a lock before giving up (a session never waits long)
 
-Ending = Literal["finished", "quit", "pain", "interrupted"]
 ENDINGS: dict[str, str] = {
     "finished": "finished",
     "quit": "quit",

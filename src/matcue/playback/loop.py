@@ -1,14 +1,17 @@
-"""Play a session under the keys: the real-time loop and the terminal (issue #4).
+"""The session loop: plays a rendered session and does what each command asks.
 
-What each key does is decided by :mod:`matcue.outputs.transport`; this module does it.
+What each command does is decided by :mod:`matcue.playback.transport`; this module does it.
+Commands come from a queue (:mod:`matcue.playback.commands`: the terminal's keys, media keys,
+a caller, a test), time from an injected clock and sound goes to an injected device
+(:mod:`matcue.playback.device`), so the loop runs the same in real and in virtual time.
 
-Timing (DESIGN §4): the loop never sleeps to schedule a cue and never asks simpleaudio when a
-sound ends. Each sound is one ``play_buffer`` (a *stream*): a short spoken prefix (e.g.
+Timing (DESIGN §4): the loop never sleeps to schedule a cue and never asks the device when a
+sound ends. Each sound is one ``play`` on the device (a *stream*): a short spoken prefix (e.g.
 "Resuming. Three. Two. One.") followed by the rendered session from a phase start. Where the
 session is follows from the clock alone: ``frame = origin + (now - t0) × rate - lead``.
 
 - Pause, pain stop, quit, skip: the frames around the position are silenced in the buffer
-  simpleaudio reads from, then ``stop()``: what drains is silence (see ``player``).
+  the device reads from, then ``stop()``: what drains is silence.
 - Resume and seek: a new stream from the phase start (never an empty buffer).
 - Live pace: the session is re-compiled at the new pace and the rest rendered in the
   background; at the next phase boundary the old stream's buffer is silenced from that
@@ -17,49 +20,41 @@ session is follows from the clock alone: ``frame = origin + (now - t0) × rate -
 - Confirmation tones sound as their own short streams over the session.
 - A stereo session is ``(frames, 2)``: every position is a frame, silencing covers both
   channels, and a spoken prefix is put in both ears if it comes mono.
-
-The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
-restored in ``finally`` and on SIGTERM/SIGHUP.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
-import select
-import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import FrameType
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from matcue.audio.units import seconds_to_frames
 from matcue.errors import AudioDeviceError
-from matcue.outputs import transport as tp
-from matcue.outputs.history import Ending
-from matcue.outputs.player import (
-    _DRAIN_GRACE,
-    _EARLY_END,
-    _POLL,
-    _SILENCE_AFTER,
-    _SILENCE_BEFORE,
+from matcue.playback import transport as tp
+from matcue.playback.clock import Clock, SystemClock
+from matcue.playback.commands import Inbox
+from matcue.playback.device import (
     DEVICE_LOST,
-    _checked,
-    _simpleaudio,
-    _start,
+    DRAIN_GRACE,
+    EARLY_END,
+    POLL,
+    SILENCE_AFTER,
+    SILENCE_BEFORE,
+    Device,
+    Handle,
+    checked,
 )
+from matcue.playback.transport import Ending
 from matcue.timeline.model import Timeline
 from matcue.timeline.phrases import Phrases
 
 Pcm = npt.NDArray[np.int16]
 
-ESCAPE_WAIT = 0.05  # seconds to wait for the rest of an escape sequence after ESC
 SPLICE_LEAD = 0.25  # seconds before a phase boundary at which a pace change is started
 SPLICE_MIN = 0.04  # ... and the least: with less, the next boundary is taken
 STATUS_EVERY = 0.25  # seconds between status line updates
@@ -99,82 +94,31 @@ class SessionResult:
 
 
 class SessionInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGTERM/SIGHUP under the keys), with what the session came to."""
+    """Ctrl-C (or SIGTERM/SIGHUP on a terminal), with what the session came to."""
 
     def __init__(self, result: SessionResult) -> None:
         super().__init__()
         self.result = result
 
 
-def play_through(
-    track: Track,
-    rate: int,
-    start: float = 0.0,
-    on_start: Callable[[], object] | None = None,
-    now: Callable[[], float] = time.monotonic,
-) -> SessionResult:
-    """Without a terminal: the plain player from ``start`` to the end, no keys. Ctrl-C raises
-    ``SessionInterrupted`` with how far the session got (worked out from the player's clock)."""
-    from matcue.outputs.player import play
-
-    frame = min(max(0, seconds_to_frames(start, rate) - track.base), int(track.pcm.shape[0]))
-    readings: list[float] = []
-
-    def clock() -> float:
-        t = now()
-        readings.append(t)
-        del readings[:-2]
-        return t
-
-    t0: list[float] = []
-
-    def started() -> None:
-        t0.append(readings[-1])
-        if on_start is not None:
-            on_start()
-
-    def result(ending: Ending) -> SessionResult:
-        played = (readings[-1] - t0[0]) if t0 and readings else 0.0
-        position = min(track.timeline.duration, start + played)
-        if ending == "finished":
-            position = track.timeline.duration
-        tl = track.timeline
-        return SessionResult(
-            ending=ending,
-            position=position,
-            timeline=tl,
-            exercises=tp.passed(tp.exercise_ends(tl), start, position),
-            reps=tp.passed(tp.rep_ends(tl), start, position),
-        )
-
-    pcm = track.pcm[frame:]
-    if pcm.shape[0] == 0:
-        return result("finished")
-    try:
-        play(pcm, rate, now=clock, on_start=started)
-    except KeyboardInterrupt as err:
-        raise SessionInterrupted(result("interrupted")) from err
-    return result("finished")
-
-
 class _Stream:
-    """One ``play_buffer``: ``lead`` frames of prefix, then the track from ``origin``.
+    """One ``play`` on the device: ``lead`` frames of prefix, then the track from ``origin``.
 
     ``shared``: the buffer is the track's own memory (no prefix), so frames silenced to stop
-    it are put back once simpleaudio has let go of it.
+    it are put back once the device has let go of it.
     """
 
     def __init__(
-        self, sa: Any, buf: Pcm, rate: int, origin: int, lead: int, now: float, shared: bool
+        self, device: Device, buf: Pcm, rate: int, origin: int, lead: int, now: float, shared: bool
     ) -> None:
-        self.buf = _checked(buf, rate)
+        self.buf = checked(buf, rate)
         self.rate = rate
         self.origin = origin
         self.lead = lead
         self.shared = shared
         self.saved: list[tuple[int, Pcm]] = []
         self.stopped = False
-        self.handle = _start(sa, self.buf, rate)
+        self.handle = device.play(self.buf, rate)
         self.t0 = now
 
     def frame(self, now: float) -> int:
@@ -200,10 +144,10 @@ class _Stream:
         self._zero(i, int(self.buf.shape[0]))
 
     def stop_now(self, now: float) -> None:
-        """Silence what simpleaudio has not handed to the device yet, then stop."""
+        """Silence what the device has not played yet, then stop."""
         i = self.index(now)
-        lo = i - math.ceil(_SILENCE_BEFORE * self.rate)
-        self._zero(lo, max(lo, i + math.ceil(_SILENCE_AFTER * self.rate)))
+        lo = i - math.ceil(SILENCE_BEFORE * self.rate)
+        self._zero(lo, max(lo, i + math.ceil(SILENCE_AFTER * self.rate)))
         self.handle.stop()
         self.stopped = True
 
@@ -235,24 +179,32 @@ class Session:
         rate: int,
         hooks: Hooks,
         *,
-        keys_fd: int | None,
+        commands: Inbox,
+        device: Device,
+        clock: Clock | None = None,
         start: float = 0.0,
         status: Callable[[str], object] | None = None,
         on_start: Callable[[], object] | None = None,
-        now: Callable[[], float] = time.monotonic,
+        background: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
+        """``commands``: where commands come from (and how the loop waits); ``device``: where
+        the sound goes; ``clock``: the time (the machine's by default); ``background``: runs a
+        live pace change's compile and render (on a thread by default; a test runs it at once).
+        """
         self.track = track
         self.rate = rate
         self.hooks = hooks
-        self.keys_fd = keys_fd
+        self.commands = commands
+        self.device = device
+        self.clock: Clock = clock or SystemClock()
+        self.background = background or _on_a_thread
         self.start = start
         self.status = status
         self.on_start = on_start
-        self.now = now
         self.state = tp.Transport(timeline=track.timeline, pace=track.timeline.pace.percent)
         self.stream: _Stream | None = None
         self.draining: list[tuple[_Stream, int]] = []  # old streams silent from a frame on
-        self.overlays: list[tuple[Any, Pcm]] = []
+        self.overlays: list[tuple[Handle, Pcm]] = []
         self.pending: _Pending | None = None
         self.reps = 0
         self.exercises = 0
@@ -261,7 +213,9 @@ class Session:
         self._ending: Ending = "interrupted"
         self._ends: tuple[Timeline | None, list[float], list[float]] = (None, [], [])
         self._last_frame = 0
-        self._sa: Any = None
+
+    def now(self) -> float:
+        return self.clock.now()
 
     # -- sound -----------------------------------------------------------------------------
 
@@ -275,11 +229,11 @@ class Session:
     def prepare(self) -> None:
         """Render what must answer at once (pain stop, quit, resume, the tone)."""
         words = self.hooks.words
-        for action_key in (tp.Key.PAIN, tp.Key.QUIT):
-            _, action = tp.press(self.state, action_key, 0.0, 0.0, words)
+        for command in (tp.Command.PAIN, tp.Command.QUIT):
+            _, action = tp.press(self.state, command, 0.0, 0.0, words)
             self.speech(action.say)
         self.speech((), True)
-        _, resume = tp.press(replace(self.state, paused=True), tp.Key.PAUSE, 0.0, 0.0, words)
+        _, resume = tp.press(replace(self.state, paused=True), tp.Command.PAUSE, 0.0, 0.0, words)
         self.speech(resume.say)
 
     def _play(self, frame: int, prefix: Pcm, now: float, pad: int = 0) -> None:
@@ -301,7 +255,7 @@ class Session:
         if buf.shape[0] == 0:
             buf = _silent(1, track.pcm)  # simpleaudio crashes on an empty buffer
         shared = buf is body
-        self.stream = _Stream(self._sa, buf, self.rate, frame, lead, now, shared)
+        self.stream = _Stream(self.device, buf, self.rate, frame, lead, now, shared)
         self._last_frame = frame
 
     def _silenced(self, track: Track, frame: int) -> list[tuple[int, Pcm]]:
@@ -325,7 +279,7 @@ class Session:
             return
         buf = (pcm * gain).astype(np.int16) if gain != 1.0 else pcm.copy()
         with contextlib.suppress(Exception):
-            self.overlays.append((_start(self._sa, buf, self.rate), buf))
+            self.overlays.append((self.device.play(buf, self.rate), buf))
 
     def _silence(self) -> None:
         if self.stream is not None:
@@ -335,13 +289,12 @@ class Session:
 
     def _wait_quiet(self, deadline: float) -> None:
         while self.now() < deadline:
-            busy = [s for s, _ in self.draining if s.handle.is_playing()]
-            busy += [h for h, _ in self.overlays if h.is_playing()]
-            if self.stream is not None and self.stream.handle.is_playing():
-                busy.append(self.stream)
-            if not busy:
+            handles = [s.handle for s, _ in self.draining] + [h for h, _ in self.overlays]
+            if self.stream is not None:
+                handles.append(self.stream.handle)
+            if not any(h.is_playing() for h in handles):
                 return
-            time.sleep(_POLL)
+            self.clock.sleep(POLL)
 
     def _say_and_wait(self, pcm: Pcm) -> None:
         """Play ``pcm`` alone to its end (the last words of a session)."""
@@ -349,14 +302,14 @@ class Session:
         if pcm.shape[0] == 0:
             return
         buf = pcm.copy()
-        handle = _start(self._sa, buf, self.rate)
+        handle = self.device.play(buf, self.rate)
         t0 = self.now()
         length = buf.shape[0] / self.rate
         while self.now() - t0 < length:
-            time.sleep(_POLL)
-        deadline = self.now() + _DRAIN_GRACE
+            self.clock.sleep(POLL)
+        deadline = self.now() + DRAIN_GRACE
         while handle.is_playing() and self.now() < deadline:
-            time.sleep(_POLL)
+            self.clock.sleep(POLL)
         if handle.is_playing():
             handle.stop()
 
@@ -401,7 +354,7 @@ class Session:
             finally:
                 job.done.set()
 
-        threading.Thread(target=work, name="matcue-pace", daemon=True).start()
+        self.background(work)
 
     def _adopt_pending(self, seek: float) -> tuple[float, tuple[str, ...]]:
         """Switch to the pending pace before a seek to ``seek`` (old seconds): the seek's
@@ -462,31 +415,10 @@ class Session:
 
     # -- keys ------------------------------------------------------------------------------
 
-    def _read_keys(self, timeout: float) -> list[tp.Key]:
-        fd = self.keys_fd
-        if fd is None:
-            time.sleep(timeout)
-            return []
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            return []
-        data = os.read(fd, 64)
-        if not data:  # the terminal went away: no more keys
-            self.keys_fd = None
-            return []
-        keys, rest = tp.decode_keys(data, final=False)
-        if rest:
-            more, _, _ = select.select([fd], [], [], ESCAPE_WAIT)
-            if more:
-                rest += os.read(fd, 64)
-            tail, _ = tp.decode_keys(rest, final=True)
-            keys += tail
-        return keys
-
-    def _handle(self, key: tp.Key, now: float) -> Ending | None:
+    def _handle(self, command: tp.Command, now: float) -> Ending | None:
         position = self.position(now)
         self.state = replace(self.state, timeline=self.track.timeline)  # after a splice
-        self.state, action = tp.press(self.state, key, position, now, self.hooks.words)
+        self.state, action = tp.press(self.state, command, position, now, self.hooks.words)
         if action.kind in ("pain", "quit"):
             self._silence()
             self._stopped_at = position
@@ -523,7 +455,6 @@ class Session:
     # -- the loop --------------------------------------------------------------------------
 
     def run(self) -> SessionResult:
-        self._sa = _simpleaudio()
         start_frame = seconds_to_frames(self.start, self.rate)
         self._play(start_frame, _silent(0, self.track.pcm), self.now())
         if self.on_start is not None:
@@ -535,8 +466,8 @@ class Session:
             while ending is None:
                 now = self.now()
                 stream = self.stream
-                wait = _POLL
-                if stream is None and self.keys_fd is None:  # paused, and the keys are gone
+                wait = POLL
+                if stream is None and not self.commands.open:  # paused, and no one can resume
                     ending = "quit"
                     self._stopped_at = self.state.paused_at
                     break
@@ -549,7 +480,7 @@ class Session:
                         ending = "finished"
                         break
                     if not stream.handle.is_playing() and (
-                        stream.end - frame > _EARLY_END * self.rate
+                        stream.end - frame > EARLY_END * self.rate
                     ):
                         raise AudioDeviceError(DEVICE_LOST)
                     self._maybe_splice(now)
@@ -562,15 +493,15 @@ class Session:
                     if line != last_line:
                         last_line = line
                         self.status(line)
-                for key in self._read_keys(wait):
-                    ending = self._handle(key, self.now())
+                for command in self.commands.take(wait):
+                    ending = self._handle(command, self.now())
                     if ending is not None:
                         break
         except BaseException as err:
             if self._stopped_at is None:
                 self._stopped_at = self.position(self.now())
             self._silence()
-            self._wait_quiet(self.now() + _DRAIN_GRACE)
+            self._wait_quiet(self.now() + DRAIN_GRACE)
             self._release()
             if isinstance(err, KeyboardInterrupt):
                 raise SessionInterrupted(self.stopped_result()) from err
@@ -623,18 +554,18 @@ class Session:
         for stream in streams:
             if stream.handle.is_playing():
                 stream.handle.stop()
-        deadline = self.now() + _DRAIN_GRACE
+        deadline = self.now() + DRAIN_GRACE
         while any(s.handle.is_playing() for s in streams) and self.now() < deadline:
-            time.sleep(_POLL)
+            self.clock.sleep(POLL)
         for stream in streams:
             stream.restore()
         self.draining = []
 
     def _finish(self, stream: _Stream) -> None:
         """Let the device play the last block, as the plain player does."""
-        deadline = self.now() + _DRAIN_GRACE
+        deadline = self.now() + DRAIN_GRACE
         while stream.handle.is_playing() and self.now() < deadline:
-            time.sleep(_POLL)
+            self.clock.sleep(POLL)
         if stream.handle.is_playing():
             stream.handle.stop()
         self.stream = None
@@ -659,33 +590,5 @@ def _like(pcm: Pcm, track: Pcm) -> Pcm:
     raise ValueError(f"cannot play {pcm.shape} samples in a {track.shape} session")
 
 
-# --- the terminal --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def keys_mode(fd: int) -> Iterator[int]:
-    """The terminal on ``fd`` without echo or line editing (Ctrl-C still interrupts), put
-    back as it was on every way out, SIGTERM and SIGHUP included."""
-    import termios
-
-    saved = termios.tcgetattr(fd)
-    raw = termios.tcgetattr(fd)
-    raw[3] &= ~(termios.ECHO | termios.ICANON)
-    raw[6][termios.VMIN] = 1
-    raw[6][termios.VTIME] = 0
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    handlers = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        with contextlib.suppress(ValueError, OSError):  # not the main thread
-            handlers[sig] = signal.signal(sig, interrupt)
-    try:
-        termios.tcsetattr(fd, termios.TCSAFLUSH, raw)
-        yield fd
-    finally:
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
-        for sig, old in handlers.items():
-            signal.signal(sig, old)
+def _on_a_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="matcue-pace", daemon=True).start()

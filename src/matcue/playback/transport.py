@@ -1,7 +1,8 @@
-"""The session's transport, with no I/O: key bytes -> keys -> actions on the timeline.
+"""The session's transport, with no I/O: key bytes -> commands -> actions on the timeline.
 
-A person on a mat controls the session with a few keys (issue #4). This module decides what
-each key does; :mod:`matcue.outputs.session` does it (sound, terminal, clock). Everything here
+A person on a mat controls the session with a few commands, from the terminal's keys or any
+other source (:mod:`matcue.playback.commands`). This module decides what each command does;
+:mod:`matcue.playback.loop` does it (sound, clock). Everything here
 is a pure function of its arguments, the clock included (``now`` is passed in), so it is
 tested without a terminal or a sound device.
 
@@ -20,13 +21,18 @@ from typing import Literal
 from matcue.timeline.model import Phase, Timeline
 from matcue.timeline.phrases import Phrases, sentence
 
+Ending = Literal["finished", "quit", "pain", "interrupted"]
+"""How a session ended."""
+
 PACE_STEP = 10.0  # points per + or -
 MIN_PACE, MAX_PACE = 10.0, 400.0
 BACK_TWICE = 2.0  # seconds: a second "back" within this goes to the previous exercise
 ESC = 0x1B
 
 
-class Key(Enum):
+class Command(Enum):
+    """What a listener can ask of a playing session (the key that gives each, on a terminal)."""
+
     PAUSE = "pause"  # space
     NEXT = "next"  # n, right arrow
     BACK = "back"  # b, left arrow
@@ -40,30 +46,30 @@ class Key(Enum):
     UNKNOWN = "unknown"
 
 
-_SINGLE: dict[int, Key] = {
-    ord(" "): Key.PAUSE,
-    ord("n"): Key.NEXT,
-    ord("N"): Key.NEXT,
-    ord("b"): Key.BACK,
-    ord("B"): Key.BACK,
-    ord("r"): Key.REPEAT,
-    ord("R"): Key.REPEAT,
-    ord("+"): Key.FASTER,
-    ord("="): Key.FASTER,  # the + key without shift
-    ord("-"): Key.SLOWER,
-    ord("_"): Key.SLOWER,
-    ord("s"): Key.WHERE,
-    ord("S"): Key.WHERE,
-    ord("q"): Key.QUIT,
-    ord("Q"): Key.QUIT,
-    ord("x"): Key.PAIN,
-    ord("X"): Key.PAIN,
-    ord("?"): Key.HELP,
+_SINGLE: dict[int, Command] = {
+    ord(" "): Command.PAUSE,
+    ord("n"): Command.NEXT,
+    ord("N"): Command.NEXT,
+    ord("b"): Command.BACK,
+    ord("B"): Command.BACK,
+    ord("r"): Command.REPEAT,
+    ord("R"): Command.REPEAT,
+    ord("+"): Command.FASTER,
+    ord("="): Command.FASTER,  # the + key without shift
+    ord("-"): Command.SLOWER,
+    ord("_"): Command.SLOWER,
+    ord("s"): Command.WHERE,
+    ord("S"): Command.WHERE,
+    ord("q"): Command.QUIT,
+    ord("Q"): Command.QUIT,
+    ord("x"): Command.PAIN,
+    ord("X"): Command.PAIN,
+    ord("?"): Command.HELP,
 }
-_ARROWS = {ord("C"): Key.NEXT, ord("D"): Key.BACK}  # ESC [ C / ESC O C: right; D: left
+_ARROWS = {ord("C"): Command.NEXT, ord("D"): Command.BACK}  # ESC [ C / ESC O C: right; D: left
 
 
-def decode_keys(data: bytes, final: bool) -> tuple[list[Key], bytes]:
+def decode_keys(data: bytes, final: bool) -> tuple[list[Command], bytes]:
     """The keys in ``data`` (bytes read from a terminal) and the bytes left undecided.
 
     An escape sequence (ESC ``[`` or ``O``, parameters, a final byte) is one key: the left
@@ -72,7 +78,7 @@ def decode_keys(data: bytes, final: bool) -> tuple[list[Key], bytes]:
     left over, unless ``final`` (no more bytes came in time), when it is a lone Escape.
     Multi-byte UTF-8 characters are one unknown key.
     """
-    keys: list[Key] = []
+    keys: list[Command] = []
     i, n = 0, len(data)
     while i < n:
         b = data[i]
@@ -80,12 +86,12 @@ def decode_keys(data: bytes, final: bool) -> tuple[list[Key], bytes]:
             if i + 1 >= n:
                 if not final:
                     return keys, data[i:]
-                keys.append(Key.PAIN)
+                keys.append(Command.PAIN)
                 i += 1
                 continue
             intro = data[i + 1]
             if intro not in (ord("["), ord("O")):
-                keys.append(Key.PAIN)  # Escape, then another key pressed quickly
+                keys.append(Command.PAIN)  # Escape, then another key pressed quickly
                 i += 1
                 continue
             j = i + 2
@@ -94,19 +100,19 @@ def decode_keys(data: bytes, final: bool) -> tuple[list[Key], bytes]:
             if j >= n:
                 if not final:
                     return keys, data[i:]
-                keys.append(Key.UNKNOWN)
+                keys.append(Command.UNKNOWN)
                 i = n
                 continue
-            keys.append(_ARROWS.get(data[j], Key.UNKNOWN))
+            keys.append(_ARROWS.get(data[j], Command.UNKNOWN))
             i = j + 1
         elif b >= 0xC0:  # the lead byte of a multi-byte character: skip its continuation
             j = i + 1
             while j < n and 0x80 <= data[j] < 0xC0:
                 j += 1
-            keys.append(Key.UNKNOWN)
+            keys.append(Command.UNKNOWN)
             i = j
         else:
-            keys.append(_SINGLE.get(b, Key.UNKNOWN))
+            keys.append(_SINGLE.get(b, Command.UNKNOWN))
             i += 1
     return keys, b""
 
@@ -228,7 +234,7 @@ ActionKind = Literal["pause", "play", "pace", "quit", "pain", "ignore"]
 
 @dataclass(frozen=True)
 class Action:
-    """What the session does in answer to a key.
+    """What the session does in answer to a command.
 
     - ``pause``: silence at once; a short tone confirms.
     - ``play``: stop what sounds, say ``say``, then play from ``seek`` (seconds into the
@@ -247,13 +253,13 @@ class Action:
 
 @dataclass(frozen=True)
 class Transport:
-    """Where the session stands between keys."""
+    """Where the session stands between commands."""
 
     timeline: Timeline
     paused: bool = False
     paused_at: float = 0.0
     pace: float = 100.0  # the pace asked for (the timeline's, or one still being spliced in)
-    last_back: float | None = None  # ``now`` of the last back key, for "twice quickly"
+    last_back: float | None = None  # ``now`` of the last back command, for "twice quickly"
     finished: bool = False
 
 
@@ -262,36 +268,36 @@ def countdown(words: Phrases) -> tuple[str, ...]:
 
 
 def press(
-    state: Transport, key: Key, position: float, now: float, words: Phrases
+    state: Transport, command: Command, position: float, now: float, words: Phrases
 ) -> tuple[Transport, Action]:
-    """The new state and the action for ``key`` pressed at ``now`` (monotonic seconds) while
+    """The new state and the action for ``command`` given at ``now`` (monotonic seconds) while
     the session is at ``position`` seconds into ``state.timeline``."""
     tl = state.timeline
     if state.paused:
         position = state.paused_at
     here = tl.phases[phase_index(tl, position)]
-    if key is Key.PAIN:
+    if command is Command.PAIN:
         return replace(state, finished=True), Action(
             "pain", say=tuple(sentence(line) for line in words.controls.pain_stop)
         )
-    if key is Key.QUIT:
+    if command is Command.QUIT:
         return replace(state, finished=True), Action("quit", say=(sentence(words.controls.quit),))
-    if key is Key.PAUSE:
+    if command is Command.PAUSE:
         if state.paused:
             resume = (sentence(words.controls.resuming), *countdown(words))
             return replace(state, paused=False), Action("play", seek=here.t, say=resume)
         return replace(state, paused=True, paused_at=position), Action("pause", tone=True)
-    if key in (Key.FASTER, Key.SLOWER):
-        step = PACE_STEP if key is Key.FASTER else -PACE_STEP
+    if command in (Command.FASTER, Command.SLOWER):
+        step = PACE_STEP if command is Command.FASTER else -PACE_STEP
         pace = min(MAX_PACE, max(MIN_PACE, state.pace + step))
         if pace == state.pace:
             return state, Action("ignore")
         return replace(state, pace=pace), Action("pace", pace=pace, say=(words.pace_line(pace),))
-    if key is Key.HELP:
+    if command is Command.HELP:
         return _unpaused(state), Action("play", seek=here.t, say=words.controls.key_list)
-    if key is Key.WHERE:
+    if command is Command.WHERE:
         return _unpaused(state), Action("play", seek=here.t, say=where_lines(tl, position, words))
-    if key is Key.NEXT:
+    if command is Command.NEXT:
         ex = exercise_at(tl, position)
         count = exercise_count(tl)
         if here.kind == "outro":
@@ -303,7 +309,7 @@ def press(
         else:
             target = exercise_start(tl, ex + 1)
         return _unpaused(state), Action("play", seek=target, tone=True)
-    if key is Key.BACK:
+    if command is Command.BACK:
         quick = state.last_back is not None and now - state.last_back <= BACK_TWICE
         ex = exercise_at(tl, position)
         if here.kind == "outro":
@@ -318,7 +324,7 @@ def press(
             if quick and ex > 1:
                 target = exercise_start(tl, ex - 1)
         return replace(_unpaused(state), last_back=now), Action("play", seek=target, tone=True)
-    if key is Key.REPEAT:
+    if command is Command.REPEAT:
         start = set_start(tl, position)
         if start is None:
             return state, Action("ignore", say=(sentence(words.controls.nothing_to_repeat),))

@@ -1,0 +1,72 @@
+"""Playback: a rendered session played to a device under commands.
+
+- :mod:`~matcue.playback.device`: the device protocol and simpleaudio (the only module that
+  uses it), with :mod:`~matcue.playback.alsa_notes` for alsa-lib's own lines;
+- :mod:`~matcue.playback.transport`: pure, command -> action on the timeline;
+- :mod:`~matcue.playback.commands`: the command queue and its sources;
+- :mod:`~matcue.playback.terminal`: the terminal's keys as a source;
+- :mod:`~matcue.playback.clock`: the injected clock;
+- :mod:`~matcue.playback.loop`: the session loop.
+
+The names below are imported on first use, so importing this package loads no audio library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matcue.playback.clock import Clock, SystemClock
+    from matcue.playback.commands import Commands, Inbox, Source
+    from matcue.playback.device import Device, Handle, Simpleaudio
+    from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult, Track
+    from matcue.playback.terminal import key_reader, keys_mode
+    from matcue.playback.transport import Command, Ending
+
+_WHERE = {
+    "Clock": "clock",
+    "SystemClock": "clock",
+    "Commands": "commands",
+    "Inbox": "commands",
+    "Source": "commands",
+    "Device": "device",
+    "Handle": "device",
+    "Simpleaudio": "device",
+    "Hooks": "loop",
+    "Session": "loop",
+    "SessionInterrupted": "loop",
+    "SessionResult": "loop",
+    "Track": "loop",
+    "key_reader": "terminal",
+    "keys_mode": "terminal",
+    "Command": "transport",
+    "Ending": "transport",
+}
+
+__all__ = [
+    "Clock",
+    "Command",
+    "Commands",
+    "Device",
+    "Ending",
+    "Handle",
+    "Hooks",
+    "Inbox",
+    "Session",
+    "SessionInterrupted",
+    "SessionResult",
+    "Simpleaudio",
+    "Source",
+    "SystemClock",
+    "Track",
+    "key_reader",
+    "keys_mode",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"matcue.playback.{module}"), name)

@@ -1,0 +1,94 @@
+"""The terminal as a command source: cbreak mode, and a thread that turns keys into commands.
+
+The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
+restored on every way out, SIGTERM and SIGHUP included. A reader thread decodes the bytes
+(:func:`matcue.playback.transport.decode_keys`) and puts the commands into the session's queue;
+when the terminal goes away (end of file) it closes its source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+from matcue.playback.commands import Source
+from matcue.playback.transport import decode_keys
+
+ESCAPE_WAIT = 0.05  # seconds to wait for the rest of an escape sequence after ESC
+_LOOK = 0.1  # seconds between the reader's looks at its stop flag
+
+
+@contextlib.contextmanager
+def keys_mode(fd: int) -> Iterator[int]:
+    """The terminal on ``fd`` without echo or line editing (Ctrl-C still interrupts), put
+    back as it was on every way out, SIGTERM and SIGHUP included."""
+    import termios
+
+    saved = termios.tcgetattr(fd)
+    raw = termios.tcgetattr(fd)
+    raw[3] &= ~(termios.ECHO | termios.ICANON)
+    raw[6][termios.VMIN] = 1
+    raw[6][termios.VTIME] = 0
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    handlers = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            handlers[sig] = signal.signal(sig, interrupt)
+    try:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, raw)
+        yield fd
+    finally:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
+
+
+def read_keys(fd: int, source: Source, stop: threading.Event) -> None:
+    """Read ``fd`` until ``stop`` is set or it ends, putting each key's command into
+    ``source``; close the source at the end of the input."""
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], _LOOK)
+            if not ready:
+                continue
+            data = os.read(fd, 64)
+            if not data:  # the terminal went away: no more keys
+                break
+            commands, rest = decode_keys(data, final=False)
+            if rest:
+                more, _, _ = select.select([fd], [], [], ESCAPE_WAIT)
+                if more:
+                    rest += os.read(fd, 64)
+                tail, _ = decode_keys(rest, final=True)
+                commands += tail
+            for command in commands:
+                source.put(command)
+    except OSError:
+        pass  # the descriptor was closed under us: no more keys either
+    finally:
+        source.close()
+
+
+@contextlib.contextmanager
+def key_reader(fd: int, source: Source) -> Iterator[threading.Thread]:
+    """A thread reading keys from ``fd`` into ``source`` while the block runs; it has stopped
+    reading when the block ends (so the shell gets the keys typed after the session)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=read_keys, args=(fd, source, stop), name="matcue-keys", daemon=True
+    )
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=1.0)
