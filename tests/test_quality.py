@@ -3,8 +3,9 @@
 The stages, in order: routine -> timeline -> voice -> audio -> playback -> outputs -> cli.
 ``matcue/errors.py`` and ``matcue/__init__.py`` are shared leaves that any stage may import
 and that import no stage; nothing imports the cli but ``matcue/__main__.py``
-(``python -m matcue``), which is nothing but the cli's entry point. Every import counts, including those inside functions (the
-lazy imports of audio libraries) and under ``TYPE_CHECKING``.
+(``python -m matcue``), which is nothing but the cli's entry point. Every import counts,
+including those inside functions (the lazy imports of audio libraries) and under
+``TYPE_CHECKING``.
 """
 
 from __future__ import annotations

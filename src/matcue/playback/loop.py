@@ -477,6 +477,7 @@ class Session:
                     self._count(min(frame, stream.end))
                     if frame >= stream.end:
                         self._finish(stream)
+                        self._stopped_at = self.track.timeline.duration
                         ending = "finished"
                         break
                     if not stream.handle.is_playing() and (
