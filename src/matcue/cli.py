@@ -4,6 +4,7 @@ to exit codes (0 ok, 1 runtime failure, 2 invalid input or usage, 130 interrupte
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import functools
 import inspect
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
 
     from matcue.audio.levels_cache import LevelsCache
     from matcue.outputs.history import ResumePoint
-    from matcue.playback import SessionResult
+    from matcue.playback import Clock, Device, Inbox, SessionResult
     from matcue.voice import Clip, Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -49,16 +50,35 @@ class ExitStatus(IntEnum):
 
 
 @dataclass(frozen=True)
+class Playback:
+    """What ``play`` plays with instead of the real device, clock and terminal keys (a test's
+    virtual time): commands come from ``commands`` alone, and ``background`` runs a live pace
+    change's work (a thread when None)."""
+
+    device: Device
+    clock: Clock
+    commands: Inbox
+    background: Callable[[Callable[[], None]], object] | None = None
+
+
+@dataclass(frozen=True)
 class Environment:
     """The CLI's I/O, passed in so tests can swap it."""
 
     stdout: TextIO
     stderr: TextIO
     stdin_is_tty: bool
+    playback: Playback | None = None
+
+
+_ENVIRONMENT: contextvars.ContextVar[Environment | None] = contextvars.ContextVar(
+    "matcue_environment", default=None
+)
 
 
 def _env() -> Environment:
-    return Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
+    """The environment ``main`` was given, else the process's own."""
+    return _ENVIRONMENT.get() or Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
 
 
 app = typer.Typer(
@@ -910,6 +930,24 @@ def _play_session(
     track = Track(timeline, pcm, base)
     commands = Commands()  # the terminal's keys are its one source (none without a terminal)
     try:
+        if env.playback is not None:  # a test's device, clock and commands
+            io = env.playback
+            loop = Loop(
+                track,
+                SESSION_RATE,
+                hooks,
+                commands=io.commands,
+                device=io.device,
+                clock=io.clock,
+                start=start,
+                on_start=on_start,
+                background=io.background,
+            )
+            if keys:
+                loop.prepare()
+            result = loop.run()
+            _remember(r, result, began, env)
+            return
         device = Simpleaudio()
         if not keys:
             loop = Loop(
@@ -1403,9 +1441,19 @@ def config_unset_cmd(
 # --- entry point ---------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return (and, as a console script, exit with) the exit status."""
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run the CLI; return (and, as a console script, exit with) the exit status. ``env``:
+    the streams and the playback to use instead of the process's own (tests)."""
+    token = _ENVIRONMENT.set(env)
+    try:
+        return _main_in(argv)
+    finally:
+        _ENVIRONMENT.reset(token)
+
+
+def _main_in(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    err = _env().stderr
     debug = "--debug" in args or bool(os.environ.get("MATCUE_DEBUG"))
     if debug:
         _show_alsa_notes()
@@ -1426,19 +1474,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            print(f"matcue: {exc.format_message()}", file=sys.stderr)
+            print(f"matcue: {exc.format_message()}", file=err)
         status = ExitStatus.INVALID
     except RoutineError as exc:
         _debug_trace(debug)
-        print(exc.format(), file=sys.stderr)
+        print(exc.format(), file=err)
         status = ExitStatus.INVALID
     except InputError as exc:
         _debug_trace(debug)
-        print(f"matcue: {exc}", file=sys.stderr)
+        print(f"matcue: {exc}", file=err)
         status = ExitStatus.INVALID
     except MatcueError as exc:
         _debug_trace(debug)
-        print(f"matcue: {exc}", file=sys.stderr)
+        print(f"matcue: {exc}", file=err)
         status = ExitStatus.FAILURE
     except BrokenPipeError:  # the reader of stdout went away (`matcue plan x | head`)
         _debug_trace(debug)
@@ -1447,17 +1495,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = ExitStatus.FAILURE
     except (OSError, MemoryError, RecursionError) as exc:
         _debug_trace(debug)
-        print(f"matcue: {_system_failure(exc)}", file=sys.stderr)
+        print(f"matcue: {_system_failure(exc)}", file=err)
         status = ExitStatus.FAILURE
     except Exception as exc:  # the one place that turns surprises into a sentence
         _debug_trace(debug)
         print(
             f"matcue: unexpected error: {exc!s} (run again with --debug for details)",
-            file=sys.stderr,
+            file=err,
         )
         status = ExitStatus.FAILURE
     if status == ExitStatus.INTERRUPTED:
-        print("Stopped.", file=sys.stderr)
+        print("Stopped.", file=err)
     if argv is None:
         sys.exit(status)
     return status
