@@ -47,6 +47,28 @@ def test_no_audio_server_is_one_sentence_and_alsa_says_nothing(
     assert child.stderr == ""  # ALSA's own complaints are kept off the terminal
 
 
+STEREO = """
+import time
+import numpy as np
+from matcue.playback.device import Simpleaudio
+t = np.arange(24000) / 48000
+left = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+handle = Simpleaudio().play(np.ascontiguousarray(np.stack([left, 0 * left], axis=1)), 48000)
+deadline = time.monotonic() + 10
+while handle.is_playing() and time.monotonic() < deadline:
+    time.sleep(0.02)
+print("done" if not handle.is_playing() else "still playing")
+"""
+
+
+@pytest.mark.audio
+def test_the_device_plays_a_stereo_buffer(pulse: PulseServer) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", STEREO], env=pulse.env, capture_output=True, text=True, timeout=60
+    )
+    assert (child.returncode, child.stdout, child.stderr) == (0, "done\n", "")
+
+
 def test_an_empty_buffer_is_refused_before_the_device() -> None:
     with pytest.raises(ValueError, match="empty buffer"):
         Simpleaudio().play(np.zeros(0, dtype=np.int16), RATE)

@@ -418,16 +418,3 @@ def plan_with(routine: Path, cache: Path, env: dict[str, str], *options: str) ->
     assert done.returncode == 0, done.stderr
     data: dict[str, Any] = json.loads(done.stdout)
     return data
-
-
-@pytest.mark.audio
-def test_the_player_plays_a_stereo_session(pulse: Any, tmp_path: Path) -> None:
-    from test_player import RATE as PLAYER_RATE
-    from test_player import run_player
-
-    t = np.arange(PLAYER_RATE // 2) / PLAYER_RATE
-    left = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
-    pcm = np.ascontiguousarray(np.stack([left, np.zeros_like(left)], axis=1))
-    code, messages, stderr, _ = run_player(pulse.env, pcm, tmp_path)
-    assert code == 0, (messages, stderr)
-    assert messages[-1]["frames"] == pcm.shape[0]
