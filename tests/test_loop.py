@@ -20,7 +20,8 @@ from matcue.errors import AudioDeviceError
 from matcue.playback import transport as tp
 from matcue.playback.commands import Commands
 from matcue.playback.device import DEVICE_LOST, SILENCE_AFTER
-from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult, Track
+from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult
+from matcue.playback.stream import Track
 from matcue.playback.transport import Command as C
 from matcue.routine import load_routine
 from matcue.timeline import ENGLISH, Pace, Timeline, compile

@@ -6,6 +6,7 @@
 - :mod:`~matcue.playback.commands`: the command queue and its sources;
 - :mod:`~matcue.playback.terminal`: the terminal's keys as a source;
 - :mod:`~matcue.playback.clock`: the injected clock;
+- :mod:`~matcue.playback.stream`: tracks and streams, the loop's units of sound;
 - :mod:`~matcue.playback.loop`: the session loop.
 
 The names below are imported on first use, so importing this package loads no audio library.
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
     from matcue.playback.clock import Clock, SystemClock
     from matcue.playback.commands import Commands, Inbox, Source
     from matcue.playback.device import Device, Handle, Simpleaudio
-    from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult, Track
+    from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult
+    from matcue.playback.stream import Track
     from matcue.playback.terminal import key_reader, keys_mode
     from matcue.playback.transport import Command, Ending
 
@@ -37,7 +39,7 @@ _WHERE = {
     "Session": "loop",
     "SessionInterrupted": "loop",
     "SessionResult": "loop",
-    "Track": "loop",
+    "Track": "stream",
     "key_reader": "terminal",
     "keys_mode": "terminal",
     "Command": "transport",

@@ -25,7 +25,6 @@ session is follows from the clock alone: ``frame = origin + (now - t0) × rate -
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,12 +42,10 @@ from matcue.playback.device import (
     DRAIN_GRACE,
     EARLY_END,
     POLL,
-    SILENCE_AFTER,
-    SILENCE_BEFORE,
     Device,
     Handle,
-    checked,
 )
+from matcue.playback.stream import Stream, Track, like, silent
 from matcue.playback.transport import Ending
 from matcue.timeline.model import Timeline
 from matcue.timeline.phrases import Phrases
@@ -59,19 +56,6 @@ SPLICE_LEAD = 0.25  # seconds before a phase boundary at which a pace change is 
 SPLICE_MIN = 0.04  # ... and the least: with less, the next boundary is taken
 STATUS_EVERY = 0.25  # seconds between status line updates
 SOFT = 0.4  # gain of the soft tone for an unknown key
-
-
-@dataclass(frozen=True)
-class Track:
-    """A rendered timeline from frame ``base`` on: ``pcm[i]`` is frame ``base + i``."""
-
-    timeline: Timeline
-    pcm: Pcm
-    base: int = 0
-
-    @property
-    def end(self) -> int:
-        return self.base + int(self.pcm.shape[0])
 
 
 @dataclass(frozen=True)
@@ -99,63 +83,6 @@ class SessionInterrupted(KeyboardInterrupt):
     def __init__(self, result: SessionResult) -> None:
         super().__init__()
         self.result = result
-
-
-class _Stream:
-    """One ``play`` on the device: ``lead`` frames of prefix, then the track from ``origin``.
-
-    ``shared``: the buffer is the track's own memory (no prefix), so frames silenced to stop
-    it are put back once the device has let go of it.
-    """
-
-    def __init__(
-        self, device: Device, buf: Pcm, rate: int, origin: int, lead: int, now: float, shared: bool
-    ) -> None:
-        self.buf = checked(buf, rate)
-        self.rate = rate
-        self.origin = origin
-        self.lead = lead
-        self.shared = shared
-        self.saved: list[tuple[int, Pcm]] = []
-        self.stopped = False
-        self.handle = device.play(self.buf, rate)
-        self.t0 = now
-
-    def frame(self, now: float) -> int:
-        """The timeline frame sounding at ``now`` (``origin`` during the prefix)."""
-        return self.origin + max(0, math.floor((now - self.t0) * self.rate) - self.lead)
-
-    def index(self, now: float) -> int:
-        return math.floor((now - self.t0) * self.rate)
-
-    @property
-    def end(self) -> int:
-        return self.origin + int(self.buf.shape[0]) - self.lead
-
-    def _zero(self, lo: int, hi: int) -> None:
-        lo, hi = max(0, lo), min(int(self.buf.shape[0]), hi)
-        if lo >= hi:
-            return
-        if self.shared:
-            self.saved.append((lo, self.buf[lo:hi].copy()))
-        self.buf[lo:hi] = 0
-
-    def silence_from(self, i: int) -> None:
-        self._zero(i, int(self.buf.shape[0]))
-
-    def stop_now(self, now: float) -> None:
-        """Silence what the device has not played yet, then stop."""
-        i = self.index(now)
-        lo = i - math.ceil(SILENCE_BEFORE * self.rate)
-        self._zero(lo, max(lo, i + math.ceil(SILENCE_AFTER * self.rate)))
-        self.handle.stop()
-        self.stopped = True
-
-    def restore(self) -> None:
-        """Put back the silenced frames (only once the device no longer reads them)."""
-        for lo, frames in reversed(self.saved):
-            self.buf[lo : lo + frames.shape[0]] = frames
-        self.saved.clear()
 
 
 @dataclass
@@ -202,8 +129,8 @@ class Session:
         self.status = status
         self.on_start = on_start
         self.state = tp.Transport(timeline=track.timeline, pace=track.timeline.pace.percent)
-        self.stream: _Stream | None = None
-        self.draining: list[tuple[_Stream, int]] = []  # old streams silent from a frame on
+        self.stream: Stream | None = None
+        self.draining: list[tuple[Stream, int]] = []  # old streams silent from a frame on
         self.overlays: list[tuple[Handle, Pcm]] = []
         self.pending: _Pending | None = None
         self.reps = 0
@@ -245,17 +172,17 @@ class Session:
             )
         frame = min(max(frame, track.base), track.end)
         body = track.pcm[frame - track.base :]
-        prefix = _like(prefix, track.pcm)
+        prefix = like(prefix, track.pcm)
         lead = pad + int(prefix.shape[0])
-        parts = [_silent(pad, track.pcm), prefix, body]
+        parts = [silent(pad, track.pcm), prefix, body]
         patches = self._silenced(track, frame)
         buf = np.concatenate(parts) if lead or patches else body
         for at, frames in patches:  # frames a stopped stream silenced in the track's memory
             buf[lead + at : lead + at + frames.shape[0]] = frames
         if buf.shape[0] == 0:
-            buf = _silent(1, track.pcm)  # simpleaudio crashes on an empty buffer
+            buf = silent(1, track.pcm)  # simpleaudio crashes on an empty buffer
         shared = buf is body
-        self.stream = _Stream(self.device, buf, self.rate, frame, lead, now, shared)
+        self.stream = Stream(self.device, buf, self.rate, frame, lead, now, shared)
         self._last_frame = frame
 
     def _silenced(self, track: Track, frame: int) -> list[tuple[int, Pcm]]:
@@ -456,7 +383,7 @@ class Session:
 
     def run(self) -> SessionResult:
         start_frame = seconds_to_frames(self.start, self.rate)
-        self._play(start_frame, _silent(0, self.track.pcm), self.now())
+        self._play(start_frame, silent(0, self.track.pcm), self.now())
         if self.on_start is not None:
             self.on_start()
         ending: Ending | None = None
@@ -562,7 +489,7 @@ class Session:
             stream.restore()
         self.draining = []
 
-    def _finish(self, stream: _Stream) -> None:
+    def _finish(self, stream: Stream) -> None:
         """Let the device play the last block, as the plain player does."""
         deadline = self.now() + DRAIN_GRACE
         while stream.handle.is_playing() and self.now() < deadline:
@@ -571,24 +498,6 @@ class Session:
             stream.handle.stop()
         self.stream = None
         self._reap(self.now() + 10)
-
-
-def _silent(frames: int, like: Pcm) -> Pcm:
-    """``frames`` frames of silence laid out like ``like`` (mono, or ``(frames, 2)``)."""
-    return np.zeros((frames, *like.shape[1:]), dtype=np.int16)
-
-
-def _like(pcm: Pcm, track: Pcm) -> Pcm:
-    """``pcm`` with the channels of ``track``: a mono line is put in both ears of a stereo
-    session (a stereo one mixed down for a mono session). Positions are frames either way."""
-    if pcm.shape[1:] == track.shape[1:]:
-        return pcm
-    if track.ndim == 2 and pcm.ndim == 1:
-        return np.repeat(pcm[:, None], track.shape[1], axis=1)
-    if track.ndim == 1 and pcm.ndim == 2:
-        out: Pcm = np.rint(pcm.mean(axis=1)).astype(np.int16)
-        return out
-    raise ValueError(f"cannot play {pcm.shape} samples in a {track.shape} session")
 
 
 def _on_a_thread(work: Callable[[], None]) -> None:
