@@ -140,6 +140,20 @@ def test_validate_reports_every_problem_and_still_checks_the_good_file(
     assert done.stdout == "timed.yaml: ok (2 exercises)\n"
 
 
+def test_validate_says_matcues_own_sentence_for_deep_nesting(
+    speech_cache: Path, tmp_path: Path
+) -> None:
+    """libyaml (PyYAML 6.0.4) stops at 1,000 levels in words of its own; matcue says its own."""
+    (tmp_path / "deep.yaml").write_text("matcue: 1\ntitle: " + "[" * 5_000 + "\n", "utf-8")
+    done = matcue("validate", "deep.yaml", cache=speech_cache, cwd=tmp_path)
+    assert done.returncode == 2
+    first = done.stderr.splitlines()[0]
+    assert re.fullmatch(
+        r"deep\.yaml:2:\d+: the file nests lists and mappings more than 50 levels deep", first
+    ), done.stderr
+    assert done.stdout == ""
+
+
 def test_validate_a_missing_file_is_invalid_input(speech_cache: Path) -> None:
     done = matcue("validate", "no-such-file.yaml", cache=speech_cache)
     assert done.returncode == 2

@@ -424,9 +424,38 @@ class _Checker:
         self.problems.append(Problem(self.filename, len(lines), len(lines[-1]), message))
 
     def _shape_ok(self, text: str) -> bool:
-        """Bound nesting depth and size before composing (the C composer recurses)."""
+        """Bound nesting depth and size before composing (the C composer recurses).
+
+        libyaml's scanner reads ahead of the events counted here, and may stop first at a limit
+        of its own, in its own words and at its own column (PyYAML 6.0.4: nesting deeper than
+        1,000 levels). Then the text up to that line is counted again by PyYAML's pure-Python
+        parser, which reads only as far as it must: a file nested deeper than matcue allows gets
+        matcue's problem, at the same place as with that parser alone; any other error stays
+        libyaml's.
+        """
+        try:
+            return self._count_shape(text, _LOADER)
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            if _LOADER is yaml.SafeLoader or mark is None:
+                raise
+            if self._shape_fails_before(text, mark.line):
+                return False
+            raise
+
+    def _shape_fails_before(self, text: str, line: int) -> bool:
+        """True (with the problem) if the text up to 0-based ``line`` is too deep or too large."""
+        head = "".join(text.splitlines(keepends=True)[: line + 1])
+        try:
+            return not self._count_shape(head, yaml.SafeLoader)
+        except yaml.YAMLError:  # the head ends mid-document, or breaks before any limit
+            return False
+
+    def _count_shape(
+        self, text: str, loader_class: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+    ) -> bool:
         depth = count = 0
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader_class):
             if isinstance(event, yaml.NodeEvent):
                 count += 1
                 if count > MAX_NODES:
@@ -473,6 +502,18 @@ class _Checker:
             self.problems.append(
                 Problem(self.filename, mark.line + 1, len(line) - len(line.lstrip()) + 1, message)
             )
+            return
+        if (
+            isinstance(err, yaml.scanner.ScannerError)
+            and mark is not None
+            and lines[mark.line : mark.line + 1]
+            and lines[mark.line][mark.column : mark.column + 1] == ":"
+        ):  # PyYAML's and libyaml's words differ ("mapping values are not allowed here", ...)
+            message = (
+                "a colon and a space here would start another key inside a value; "
+                "put text that holds ': ' in quotes"
+            )
+            self._add_mark(mark, message)
             return
         if err.context == "expected a single document in the stream":
             message = "the file holds more than one YAML document; a routine is a single one"
