@@ -369,10 +369,12 @@ def test_bad_usage_is_exit_2(
     timed = str(ROUTINES / "timed.yaml")
     done = quick[tuple(a.format(timed=timed) for a in BAD_USAGE[case])]
     assert done.returncode == 2, done.stderr
+    # click's wording (typer's): acceptable only while typer is locked (<0.29)
     assert "Error: " in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     if "pace" in case:
+        # click's wording (typer's): acceptable only while typer is locked (<0.29)
         assert "Invalid value for '--pace'" in done.stderr
 
 
@@ -558,6 +560,7 @@ def test_each_command_has_help(
 ) -> None:
     done = quick[(command, "--help")]
     assert done.returncode == 0, done.stderr
+    # click's wording (typer's): acceptable only while typer is locked (<0.29)
     assert f"Usage: matcue {command}" in done.stdout
     assert ("--pace" in done.stdout) is HELP[command]
     if HELP[command]:
@@ -569,5 +572,6 @@ def test_no_command_is_usage_with_the_help(
 ) -> None:
     done = quick[()]
     assert done.returncode == 2
+    # click's wording (typer's): acceptable only while typer is locked (<0.29)
     assert "Usage: matcue [OPTIONS] COMMAND" in done.stdout
     assert "Traceback" not in done.stderr
