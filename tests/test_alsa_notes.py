@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from matcue.playback import alsa_notes
-from matcue.playback.alsa_notes import Note, format_message
+from matcue.playback.alsa_notes import Note
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="alsa-lib is Linux's")
 
@@ -80,9 +80,8 @@ def test_the_handler_keeps_what_alsa_lib_says_and_prints_nothing() -> None:
     assert stderr == ""
     assert result["installed"] is True
     (note,) = result["notes"]  # type: ignore[misc]
-    assert re.fullmatch(
-        r"pcm\.c:\d+:\(snd_pcm_open_noupdate\) Unknown PCM matcue-no-such-pcm", note
-    ), note
+    # the format as alsa-lib gave it: its variadic arguments are not read
+    assert re.fullmatch(r"pcm\.c:\d+:\(snd_pcm_open_noupdate\) Unknown PCM %s", note), note
     assert result["echoed"] == [note]  # what --debug shows, as it comes
     assert (result["total"], result["underruns"]) == (1, 0)
 
@@ -109,36 +108,3 @@ def test_a_note_reads_as_alsa_lib_would_print_it() -> None:
     assert str(note) == "pcm.c:8570:(snd_pcm_recover) underrun occurred"
     assert note.underrun
     assert not Note("pcm.c", 2666, "snd_pcm_open_noupdate", "Unknown PCM x").underrun
-    assert Note("pcm.c", 8570, "snd_pcm_recover", "%s occurred").underrun  # arguments unread
-
-
-STRINGS = {0x1000: b"underrun", 0x2000: b"Input/output error", 0x3000: "é".encode()}
-
-
-@pytest.mark.parametrize(
-    ("fmt", "args", "message"),
-    [
-        ("%s occurred", [0x1000], "underrun occurred"),
-        (
-            "cannot recovery from %s, prepare failed: %s",
-            [0x1000, 0x2000],
-            "cannot recovery from underrun, prepare failed: Input/output error",
-        ),
-        ("PCM not set up", [], "PCM not set up"),
-        ("100%% %s", [0x3000], "100% é"),
-        ("%d %i %u", [2**32 - 5, 7, 2**32 - 1], "-5 7 4294967295"),  # int: the low 32 bits
-        ("%ld %lu %zu", [2**64 - 1, 2**64 - 1, 12], f"-1 {2**64 - 1} 12"),
-        ("%hhd/%hu", [0x1FF, 0x12345], "-1/9029"),
-        ("[%5s|%-4d|%03x|%#X|%c]", [0x1000, 42, 10, 255, 65], "[underrun|42  |00a|0XFF|A]"),
-        ("%.3s and %s", [0x2000, None], "Inp and (null)"),
-        ("%p %p", [0xABC, None], "0xabc (nil)"),
-        ("%s, then %s", [0x1000], "underrun, then %s"),  # more conversions than arguments
-        ("%f or %s", [0x1000], "%f or %s"),  # floating point: left as it is, and all after it
-        ("%*d", [3, 4], "%*d"),  # a width from the arguments: left as it is
-        ("trailing %", [0x1000], "trailing %"),
-    ],
-)
-def test_format_message_fills_in_what_it_knows(
-    fmt: str, args: list[int | None], message: str
-) -> None:
-    assert format_message(fmt, args, STRINGS.__getitem__) == message

@@ -11,15 +11,13 @@ simpleaudio uses, so it holds for the whole process): each line becomes a :class
 libasound (macOS, Windows) it does nothing.
 
 The handler runs on alsa-lib's thread, with the GIL that ctypes takes for it, so it does
-little: it formats the line, appends it and counts it (and calls the echo, under ``--debug``).
+little: it makes the note, appends it and counts it (and calls the echo, under ``--debug``).
 
 alsa-lib calls the handler like ``printf``: ``handler(file, line, function, err, fmt, ...)``.
-The message is often in the arguments (an underrun is ``"%s occurred"`` with ``"underrun"``),
-so on x86-64 and arm64 Linux, where a variadic call passes its first arguments exactly as a
-call with that many fixed arguments would (in registers, then in 8-byte stack slots), the
-handler declares ``_VARARGS`` more pointer-sized arguments and :func:`format_message` fills in
-the conversions it knows (integers, characters, strings, pointers). Elsewhere, and past what
-it knows, the format is kept as it is.
+The variadic arguments cannot be read portably from Python, so a note keeps the format as it
+is, but for the one it needs to count: ``snd_pcm_recover``'s ``"%s occurred"`` is an underrun
+(matcue only plays). Where it was raised, the format and the error code say enough for
+``--debug``.
 """
 
 from __future__ import annotations
@@ -28,34 +26,16 @@ import atexit
 import contextlib
 import ctypes
 import os
-import platform
-import re
-import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LIBRARY = "libasound.so.2"
 MAX_NOTES = 200  # notes kept; older ones are only counted
 _MAX_TEXT = 1000  # characters of one message kept
 _SND_ERROR_BEGIN = 500000  # alsa-lib's own error codes start here; below, errno values
-_VARARGS = 4  # pointer-sized variadic arguments read (where the ABI allows it)
-_ABI_ARGS = sys.platform.startswith("linux") and platform.machine().lower() in {
-    "x86_64",
-    "amd64",
-    "aarch64",
-    "arm64",
-}
 UNDERRUN = "underrun occurred"  # alsa-lib's words (snd_pcm_recover) for a playback underrun
-
-# %[flags][width][.precision][length]conversion
-_CONVERSION = re.compile(
-    r"%(?P<flags>[-+ #0']*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?"
-    r"(?P<length>hh|h|ll|l|q|j|z|t|L)?(?P<conv>[diouxXcsp%]|.)?",
-    re.DOTALL,
-)
-_BITS = {"hh": 8, "h": 16, None: 32, "l": 64, "ll": 64, "q": 64, "j": 64, "z": 64, "t": 64}
 
 
 @dataclass(frozen=True)
@@ -72,10 +52,7 @@ class Note:
 
     @property
     def underrun(self) -> bool:
-        # unformatted where the arguments cannot be read: "%s occurred" (underrun or overrun;
-        # matcue only plays)
-        raw = self.function == "snd_pcm_recover" and self.message.startswith("%s occurred")
-        return raw or UNDERRUN in self.message
+        return UNDERRUN in self.message
 
 
 @dataclass(frozen=True)
@@ -116,65 +93,12 @@ def _text(value: bytes | None) -> str:
     return (value or b"").decode("utf-8", "replace")
 
 
-def _integer(raw: int | None, bits: int, signed: bool) -> int:
-    value = (raw or 0) & ((1 << bits) - 1)
-    if signed and value >= 1 << (bits - 1):
-        value -= 1 << bits
-    return value
-
-
-def format_message(
-    fmt: str, args: Sequence[int | None], string_at: Callable[[int], bytes] = ctypes.string_at
-) -> str:
-    """``fmt`` with its conversions filled in from ``args`` (raw pointer-sized values), as far
-    as they go and as far as the conversions are ones this knows; the rest of ``fmt`` is kept
-    as it is. ``string_at`` reads a C string at an address (for ``%s``)."""
-    out: list[str] = []
-    pos = 0
-    used = 0
-    for match in _CONVERSION.finditer(fmt):
-        out.append(fmt[pos : match.start()])
-        pos = match.start()
-        conv, length = match["conv"], match["length"]
-        if conv == "%":
-            out.append("%")
-            pos = match.end()
-            continue
-        if conv is None or conv not in "diouxXcsp" or length == "L" or "*" in match[0]:
-            break  # floating point, %n, widths from arguments: left as they are
-        if used >= len(args):
-            break
-        raw = args[used]
-        used += 1
-        spec = "%" + match["flags"].replace("'", "") + (match["width"] or "")
-        if match["precision"] is not None:
-            spec += "." + match["precision"]
-        value: int | str
-        if conv == "s":
-            value = _text(string_at(raw)) if raw else "(null)"
-            out.append((spec + "s") % value[:_MAX_TEXT])
-        elif conv == "p":
-            out.append((spec + "s") % (f"0x{raw:x}" if raw else "(nil)"))
-        elif conv == "c":
-            out.append((spec + "c") % chr(_integer(raw, 8, False)))
-        else:
-            signed = conv in "di"
-            value = _integer(raw, _BITS.get(length, 64), signed)
-            out.append((spec + ("d" if conv == "u" else conv)) % value)
-        pos = match.end()
-    out.append(fmt[pos:])
-    return "".join(out)[:_MAX_TEXT]
-
-
 def _note(
-    file: bytes | None,
-    line: int,
-    function: bytes | None,
-    err: int,
-    fmt: bytes | None,
-    args: Sequence[int | None],
+    file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None
 ) -> Note:
-    message = format_message(_text(fmt), args)
+    message = _text(fmt)[:_MAX_TEXT]
+    if _text(function) == "snd_pcm_recover" and message == "%s occurred":
+        message = UNDERRUN  # "underrun" or "overrun": matcue only plays
     if err:  # as alsa-lib's own handler does (snd_strerror)
         code = abs(err)
         message += f": {os.strerror(code) if code < _SND_ERROR_BEGIN else f'error {err}'}"
@@ -182,20 +106,15 @@ def _note(
 
 
 def _handler(
-    file: bytes | None,
-    line: int,
-    function: bytes | None,
-    err: int,
-    fmt: bytes | None,
-    *args: int | None,
+    file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None
 ) -> None:
     # nothing may go back into alsa-lib (nor a ctypes complaint onto stderr)
     with contextlib.suppress(BaseException):
-        _log.add(_note(file, line, function, err, fmt, args))
+        _log.add(_note(file, line, function, err, fmt))
 
 
 _FIXED = (ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-_HANDLER_TYPE = ctypes.CFUNCTYPE(None, *_FIXED, *[ctypes.c_void_p] * (_VARARGS * _ABI_ARGS))
+_HANDLER_TYPE = ctypes.CFUNCTYPE(None, *_FIXED)  # the variadic arguments are not read
 
 
 def install(echo: Callable[[Note], object] | None = None) -> bool:
