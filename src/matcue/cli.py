@@ -1253,12 +1253,11 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the built-in routines with their length at pace 100."""
+    from matcue.timeline.estimate import speech_estimate  # no line is spoken to list them
+
     env = _env()
     routines = [load_routine(resolve(rid)) for rid in builtin_ids()]
-    from matcue.voice import Pyttsx3Voice, VoiceSettings
-
-    speech = Pyttsx3Voice(VoiceSettings())
-    rows = [(r, _compile(r, 100, speech).duration) for r in routines]
+    rows = [(r, compile(r, Pace(percent=100), speech_estimate()).duration) for r in routines]
     if as_json:
         data = [
             {
