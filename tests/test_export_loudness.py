@@ -12,9 +12,9 @@ import pytest
 from scipy.signal import resample_poly
 
 from matcue.audio import loudness
+from matcue.audio.clip import Clip
 from matcue.audio.render import FULL_SCALE, SESSION_LEVELS, Levels, render, render_chunks
 from matcue.timeline.model import Chapter, Cue, Pace, Timeline
-from matcue.voice.base import Clip
 
 RATE = 22050
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from matcue.audio import loudness
+from matcue.audio.clip import Clip
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
 from matcue.audio.music import load_music
 from matcue.audio.render import SESSION_LEVELS, Levels, measuring_ahead, render
-from matcue.voice.base import Clip
 from test_export_loudness import RATE, session
 from test_sound_options import write_music
 

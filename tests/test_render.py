@@ -10,10 +10,10 @@ import numpy.typing as npt
 import pytest
 
 from audio_helpers import dominant_frequency
+from matcue.audio.clip import Clip
 from matcue.audio.render import FULL_SCALE, Levels, render, render_chunks, resampled_length
 from matcue.audio.units import db_to_gain, gain_to_db, seconds_to_frames
 from matcue.timeline.model import Cue, Pace, Timeline
-from matcue.voice.base import Clip
 
 # the package re-exports render(), which hides the module of the same name
 render_module = importlib.import_module("matcue.audio.render")

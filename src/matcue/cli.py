@@ -34,10 +34,11 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
     import numpy as np
     import numpy.typing as npt
 
+    from matcue.audio import Clip
     from matcue.audio.levels_cache import LevelsCache
     from matcue.outputs.history import ResumePoint
     from matcue.playback import Clock, Device, Inbox, SessionResult
-    from matcue.voice import Clip, Pyttsx3Voice
+    from matcue.voice import Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 

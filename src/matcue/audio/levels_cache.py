@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcue.voice.base import Clip
+from matcue.audio.clip import Clip
 
 LEVELS_VERSION = 2
 """Bump when the loudness work changes what it computes (``loudness``'s algorithm or

@@ -46,12 +46,11 @@ import numpy.typing as npt
 
 from matcue.audio import loudness as _loudness
 from matcue.audio import music as _music
+from matcue.audio.clip import Clip, stored_samples
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
 from matcue.audio.music import Music, duck_envelope
 from matcue.audio.units import db_to_gain, seconds_to_frames
 from matcue.timeline.model import Cue, CueKind, SideName, Timeline
-from matcue.voice.base import Clip
-from matcue.voice.cache import Int16Clip
 
 FULL_SCALE = 32767
 """The int16 value that stands for an amplitude of 1.0."""
@@ -407,11 +406,6 @@ def _measure_quietly(clip: Clip, rate: int, cache: LevelsCache, levels: Levels) 
             _levelled(clip, "speech", rate, levels, _fit_lufs(levels), cache, work)
 
 
-def _stored(clip: Clip) -> npt.NDArray[np.float32] | npt.NDArray[np.int16]:
-    """The clip's samples as held: an :class:`Int16Clip`'s int16, without making its floats."""
-    return clip.pcm if isinstance(clip, Int16Clip) else clip.samples
-
-
 class _Renderer:
     def __init__(
         self,
@@ -442,7 +436,7 @@ class _Renderer:
             key = _key(cue)
             if key not in self.clips:
                 self.clips[key] = clip = _clip_for(cue, speech, sounds)
-                silent[key] = clip.frames == 0 or not np.any(_stored(clip))
+                silent[key] = clip.frames == 0 or not np.any(stored_samples(clip))
             clip = self.clips[key]
             start = seconds_to_frames(cue.t, rate)
             length = min(
