@@ -11,9 +11,9 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from matcue.audio import loudness
+from matcue.audio import SESSION_LEVELS, Levels, loudness, render, render_chunks
 from matcue.audio.clip import Clip
-from matcue.audio.render import FULL_SCALE, SESSION_LEVELS, Levels, render, render_chunks
+from matcue.audio.mix import FULL_SCALE
 from matcue.timeline.model import Chapter, Cue, Pace, Timeline
 
 RATE = 22050

@@ -621,7 +621,7 @@ def _compile_for_render(
     """The timeline, with each newly synthesised line measured and levelled (for
     ``loudness``, if not the default) while the next lines are spoken (see
     :func:`matcue.audio.render.measuring_ahead`)."""
-    from matcue.audio.render import SESSION_LEVELS, measuring_ahead
+    from matcue.audio import SESSION_LEVELS, measuring_ahead
 
     levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
     with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:

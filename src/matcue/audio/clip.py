@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+Samples = npt.NDArray[np.float32]
+"""Mono audio as float32 samples, 1.0 = full scale."""
+
 
 @dataclass(frozen=True, eq=False)
 class Clip:
