@@ -27,6 +27,7 @@ from matcue.audio import loudness as _loudness
 from matcue.audio.clip import Clip, Samples
 from matcue.audio.levels import SESSION_LEVELS, Levels
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
+from matcue.audio.limiter import fit_line, fit_peak
 from matcue.audio.units import seconds_to_frames
 from matcue.timeline.model import CueKind
 
@@ -104,7 +105,7 @@ def _fitted(
     tone at its true peak."""
     work = work or _ClipWork(clip, rate)
     if kind == "speech":
-        out = _loudness.fit_line(
+        out = fit_line(
             work.samples,
             rate,
             line_lufs,
@@ -114,7 +115,7 @@ def _fitted(
             spec=work.spectrum,
         )
     else:
-        out = _loudness.fit_peak(work.samples, rate, levels.tone_peak)
+        out = fit_peak(work.samples, rate, levels.tone_peak)
     return out.astype(np.float32)
 
 
