@@ -47,7 +47,7 @@ from typing import Any
 
 import yaml
 
-from matcue.audio import SESSION_LEVELS, render, render_chunks
+from matcue.audio import SESSION_LEVELS, Clip, render, render_chunks
 from matcue.audio.levels_cache import LevelsCache
 from matcue.audio.tones import load_sounds
 from matcue.outputs.export import ExportOptions, Tags, export_session
@@ -55,7 +55,7 @@ from matcue.outputs.formats import FORMATS, Encoding, encoding
 from matcue.routine import Routine, load_routine
 from matcue.routine.library import LIBRARY_DIR, load_builtin_routines
 from matcue.timeline import Pace, Timeline, compile
-from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+from matcue.voice import Pyttsx3Voice, VoiceSettings
 
 SESSION_RATE = 22050
 

@@ -16,12 +16,12 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
+from matcue.audio.clip import Clip
 from matcue.audio.render import render, render_chunks
 from matcue.audio.units import frames_to_seconds, seconds_to_frames
 from matcue.errors import ExportError
 from matcue.outputs.export import describe_os_error, export_wav
 from matcue.timeline.model import Cue, Pace, Timeline
-from matcue.voice.base import Clip
 
 RATE = 48000
 DURATION = 2.3456  # 112588.8 frames at 48 kHz -> 112589

@@ -11,10 +11,10 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from matcue.audio import loudness
-from matcue.audio.render import FULL_SCALE, SESSION_LEVELS, Levels, render, render_chunks
+from matcue.audio import SESSION_LEVELS, Levels, limiter, loudness, render, render_chunks
+from matcue.audio.clip import Clip
+from matcue.audio.mix import FULL_SCALE
 from matcue.timeline.model import Chapter, Cue, Pace, Timeline
-from matcue.voice.base import Clip
 
 RATE = 22050
 
@@ -81,7 +81,7 @@ def test_the_true_peak_sees_between_the_samples() -> None:
 def test_a_line_lands_on_its_loudness_under_its_ceiling(target: float) -> None:
     line = speechlike(2.5, 4)
     ceiling = 10 ** (-3 / 20)
-    out = loudness.fit_line(line, RATE, target, ceiling)
+    out = limiter.fit_line(line, RATE, target, ceiling)
     assert pyloudnorm.Meter(RATE).integrated_loudness(out) == pytest.approx(target, abs=0.15)
     assert independent_true_peak(out, RATE) <= ceiling * 10 ** (0.05 / 20)
     assert out.shape == line.shape
@@ -90,7 +90,7 @@ def test_a_line_lands_on_its_loudness_under_its_ceiling(target: float) -> None:
 def test_a_line_needing_too_much_limiting_stays_quieter_but_under_its_ceiling() -> None:
     line = speechlike(2.5, 4)  # a crest factor of 21 dB: -12 LUFS under -3 dBTP needs 28 dB
     ceiling = 10 ** (-3 / 20)
-    out = loudness.fit_line(line, RATE, -12.0, ceiling)
+    out = limiter.fit_line(line, RATE, -12.0, ceiling)
     reached = pyloudnorm.Meter(RATE).integrated_loudness(out)
     assert -16.0 < reached < -12.5
     assert independent_true_peak(out, RATE) <= ceiling * 10 ** (0.05 / 20)
@@ -98,7 +98,7 @@ def test_a_line_needing_too_much_limiting_stays_quieter_but_under_its_ceiling() 
 
 def test_the_limiter_leaves_quiet_lines_alone() -> None:
     line = speechlike(2.0, 5)
-    out = loudness.fit_line(line, RATE, -30.0, 1.0)
+    out = limiter.fit_line(line, RATE, -30.0, 1.0)
     gain = out / np.where(line == 0, 1, line)
     assert np.allclose(gain[line != 0], gain[line != 0][0], rtol=1e-6)  # one gain throughout
 
@@ -111,13 +111,13 @@ def test_the_limiter_gain_is_its_definition(seed: int) -> None:
     envelope = np.abs(rng.standard_normal(3000)) * rng.uniform(0.2, 3.0)
     envelope[rng.integers(0, 3000, 20)] = rng.uniform(1.0, 6.0, 20)  # sharp peaks
     ceiling = 0.8
-    half = round(loudness.LIMITER_WINDOW * RATE)
+    half = round(limiter.LIMITER_WINDOW * RATE)
     need = np.minimum(1.0, ceiling / envelope)
     padded = np.pad(need, half, constant_values=np.inf)
     least = np.array([padded[i : i + 2 * half + 1].min() for i in range(need.size)])
     padded = np.pad(least, half, mode="edge")
     expected = np.array([padded[i : i + 2 * half + 1].mean() for i in range(need.size)])
-    gain = loudness.limiter_gain(envelope, RATE, ceiling)
+    gain = limiter.limiter_gain(envelope, RATE, ceiling)
     assert np.allclose(gain, expected, rtol=0, atol=1e-12)
     assert np.all(gain * envelope <= ceiling * (1 + 1e-9))  # never over the ceiling
 

@@ -97,9 +97,8 @@ elif STAGE == "render":
     # the third clip mixed in, whether levelled now or read back from the levels cache
     on_call(render._Renderer, "_pieces", nth=3)
 elif STAGE == "levelling":
-    import importlib
-    render = importlib.import_module("matcue.audio.render")
-    on_call(render, "_fitted", nth=3)  # a clip levelled in a worker thread (no levels cache)
+    from matcue.audio import levelling
+    on_call(levelling, "_fitted", nth=3)  # a clip levelled in a worker thread (no levels cache)
 elif STAGE == "encode":
     from matcue.outputs import export
     on_call(export._SoundfileEncoder, "write", nth=2)

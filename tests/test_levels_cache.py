@@ -11,11 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matcue.audio import loudness
+from matcue.audio import SESSION_LEVELS, Levels, loudness, measuring_ahead, render
+from matcue.audio.clip import Clip
 from matcue.audio.levels_cache import LevelsCache, clip_digest, levels_key
 from matcue.audio.music import load_music
-from matcue.audio.render import SESSION_LEVELS, Levels, measuring_ahead, render
-from matcue.voice.base import Clip
 from test_export_loudness import RATE, session
 from test_sound_options import write_music
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from matcue.routine import parse_routine
 from matcue.routine.model import Breath, Exercise, Routine, Stage, Step, Timing
 from matcue.timeline import Pace, compile
-from matcue.timeline.compiler import SHORT_FROM_REP, effective
+from matcue.timeline.effective import effective
 from matcue.timeline.model import LEVELS, Timeline
+from matcue.timeline.reps import SHORT_FROM_REP
 from test_compiler_properties import TIMED, routines, speech_tables
 
 EPS = 1e-9

@@ -10,10 +10,12 @@ import numpy.typing as npt
 import pytest
 
 from audio_helpers import dominant_frequency
-from matcue.audio.render import FULL_SCALE, Levels, render, render_chunks, resampled_length
+from matcue.audio import Levels, render, render_chunks
+from matcue.audio.clip import Clip
+from matcue.audio.levelling import resampled_length
+from matcue.audio.mix import FULL_SCALE
 from matcue.audio.units import db_to_gain, gain_to_db, seconds_to_frames
 from matcue.timeline.model import Cue, Pace, Timeline
-from matcue.voice.base import Clip
 
 # the package re-exports render(), which hides the module of the same name
 render_module = importlib.import_module("matcue.audio.render")
@@ -203,7 +205,7 @@ def _spy_on_limiter(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     peaks: list[float] = []
     Spans = list[tuple[int, int]]
     original: Callable[[npt.NDArray[np.float32], Spans], npt.NDArray[np.int16]] = (
-        render_module._to_pcm
+        render_module.to_pcm
     )
 
     def spy(mix: npt.NDArray[np.float32], spans: Spans) -> npt.NDArray[np.int16]:
@@ -211,7 +213,7 @@ def _spy_on_limiter(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         peaks.extend(float(np.abs(mix[lo:hi] * FULL_SCALE).max(initial=0.0)) for lo, hi in spans)
         return original(mix, spans)
 
-    monkeypatch.setattr(render_module, "_to_pcm", spy)
+    monkeypatch.setattr(render_module, "to_pcm", spy)
     return peaks
 
 

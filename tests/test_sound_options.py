@@ -17,13 +17,14 @@ import soundfile as sf
 
 from audio_helpers import cli_env
 from matcue.audio import render, render_chunks
+from matcue.audio.clip import Clip
+from matcue.audio.mix import PAN_FAR, PAN_GAINS
 from matcue.audio.music import DUCK_DB, DUCK_RAMP, MUSIC_RMS_DB, load_music
-from matcue.audio.render import PAN_FAR, PAN_GAINS
 from matcue.errors import InputError
 from matcue.outputs.config import load_config, parse_value, parse_volume, save_config
 from matcue.timeline import Cue, Pace, Timeline, compile
 from matcue.timeline.model import Phase
-from matcue.voice import Clip, Pyttsx3Voice, VoiceSettings
+from matcue.voice import Pyttsx3Voice, VoiceSettings
 from test_cli import matcue
 
 RATE = 22050

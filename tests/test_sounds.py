@@ -12,7 +12,8 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
-from matcue.audio.tones import load_sounds, resample, sounds_dir
+from matcue.audio.files import resample
+from matcue.audio.tones import load_sounds, sounds_dir
 from matcue.errors import RuntimeFailure
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 

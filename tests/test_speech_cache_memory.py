@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from matcue.audio.clip import Clip, Int16Clip, readonly_clip
 from matcue.audio.levels_cache import clip_digest
-from matcue.voice.base import Clip
-from matcue.voice.cache import Int16Clip, SpeechCache, readonly_clip
+from matcue.voice.cache import SpeechCache
 
 RATE = 22050
 KEY = "cd" + "1" * 62

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from matcue.audio.clip import Clip
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice import (
     CACHE_VERSION,
-    Clip,
     Pyttsx3Voice,
     SpeechCache,
     VoiceInfo,
@@ -378,13 +378,13 @@ def test_a_stale_or_empty_rendering_is_retried(
     # The race pyttsx3 has on Linux, injected: the first file read back holds the previous
     # (short) line, the second is empty; the third, real one is accepted.
     short = Pyttsx3Voice(VoiceSettings(), cache_dir=tmp_path / "a").clip("In.")
-    real_read = pv._read_wav
+    real_read = pv.read_wav
     bad = [short, Clip(samples=np.zeros(0, dtype=np.float32), rate=22050)]
 
     def flaky(path: Path) -> Clip | None:
         return bad.pop(0) if bad else real_read(path)
 
-    monkeypatch.setattr(pv, "_read_wav", flaky)
+    monkeypatch.setattr(pv, "read_wav", flaky)
     before = engine_renders()
     line = "Kneel on all fours with your hands under your shoulders and knees under your hips."
     clip = Pyttsx3Voice(VoiceSettings(), cache_dir=tmp_path / "b").clip(line)
@@ -395,7 +395,7 @@ def test_a_stale_or_empty_rendering_is_retried(
 def test_an_engine_that_never_gives_audio_is_a_speech_engine_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pv, "_read_wav", lambda path: None)
+    monkeypatch.setattr(pv, "read_wav", lambda path: None)
     voice = Pyttsx3Voice(VoiceSettings(), cache_dir=tmp_path)
     with pytest.raises(SpeechEngineError) as err:
         voice.clip("Never heard.")

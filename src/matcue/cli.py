@@ -34,10 +34,11 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
     import numpy as np
     import numpy.typing as npt
 
+    from matcue.audio import Clip
     from matcue.audio.levels_cache import LevelsCache
     from matcue.outputs.history import ResumePoint
     from matcue.playback import Clock, Device, Inbox, SessionResult
-    from matcue.voice import Clip, Pyttsx3Voice
+    from matcue.voice import Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 
@@ -620,7 +621,7 @@ def _compile_for_render(
     """The timeline, with each newly synthesised line measured and levelled (for
     ``loudness``, if not the default) while the next lines are spoken (see
     :func:`matcue.audio.render.measuring_ahead`)."""
-    from matcue.audio.render import SESSION_LEVELS, measuring_ahead
+    from matcue.audio import SESSION_LEVELS, measuring_ahead
 
     levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
     with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:

@@ -1,7 +1,7 @@
 """A content-addressed disk cache of the loudness work done on clips.
 
 Bringing a spoken line to its loudness under a true-peak ceiling takes a few FFTs and a search
-(:func:`matcue.audio.loudness.fit_line`), a few milliseconds a line: seconds for a session. The
+(:func:`matcue.audio.limiter.fit_line`), a few milliseconds a line: seconds for a session. The
 results depend only on the clip's samples and a few numbers, so they are kept on disk next to
 the speech cache (``<root>/levels/ab/abcdef….lvl``) and an export of a session whose lines were
 levelled before does almost none of that work again. Two kinds of entries:
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcue.voice.base import Clip
+from matcue.audio.clip import Clip
 
 LEVELS_VERSION = 2
 """Bump when the loudness work changes what it computes (``loudness``'s algorithm or

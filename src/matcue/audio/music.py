@@ -9,22 +9,16 @@ that finish before the line starts and begin after it ends.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from matcue.audio.tones import resample
+from matcue.audio.files import mono, quiet_stderr, resample, soundfile_module
 from matcue.audio.units import db_to_gain
 from matcue.errors import InputError
-from matcue.voice.cache import soundfile_module
 
 MUSIC_RMS_DB = -30.0
 """The music's RMS level in dBFS between spoken lines (the voice sits near -16 LUFS)."""
@@ -76,7 +70,7 @@ def load_music(path: Path, rate: int) -> Music:
     if not path.is_file():
         raise InputError(f"there is no music file {path}; give an existing audio file")
     try:
-        with _quiet_stderr(), sf.SoundFile(str(path)) as f:
+        with quiet_stderr(), sf.SoundFile(str(path)) as f:
             file_rate = int(f.samplerate)
             if f.frames > MAX_MUSIC_SECONDS * file_rate:
                 raise InputError(f"the music file {path} is longer than three hours")
@@ -90,28 +84,9 @@ def load_music(path: Path, rate: int) -> Music:
         ) from None
     if data.shape[0] == 0 or file_rate <= 0:
         raise InputError(f"the music file {path} holds no sound")
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
-    samples = level(resample(np.ascontiguousarray(mono), file_rate, rate))
+    channel = np.nan_to_num(mono(data), nan=0.0, posinf=0.0, neginf=0.0)
+    samples = level(resample(np.ascontiguousarray(channel), file_rate, rate))
     return Music(samples=samples, rate=rate)
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Keep the decoders' own notes (printed by C code on fd 2) off the user's terminal."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def duck_envelope(

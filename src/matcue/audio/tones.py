@@ -5,13 +5,10 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
+from matcue.audio.clip import Clip
+from matcue.audio.files import mono, resample, soundfile_module
 from matcue.errors import InputError, RuntimeFailure
 from matcue.timeline.sounds import SOUND_LENGTHS
-from matcue.voice.base import Clip
-from matcue.voice.cache import soundfile_module
 
 
 def sounds_dir() -> Path:
@@ -24,18 +21,6 @@ def sounds_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "sounds"
-
-
-def resample(
-    samples: npt.NDArray[np.float32], from_rate: int, to_rate: int
-) -> npt.NDArray[np.float32]:
-    """``samples`` at ``to_rate`` by linear interpolation; length scales to the nearest frame."""
-    if from_rate == to_rate or samples.size == 0:
-        return samples.astype(np.float32, copy=False)
-    n_out = round(samples.size * to_rate / from_rate)
-    positions = np.arange(n_out, dtype=np.float64) * (from_rate / to_rate)
-    source = np.arange(samples.size, dtype=np.float64)
-    return np.interp(positions, source, samples.astype(np.float64)).astype(np.float32)
 
 
 def load_sound(name: str, rate: int) -> Clip:
@@ -53,8 +38,7 @@ def load_sound(name: str, rate: int) -> Clip:
             f"The tone file {path} is unreadable: regenerate it with "
             "`python scripts/make_sounds.py`."
         ) from exc
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    return Clip(samples=resample(mono, int(file_rate), rate), rate=rate)
+    return Clip(samples=resample(mono(data), int(file_rate), rate), rate=rate)
 
 
 def load_sounds(rate: int) -> dict[str, Clip]:

@@ -34,6 +34,7 @@ from typing import Any, Literal, Protocol, cast
 import numpy as np
 import numpy.typing as npt
 
+from matcue.audio.files import soundfile_module
 from matcue.audio.units import seconds_to_frames
 from matcue.errors import ExportError
 from matcue.outputs import sidecars
@@ -41,7 +42,6 @@ from matcue.outputs.formats import FORMATS, Encoding
 from matcue.outputs.metadata import Span, Tags, write_metadata
 from matcue.outputs.staging import Staging, describe_os_error, refuse_existing
 from matcue.timeline.model import Timeline
-from matcue.voice.cache import soundfile_module
 
 __all__ = [
     "ExportOptions",

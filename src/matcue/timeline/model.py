@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from itertools import islice, repeat
 from operator import add, attrgetter, gt, lt, sub
 from typing import Any, Literal
@@ -380,34 +380,3 @@ class Timeline:
 
 _START = attrgetter("t")
 _DUR = attrgetter("dur")
-
-# Unchecked construction, for the compiler only. Its cues and phases are valid by construction
-# (it checks what they rest on once per distinct layout, and builds them with ``Cue``/``Phase``
-# when in doubt), and running ``__init__`` with its ``__post_init__`` for each of ~10^5 cues was
-# most of a long compile. Sets the slots directly, as the frozen ``__init__`` does (through
-# ``object.__setattr__``); public construction still validates.
-_new = object.__new__
-_CUE_SLOTS = tuple(vars(Cue)[f.name].__set__ for f in fields(Cue))
-_PHASE_SLOTS = tuple(vars(Phase)[f.name].__set__ for f in fields(Phase))
-
-
-def _unchecked_cue(
-    t: float,
-    dur: float,
-    kind: CueKind,
-    text: str | None,
-    sound: str | None,
-    exercise: int | None,
-    side: SideName | None,
-) -> Cue:
-    """``Cue(t, dur, kind, text, sound, exercise, side)`` without its checks."""
-    cue = _new(Cue)
-    set_t, set_dur, set_kind, set_text, set_sound, set_exercise, set_side = _CUE_SLOTS
-    set_t(cue, t)
-    set_dur(cue, dur)
-    set_kind(cue, kind)
-    set_text(cue, text)
-    set_sound(cue, sound)
-    set_exercise(cue, exercise)
-    set_side(cue, side)
-    return cue

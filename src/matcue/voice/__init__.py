@@ -1,10 +1,10 @@
 """Text to speech clips: the ``Voice`` protocol, pyttsx3 + espeak-ng behind it, and a disk cache.
 
-Importing this package does not load pyttsx3 or espeak-ng; the first ``Pyttsx3Voice`` or
-``list_voices()`` does.
+A line comes back as a :class:`matcue.audio.Clip`. Importing this package does not load pyttsx3
+or espeak-ng; the first ``Pyttsx3Voice`` or ``list_voices()`` does.
 """
 
-from matcue.voice.base import Clip, Voice, VoiceSettings
+from matcue.voice.base import Voice, VoiceSettings
 from matcue.voice.cache import CACHE_VERSION, SpeechCache, cache_key, default_cache_dir
 from matcue.voice.pyttsx3_voice import (
     Pyttsx3Voice,
@@ -16,7 +16,6 @@ from matcue.voice.pyttsx3_voice import (
 
 __all__ = [
     "CACHE_VERSION",
-    "Clip",
     "Pyttsx3Voice",
     "SpeechCache",
     "Voice",

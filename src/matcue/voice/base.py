@@ -5,24 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
-
-@dataclass(frozen=True, eq=False)
-class Clip:
-    """Mono audio: float32 samples in [-1, 1] at ``rate`` Hz."""
-
-    samples: npt.NDArray[np.float32]
-    rate: int
-
-    @property
-    def frames(self) -> int:
-        return int(self.samples.shape[0])
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.rate
+from matcue.audio.clip import Clip
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ import re
 import tempfile
 import threading
 import time
-import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +37,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matcue.audio.clip import Clip
+from matcue.audio.files import read_wav
 from matcue.errors import InputError, SpeechEngineError
-from matcue.voice.base import Clip, VoiceSettings
-from matcue.voice.cache import (
-    SpeechCache,
-    cache_key,
-    default_cache_dir,
-    soundfile_module,
-)
+from matcue.voice.base import VoiceSettings
+from matcue.voice.cache import SpeechCache, cache_key, default_cache_dir
 
 ENGINE_NAME = "pyttsx3-espeak-ng"
 
@@ -235,7 +231,7 @@ class _Engine:
             return None, "espeak-ng did not finish the utterance"
         if self._errors:
             return None, f"pyttsx3 reported {self._errors[0]!r}"
-        clip = _read_wav(raw)
+        clip = read_wav(raw)
         if clip is None:
             return None, "espeak-ng wrote no readable audio"
         return clip, ""
@@ -317,42 +313,6 @@ def _missing_voice_data(dll: Any) -> Path | None:
         return None
     path = Path(os.fsdecode(folder.value))
     return None if (path / "phontab").is_file() else path
-
-
-def _read_wav(path: Path) -> Clip | None:
-    """The file's audio at its real rate (from the header), mono float32; None if unreadable."""
-    if not path.is_file():
-        return None
-    clip = _read_pcm16(path)
-    if clip is not None:
-        return clip
-    sf = soundfile_module()
-    try:
-        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
-        return None
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    return Clip(samples=np.ascontiguousarray(mono, dtype=np.float32), rate=int(file_rate))
-
-
-def _read_pcm16(path: Path) -> Clip | None:
-    """A 16-bit PCM WAV (what pyttsx3 writes) read with the standard library: the same samples
-    as soundfile gives (``k / 32768``), without its set-up per file; None for any other file,
-    which soundfile reads."""
-    try:
-        with wave.open(str(path), "rb") as f:
-            if f.getsampwidth() != 2 or f.getcomptype() != "NONE":
-                return None
-            channels, file_rate = f.getnchannels(), f.getframerate()
-            frames = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
-    except (wave.Error, EOFError, OSError, ValueError):
-        return None
-    if channels < 1 or file_rate <= 0 or frames.size % channels:
-        return None
-    data = frames.astype(np.float32) * np.float32(1.0 / 32768.0)
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
-    return Clip(samples=np.ascontiguousarray(data, dtype=np.float32), rate=int(file_rate))
 
 
 _ENGINE: _Engine | None = None
