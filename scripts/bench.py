@@ -50,8 +50,8 @@ import yaml
 from matcue.audio import SESSION_LEVELS, Clip, render, render_chunks
 from matcue.audio.levels_cache import LevelsCache
 from matcue.audio.tones import load_sounds
-from matcue.outputs.export import ExportOptions, Tags, export_session
-from matcue.outputs.formats import FORMATS, Encoding, encoding
+from matcue.export import ExportOptions, Tags, export_session
+from matcue.export.formats import FORMATS, Encoding, encoding
 from matcue.routine import Routine, load_routine
 from matcue.routine.library import LIBRARY_DIR, load_builtin_routines
 from matcue.timeline import Pace, Timeline, compile

@@ -177,9 +177,10 @@ def same_section(current: str, fresh: str, tolerance: float = TOLERANCE_S) -> bo
 
 
 def real_speech_len() -> Callable[[str], float]:
+    from matcue.store.paths import cache_dir
     from matcue.voice import Pyttsx3Voice, VoiceSettings
 
-    voice = Pyttsx3Voice(VoiceSettings())
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache_dir())  # honours $MATCUE_CACHE_DIR
     return lambda text: voice.clip(text).duration
 
 

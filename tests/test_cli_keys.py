@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,9 @@ import pytest
 from audio_helpers import MATCUE, SHORT_SESSION, matcue_env, run_matcue
 from matcue.cli import Environment, _resume_point, _start_exercise, at_pace
 from matcue.errors import InputError
-from matcue.outputs import history
 from matcue.routine import load_routine
 from matcue.routine.model import Breath
+from matcue.store import history, paths
 from matcue.timeline import Pace, compile
 
 ROUTINE = SHORT_SESSION
@@ -115,14 +114,15 @@ def test_bad_start_points_are_usage_errors(
     ],
 )
 def test_a_damaged_saved_place_warns_and_plays_from_the_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exercise: int, pace: float, damaged: bool
+    tmp_path: Path, exercise: int, pace: float, damaged: bool
 ) -> None:
     """A saved pace outside what ``Pace`` takes (or no exercise) is a damaged database."""
-    monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "data"))
+    folders = paths.folders({paths.DATA_ENV: str(tmp_path / "data")})
     routine = load_routine(ROUTINE)
-    history.save_resume(routine.id, exercise, pace)
+    history.save_resume(routine.id, exercise, pace, folders.history)
     err = io.StringIO()
-    point = _resume_point(routine, Environment(io.StringIO(), err, stdin_is_tty=False))
+    env = Environment(io.StringIO(), err, stdin_is_tty=False, folders=folders)
+    point = _resume_point(routine, env)
     if damaged:
         assert point is None
         assert err.getvalue() == (
@@ -148,7 +148,7 @@ def test_history_lists_sessions_and_the_streak(tmp_path: Path) -> None:
     for days, ending in ((2, "finished"), (1, "pain"), (0, "quit")):
         when = now - datetime.timedelta(days=days)
         rec = history.SessionRecord("short-session", "Short", when, when, 100.0, 2, 5, ending)  # type: ignore[arg-type]
-        history.record(rec, data / history.DB_NAME)
+        history.record(rec, data / paths.DB_NAME)
     done = run("history", data=data)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -177,20 +177,11 @@ def test_history_lists_sessions_and_the_streak(tmp_path: Path) -> None:
 def test_a_broken_history_is_one_sentence_and_exit_1(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    (data / history.DB_NAME).write_bytes(b"garbage" * 1000)
+    (data / paths.DB_NAME).write_bytes(b"garbage" * 1000)
     done = run("history", data=data)
     assert done.returncode == 1
     assert done.stderr.startswith("matcue: the session history at ")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-
-
-def test_xdg_data_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(history.DATA_ENV, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    if sys.platform.startswith("linux"):
-        assert history.db_path() == tmp_path / "xdg" / "matcue" / history.DB_NAME
-    monkeypatch.setenv(history.DATA_ENV, str(tmp_path / "mine"))
-    assert history.db_path() == tmp_path / "mine" / history.DB_NAME
 
 
 NO_DEVICE = (

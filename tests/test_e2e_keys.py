@@ -41,9 +41,10 @@ from audio_helpers import (
 from conftest import PulseServer, Recording
 from matcue.audio import SESSION_LEVELS, render
 from matcue.audio.tones import load_sounds
-from matcue.outputs import history as history_module
-from matcue.outputs import transport as tp
+from matcue.playback import transport as tp
 from matcue.routine import load_routine
+from matcue.store import history as history_module
+from matcue.store.paths import DB_NAME
 from matcue.timeline import Pace, Timeline, compile, spoken
 from matcue.voice import Pyttsx3Voice, VoiceSettings
 
@@ -306,7 +307,7 @@ def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
         line == f"Playing Short session ({left // 60}:{left % 60:02d}, pace 100). Ctrl-C stops.\n"
     )
     # a place quit at another pace (as after pressing - or +) resumes at that pace ...
-    history_module.save_resume("short-session", 2, 80.0, data_dir / history_module.DB_NAME)
+    history_module.save_resume("short-session", 2, 80.0, data_dir / DB_NAME)
     voice = Pyttsx3Voice(VoiceSettings(), cache_dir=reference.cache)
     slower = compile(load_routine(ROUTINE), Pace(percent=80.0), lambda t: voice.clip(t).duration)
     left = round(slower.duration - tp.exercise_start(slower, 2))
@@ -318,7 +319,7 @@ def test_quit_exits_0_leaves_a_resume_point_and_history_lists_it(
         if shown is not None:
             assert f"({shown // 60}:{shown % 60:02d}, pace" in line
     # ... unless --pace is given (checked above); a damaged saved place only warns
-    history_module.save_resume("short-session", 2, 9999.0, data_dir / history_module.DB_NAME)
+    history_module.save_resume("short-session", 2, 9999.0, data_dir / DB_NAME)
     child, line = start_matcue(["play", str(ROUTINE), "--resume"], env)
     child.send_signal(2)
     child.communicate(timeout=30)

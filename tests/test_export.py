@@ -20,7 +20,7 @@ from matcue.audio.clip import Clip
 from matcue.audio.render import render, render_chunks
 from matcue.audio.units import frames_to_seconds, seconds_to_frames
 from matcue.errors import ExportError
-from matcue.outputs.export import describe_os_error, export_wav
+from matcue.export import describe_os_error, export_wav
 from matcue.timeline.model import Cue, Pace, Timeline
 
 RATE = 48000
@@ -166,7 +166,7 @@ import sys
 from pathlib import Path
 import numpy as np
 from matcue.errors import ExportError
-from matcue.outputs.export import export_wav
+from matcue.export import export_wav
 
 blocks = (np.full(65536, 7, dtype=np.int16) for _ in range(int(sys.argv[2])))
 try:

@@ -24,8 +24,8 @@ import soundfile as sf
 
 from audio_helpers import cli_env
 from matcue.errors import ExportError, InputError
-from matcue.outputs.export import ExportOptions, Tags, export_session
-from matcue.outputs.formats import FORMATS, encoding
+from matcue.export import ExportOptions, Tags, export_session
+from matcue.export.formats import FORMATS, encoding
 from matcue.timeline.model import Chapter, Cue, Pace, Phase, Timeline
 
 MATCUE = Path(sys.executable).with_name("matcue")
@@ -134,8 +134,8 @@ import resource, signal, sys
 from pathlib import Path
 import numpy as np
 from matcue.errors import ExportError
-from matcue.outputs.export import ExportOptions, Tags, export_session
-from matcue.outputs.formats import FORMATS, encoding
+from matcue.export import ExportOptions, Tags, export_session
+from matcue.export.formats import FORMATS, encoding
 from matcue.timeline.model import Chapter, Pace, Timeline
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -385,8 +385,8 @@ CHUNKING_CHILD = """
 import sys
 from pathlib import Path
 import numpy as np
-from matcue.outputs.export import ExportOptions, Tags, export_session
-from matcue.outputs.formats import FORMATS, encoding
+from matcue.export import ExportOptions, Tags, export_session
+from matcue.export.formats import FORMATS, encoding
 from matcue.timeline.model import Pace, Timeline
 
 frames = 5_000_000  # one block: libsndfile's Vorbis encoder crashes if handed this at once

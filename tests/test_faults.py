@@ -100,13 +100,13 @@ elif STAGE == "levelling":
     from matcue.audio import levelling
     on_call(levelling, "_fitted", nth=3)  # a clip levelled in a worker thread (no levels cache)
 elif STAGE == "encode":
-    from matcue.outputs import export
-    on_call(export._SoundfileEncoder, "write", nth=2)
+    from matcue.export import encoders
+    on_call(encoders._SoundfileEncoder, "write", nth=2)
 elif STAGE == "tags":
-    from matcue.outputs import export
-    on_call(export, "write_metadata")
+    from matcue.export import encoders
+    on_call(encoders, "write_metadata")
 elif STAGE == "rename":
-    from matcue.outputs import staging
+    from matcue.export import staging
     after_call(staging.Staging, "_place")
 """
 

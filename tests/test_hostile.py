@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcue import cli
-from matcue.outputs.export import SLUG_MAX, ExportOptions, export_targets
-from matcue.outputs.formats import FORMATS, encoding
+from matcue.export.formats import FORMATS, encoding
+from matcue.export.session import SLUG_MAX, ExportOptions, export_targets
 from matcue.routine import RoutineError, load_builtin_routines, loader, parse_routine
 from matcue.routine.loader import MAX_EXERCISES, MAX_SPOKEN
 from matcue.timeline import Chapter, Pace, Timeline, compile

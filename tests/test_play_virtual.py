@@ -17,8 +17,9 @@ import pytest
 import soundfile as sf
 
 from matcue.cli import SESSION_RATE, Environment, Playback, main
-from matcue.outputs import history
 from matcue.playback.transport import Command as C
+from matcue.store import history
+from matcue.store.paths import DB_NAME
 from virtual import INTERRUPT, RecordingDevice, Script, VirtualClock
 
 ROUTINE = str(Path(__file__).parent / "routines" / "cli" / "short-session.yaml")
@@ -26,11 +27,12 @@ ROUTINE = str(Path(__file__).parent / "routines" / "cli" / "short-session.yaml")
 
 @pytest.fixture
 def hermetic(speech_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The shared speech cache, and a history and config of this test's own."""
+    """The shared speech cache, and a history and config of this test's own, given to the CLI
+    through the process's environment (read at the edge); yields the history database."""
     monkeypatch.setenv("MATCUE_CACHE_DIR", str(speech_cache))
     monkeypatch.setenv("MATCUE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MATCUE_CONFIG", str(tmp_path / "config" / "config.toml"))
-    yield tmp_path / "data"
+    yield tmp_path / "data" / DB_NAME
 
 
 class Take:
@@ -71,7 +73,7 @@ def test_play_without_a_terminal_sounds_exactly_like_the_export(
     assert take.tape.shape[0] >= want.shape[0]
     assert np.array_equal(take.tape[: want.shape[0]], want.astype(np.int32))
     assert not take.tape[want.shape[0] :].any()
-    (row,) = history.sessions()
+    (row,) = history.sessions(hermetic)
     assert (row.ending, row.exercises, row.pace) == ("finished", 3, 100)
 
 
@@ -79,15 +81,15 @@ def test_quit_saves_the_place_and_resume_starts_from_that_exercise(hermetic: Pat
     quit_at = 21.0  # in the second exercise (knee hug)
     take = Take([(quit_at, C.QUIT)])
     assert take.status == 0, take.err.getvalue()
-    (row,) = history.sessions()
+    (row,) = history.sessions(hermetic)
     assert (row.ending, row.exercises) == ("quit", 1)
-    point = history.resume_point("short-session")
+    point = history.resume_point("short-session", hermetic)
     assert point is not None and (point.exercise, point.pace) == (2, 100)
 
     again = Take([], "--resume")
     assert again.status == 0, again.err.getvalue()
-    assert history.resume_point("short-session") is None  # finished: the place is cleared
-    assert sorted(r.ending for r in history.sessions()) == ["finished", "quit"]
+    assert history.resume_point("short-session", hermetic) is None  # finished: the place is cleared
+    assert sorted(r.ending for r in history.sessions(hermetic)) == ["finished", "quit"]
     # it started at exercise 2: what it played is the end of the whole session, from there
     first = again.device.streams[0].at_start
     full = Take([]).device.streams[0].at_start
@@ -99,9 +101,9 @@ def test_ctrl_c_is_exit_130_with_the_session_recorded_and_its_place_saved(hermet
     take = Take([(30.0, INTERRUPT)])
     assert take.status == 130
     assert take.err.getvalue().endswith("Stopped.\n")
-    (row,) = history.sessions()
+    (row,) = history.sessions(hermetic)
     assert row.ending == "interrupted"
-    point = history.resume_point("short-session")
+    point = history.resume_point("short-session", hermetic)
     assert point is not None and point.exercise == 2
     assert not take.device.heard(30.0).any()
 
@@ -109,9 +111,9 @@ def test_ctrl_c_is_exit_130_with_the_session_recorded_and_its_place_saved(hermet
 def test_pain_stop_is_recorded_as_such_and_keeps_no_place(hermetic: Path) -> None:
     take = Take([(12.0, C.PAIN)])
     assert take.status == 0, take.err.getvalue()
-    (row,) = history.sessions()
+    (row,) = history.sessions(hermetic)
     assert row.ending == "pain"
-    assert history.resume_point("short-session") is None
+    assert history.resume_point("short-session", hermetic) is None
 
 
 def test_a_live_pace_change_is_what_the_history_and_the_resume_point_keep(
@@ -119,9 +121,9 @@ def test_a_live_pace_change_is_what_the_history_and_the_resume_point_keep(
 ) -> None:
     take = Take([(9.0, C.FASTER), (10.0, C.FASTER), (25.0, C.QUIT)])
     assert take.status == 0, take.err.getvalue()
-    (row,) = history.sessions()
+    (row,) = history.sessions(hermetic)
     assert (row.ending, row.pace) == ("quit", 120)
-    point = history.resume_point("short-session")
+    point = history.resume_point("short-session", hermetic)
     assert point is not None and point.pace == 120
 
 

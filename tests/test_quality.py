@@ -1,8 +1,8 @@
 """Code quality gates, and the architecture rule of DESIGN §1: no stage imports a later one.
 
-The stages, in order: routine -> timeline -> audio -> voice -> playback -> outputs -> cli.
-``audio`` comes before ``voice``: it holds ``Clip`` and the sound-file readers, and the voice
-turns text into a ``Clip``; the renderer takes clips as ``Clip`` values and knows no voice.
+The stages, in order: routine -> timeline -> audio -> voice -> playback -> export -> store
+-> cli. ``audio`` comes before ``voice``: it holds ``Clip`` and the sound-file readers, and the
+voice turns text into a ``Clip``; the renderer takes clips as ``Clip`` values and knows no voice.
 ``matcue/errors.py`` and ``matcue/__init__.py`` are shared leaves that any stage may import
 and that import no stage; nothing imports the cli but ``matcue/__main__.py``
 (``python -m matcue``), which is nothing but the cli's entry point. Every import counts,
@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "matcue"
-STAGES = ("routine", "timeline", "audio", "voice", "playback", "outputs", "cli")
+STAGES = ("routine", "timeline", "audio", "voice", "playback", "export", "store", "cli")
 LEAVES = frozenset({"matcue", "matcue.errors"})
 ENTRY_POINT = "matcue.__main__"
 
@@ -147,6 +147,7 @@ def test_no_stage_imports_a_later_one() -> None:
     assert ("matcue.cli", "matcue.playback") in edges  # inside play_cmd
     assert ("matcue.audio.tones", "matcue.timeline.sounds") in edges
     assert ("matcue.voice.base", "matcue.audio.clip") in edges
+    assert ("matcue.store.history", "matcue.playback.transport") in edges
     assert ("matcue.__main__", "matcue.cli") in edges
 
 
@@ -179,14 +180,31 @@ def test_no_stage_imports_a_later_one() -> None:
         ),
         (
             "matcue.playback.loop",
-            "from matcue.outputs import history\n",
-            "matcue.playback.loop:1 imports matcue.outputs.history: playback may not import the "
-            "later stage outputs",
+            "from matcue.store import history\n",
+            "matcue.playback.loop:1 imports matcue.store.history: playback may not import the "
+            "later stage store",
         ),
         (
-            "matcue.outputs",
-            "from . import export\nfrom matcue import cli\n",
-            "matcue.outputs:2 imports matcue.cli: nothing may import the cli",
+            "matcue.export.session",
+            "def f():\n    from matcue.store.paths import cache_dir\n",
+            "matcue.export.session:2 imports matcue.store.paths: export may not import the later "
+            "stage store",
+        ),
+        (
+            "matcue.voice.cache",
+            "from matcue.store import paths\n",
+            "matcue.voice.cache:1 imports matcue.store.paths: voice may not import the later "
+            "stage store",
+        ),
+        (
+            "matcue.export",
+            "from . import session\nfrom matcue import cli\n",
+            "matcue.export:2 imports matcue.cli: nothing may import the cli",
+        ),
+        (
+            "matcue.store",
+            "from . import history\nfrom matcue.cli import main\n",
+            "matcue.store:2 imports matcue.cli: nothing may import the cli",
         ),
         (
             "matcue.errors",
@@ -211,7 +229,12 @@ def test_the_architecture_check_catches_a_backward_import(
             "from matcue.playback import Session\nfrom matcue.errors import InputError\n",
         ),
         ("matcue.routine.loader", "from matcue.errors import InputError\nimport yaml\n"),
-        ("matcue.outputs.history", "from matcue.playback.transport import Ending\n"),
+        ("matcue.store.history", "from matcue.playback.transport import Ending\n"),
+        ("matcue.store.paths", "from matcue.export.formats import FORMATS\n"),
+        (
+            "matcue.export.encoders",
+            "from matcue.voice.cache import soundfile_module\nfrom ..audio import units\n",
+        ),
     ],
 )
 def test_the_architecture_check_allows_forward_imports(module: str, source: str) -> None:

@@ -21,7 +21,7 @@ from matcue.audio.clip import Clip
 from matcue.audio.mix import PAN_FAR, PAN_GAINS
 from matcue.audio.music import DUCK_DB, DUCK_RAMP, MUSIC_RMS_DB, load_music
 from matcue.errors import InputError
-from matcue.outputs.config import load_config, parse_value, parse_volume, save_config
+from matcue.store.config import load_config, parse_value, parse_volume, save_config
 from matcue.timeline import Cue, Pace, Timeline, compile
 from matcue.timeline.model import Phase
 from matcue.voice import Pyttsx3Voice, VoiceSettings
@@ -307,6 +307,17 @@ def test_config_round_trip(tmp_path: Path) -> None:
     }
     save_config(values, path)
     assert load_config(path) == values
+    assert path.read_text(encoding="utf-8") == (  # through tomli-w, as it was written by hand
+        "# matcue settings: `matcue config` shows them, `matcue config set` changes them.\n"
+        'voice = "gmw/en-GB \\"rp\\""\n'
+        "rate = 140\n"
+        "volume = 0.8\n"
+        'level = "gentle"\n'
+        "pace = 90.0\n"
+        'count = "tones"\n'
+        'breath_words = "first"\n'
+        "stereo = true\n"
+    )
     assert parse_value("rate", "141") == 141
     with pytest.raises(InputError, match="rate must be from 80 to 450"):
         parse_value("rate", "20")
@@ -374,7 +385,8 @@ def test_without_week_the_week_comes_from_the_session_history(tmp_path: Path, ca
     week 4. Another routine's sessions do not count; a broken database warns, week 1."""
     import datetime
 
-    from matcue.outputs import history
+    from matcue.store import history
+    from matcue.store.paths import DB_NAME
 
     routine = write_routine(
         tmp_path,
@@ -389,7 +401,7 @@ def test_without_week_the_week_comes_from_the_session_history(tmp_path: Path, ca
     def session(routine_id: str, days_ago: float, ending: history.Ending) -> None:
         started = now - datetime.timedelta(days=days_ago)
         record = history.SessionRecord(routine_id, "Sided", started, started, 100.0, 1, 2, ending)
-        history.record(record, data_dir / history.DB_NAME)
+        history.record(record, data_dir / DB_NAME)
 
     session("growing", 25, "pain")  # the first one: however it ended
     session("growing", 3, "finished")
@@ -406,7 +418,7 @@ def test_without_week_the_week_comes_from_the_session_history(tmp_path: Path, ca
     # a broken database: one warning, week 1, the plan still made
     broken = tmp_path / "broken"
     broken.mkdir()
-    (broken / history.DB_NAME).write_bytes(b"this is not a database" * 100)
+    (broken / DB_NAME).write_bytes(b"this is not a database" * 100)
     env = cli_env(cache, MATCUE_DATA_DIR=str(broken))
     done = matcue("plan", routine, "--json", cache=cache, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr

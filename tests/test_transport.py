@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from matcue.outputs import history
 from matcue.playback import transport as tp
 from matcue.playback.transport import Command as Key
 from matcue.routine import load_routine
+from matcue.store import history
 from matcue.timeline import ENGLISH, Pace, Timeline, compile, spoken
 
 ROUTINE = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"

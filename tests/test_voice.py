@@ -18,6 +18,7 @@ import soundfile as sf
 
 from matcue.audio.clip import Clip
 from matcue.errors import InputError, SpeechEngineError
+from matcue.store import paths
 from matcue.voice import (
     CACHE_VERSION,
     Pyttsx3Voice,
@@ -25,6 +26,7 @@ from matcue.voice import (
     VoiceInfo,
     VoiceSettings,
     cache_key,
+    default_cache_dir,
     engine_renders,
     list_voices,
 )
@@ -273,14 +275,19 @@ def test_cached_clips_cannot_be_modified_in_place(
         clips["In."].samples[0] = 1.0
 
 
-def test_cache_dir_comes_from_the_environment(
+def test_the_cache_folder_comes_from_the_edge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """``$MATCUE_CACHE_DIR`` is read at the edge (store.paths) and the folder passed in: the
+    voice stage itself reads no environment variable."""
     monkeypatch.setenv("MATCUE_CACHE_DIR", str(tmp_path / "env-cache"))
-    voice = Pyttsx3Voice(VoiceSettings())
+    folder = paths.cache_dir()
+    assert folder == tmp_path / "env-cache"
+    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=folder)
     voice.clip("From the environment.")
     assert voice.cache_path("From the environment.").is_file()
     assert voice.cache_path("From the environment.").is_relative_to(tmp_path / "env-cache")
+    assert default_cache_dir() != tmp_path / "env-cache"
 
 
 def test_unknown_voice_is_an_input_error(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from matcue.errors import InputError, MatcueError
 from matcue.routine import Routine, RoutineError, load_routine
 from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Breath, Step, Timing
+from matcue.store.paths import Folders, folders
 from matcue.timeline import Pace, Timeline, compile
 from matcue.timeline.limits import check_routine, check_timeline
 from matcue.timeline.model import BREATH_WORDS, COUNT_MODES, LEVELS
@@ -36,8 +37,8 @@ if TYPE_CHECKING:  # imported where used: `show`, `validate` and `--help` need n
 
     from matcue.audio import Clip
     from matcue.audio.levels_cache import LevelsCache
-    from matcue.outputs.history import ResumePoint
     from matcue.playback import Clock, Device, Inbox, SessionResult
+    from matcue.store.history import ResumePoint
     from matcue.voice import Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -70,6 +71,7 @@ class Environment:
     stderr: TextIO
     stdin_is_tty: bool
     playback: Playback | None = None
+    folders: Folders | None = None  # None: from os.environ (MATCUE_CONFIG, ...), when needed
 
 
 _ENVIRONMENT: contextvars.ContextVar[Environment | None] = contextvars.ContextVar(
@@ -80,6 +82,11 @@ _ENVIRONMENT: contextvars.ContextVar[Environment | None] = contextvars.ContextVa
 def _env() -> Environment:
     """The environment ``main`` was given, else the process's own."""
     return _ENVIRONMENT.get() or Environment(sys.stdout, sys.stderr, sys.stdin.isatty())
+
+
+def _folders(env: Environment | None = None) -> Folders:
+    """The user's config file and folders: ``env``'s (else ``main``'s), else ``os.environ``'s."""
+    return (env or _env()).folders or folders()
 
 
 app = typer.Typer(
@@ -406,9 +413,9 @@ def _load(name: str) -> Routine:
 
 
 def _config() -> dict[str, str | int | float | bool]:
-    from matcue.outputs.config import load_config
+    from matcue.store.config import load_config
 
-    return load_config()
+    return load_config(_folders().config_file)
 
 
 def parse_breath(text: str) -> Breath:
@@ -439,12 +446,12 @@ def week_from_history(first_session: datetime.date | None, today: datetime.date)
 
 def _first_session(routine: Routine) -> datetime.date | None:
     """When ``routine`` was first played (however that session ended), from the session
-    history (outputs/history.py), as a local date; None if never. A history that cannot be
+    history (store/history.py), as a local date; None if never. A history that cannot be
     read (broken, locked) only warns: the week is then 1."""
-    from matcue.outputs import history
+    from matcue.store import history
 
     try:
-        first = history.first_session(routine.id)
+        first = history.first_session(routine.id, _folders().history)
     except (history.HistoryError, ValueError) as err:
         print(f"matcue: warning: {err}; using week 1.", file=_env().stderr)
         return None
@@ -509,7 +516,7 @@ def _language(routine: Routine, options: SessionOptions) -> Routine:
 def _voice_for(
     routine: Routine, options: SessionOptions, config: dict[str, str | int | float | bool]
 ) -> Pyttsx3Voice:
-    from matcue.outputs.config import parse_volume
+    from matcue.store.config import parse_volume
     from matcue.voice import Pyttsx3Voice, VoiceSettings
 
     voice = options.voice or config.get("voice")
@@ -527,7 +534,8 @@ def _voice_for(
             rate=int(rate),
             volume=volume,
             language=routine.language,
-        )
+        ),
+        cache_dir=_folders().cache_dir,
     )
 
 
@@ -810,10 +818,10 @@ def _start_exercise(r: Routine, value: str) -> int:
 
 def _resume_point(r: Routine, env: Environment) -> ResumePoint | None:
     """Where ``r`` was last quit; None (with a warning) if the history cannot be read."""
-    from matcue.outputs import history
+    from matcue.store import history
 
     try:
-        point = history.resume_point(r.id)
+        point = history.resume_point(r.id, _folders(env).history)
     except history.HistoryError as err:
         print(f"matcue: warning: {err}; playing from the start.", file=env.stderr)
         return None
@@ -1007,8 +1015,8 @@ def _remember(
     env: Environment,
 ) -> None:
     """Record the session and its resume point; a broken database only warns."""
-    from matcue.outputs import history
     from matcue.playback import transport as tp
+    from matcue.store import history
 
     record = history.SessionRecord(
         routine=r.id,
@@ -1020,13 +1028,14 @@ def _remember(
         reps=result.reps,
         ending=result.ending,
     )
+    db = _folders(env).history
     try:
-        history.record(record)
+        history.record(record, db)
         point = tp.resume_exercise(result.timeline, result.position)
         if result.ending in ("quit", "interrupted") and point is not None:
-            history.save_resume(r.id, point, result.timeline.pace.percent)
+            history.save_resume(r.id, point, result.timeline.pace.percent, db)
         elif result.ending == "finished":
-            history.clear_resume(r.id)
+            history.clear_resume(r.id, db)
     except history.HistoryError as err:
         print(f"matcue: warning: {err}; the session was not recorded.", file=env.stderr)
 
@@ -1058,10 +1067,10 @@ def history_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the sessions played, how each ended, and the current streak of days."""
-    from matcue.outputs import history
+    from matcue.store import history
 
     env = _env()
-    records = history.sessions()
+    records = history.sessions(_folders().history)
     today = datetime.date.today()
     days = [rec.started.astimezone().date() for rec in records]
     streak = history.streak(days, today)
@@ -1163,9 +1172,9 @@ def export_cmd(
     """Write a session to audio files: the same sound `play` makes, with chapters and tags."""
 
     from matcue.audio import SESSION_LEVELS, render_chunks, seconds_to_frames
-    from matcue.outputs.export import ExportOptions, Tags, check_export, export_session
-    from matcue.outputs.formats import audio_format, encoding
-    from matcue.outputs.staging import refuse_existing
+    from matcue.export import ExportOptions, Tags, check_export, export_session
+    from matcue.export.formats import audio_format, encoding
+    from matcue.export.staging import refuse_existing
 
     export = ExportOptions(
         output=output,
@@ -1393,10 +1402,10 @@ def config_cmd(ctx: typer.Context) -> None:
     """Show the saved defaults and where each comes from."""
     if ctx.invoked_subcommand is not None:
         return
-    from matcue.outputs.config import KEYS, config_path, load_config
+    from matcue.store.config import KEYS, load_config
 
     env = _env()
-    path = config_path()
+    path = _folders().config_file
     values = load_config(path)
     print(f"config file: {path}{'' if path.exists() else ' (none yet)'}", file=env.stdout)
     for key in KEYS:
@@ -1414,12 +1423,13 @@ def config_set_cmd(
     value: Annotated[str, typer.Argument(help="Its new value.")],
 ) -> None:
     """Save a default in the config file."""
-    from matcue.outputs.config import load_config, parse_value, save_config
+    from matcue.store.config import load_config, parse_value, save_config
 
     name = _config_key(key)
-    values = load_config()
+    path = _folders().config_file
+    values = load_config(path)
     values[name] = parse_value(name, value)
-    path = save_config(values)
+    save_config(values, path)
     print(f"{name} = {values[name]} (saved in {path})", file=_env().stderr)
 
 
@@ -1428,14 +1438,15 @@ def config_unset_cmd(
     key: Annotated[str, typer.Argument(help="The setting to forget.")],
 ) -> None:
     """Remove a default from the config file."""
-    from matcue.outputs.config import KEYS, load_config, save_config
+    from matcue.store.config import KEYS, load_config, save_config
 
     name = _config_key(key)
     if name not in KEYS:
         raise InputError(f"unknown setting '{key}'; the settings are {', '.join(KEYS)}")
-    values = load_config()
+    path = _folders().config_file
+    values = load_config(path)
     values.pop(name, None)
-    save_config(values)
+    save_config(values, path)
 
 
 # --- entry point ---------------------------------------------------------------------------------

@@ -22,14 +22,15 @@ from matcue.errors import RuntimeFailure
 # Bump when the rendering pipeline changes in a way that changes the audio (trimming, format).
 CACHE_VERSION = 1
 
-CACHE_ENV = "MATCUE_CACHE_DIR"
+CACHE_ENV = "MATCUE_CACHE_DIR"  # named in the message for an unwritable cache; read by the CLI
 
 
 def default_cache_dir() -> Path:
-    """``$MATCUE_CACHE_DIR`` if set, else the platform's user cache folder for matcue."""
-    env = os.environ.get(CACHE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
+    """The platform's user cache folder for matcue, for a caller that names no folder.
+
+    This stage reads no environment variable: the CLI resolves ``$MATCUE_CACHE_DIR`` at the
+    edge (:func:`matcue.store.paths.cache_dir`) and passes the folder in.
+    """
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("matcue"))

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from matcue.outputs.metadata import Span, Tags, clock
+from matcue.export.metadata import Span, Tags, clock
 from matcue.timeline.model import Phase, Timeline
 
 

@@ -6,7 +6,7 @@
 - FLAC, Ogg Vorbis, Opus: Vorbis comments (``TITLE``, ``ALBUM``, ``ARTIST``, ``DATE``,
   ``COMMENT``, ``TRACKNUMBER``/``TRACKTOTAL``) and ``CHAPTER001=HH:MM:SS.mmm`` with
   ``CHAPTER001NAME`` (the Vorbis chapter extension, read by ffmpeg, VLC and others).
-- M4A and WAV carry their tags from the encoder (see :mod:`matcue.outputs.export`); WAV has no
+- M4A and WAV carry their tags from the encoder (see :mod:`matcue.export.encoders`); WAV has no
   chapters a player reads, which is what ``--cue-sheet`` is for.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matcue.outputs.formats import AudioFormat
+from matcue.export.formats import AudioFormat
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """The session history and resume points: one SQLite database in the user data folder.
 
-``$MATCUE_DATA_DIR`` if set, else platformdirs' user data folder for matcue (which honours
-``XDG_DATA_HOME`` on Linux). A locked, unwritable or broken database never stops a session:
-every write here raises ``HistoryError``, which the player turns into one warning line.
+Every function takes the database's path (:attr:`matcue.store.paths.Folders.history`:
+``history.sqlite3`` in ``$MATCUE_DATA_DIR``, else in platformdirs' user data folder for
+matcue). A locked, unwritable or broken database never stops a session: every write here raises
+``HistoryError``, which the player turns into one warning line.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -19,8 +19,6 @@ from typing import Any
 from matcue.errors import RuntimeFailure
 from matcue.playback.transport import Ending
 
-DATA_ENV = "MATCUE_DATA_DIR"
-DB_NAME = "history.sqlite3"
 TIMEOUT = 0.5  # seconds to wait for a lock before giving up (a session never waits long)
 
 ENDINGS: dict[str, str] = {
@@ -55,19 +53,6 @@ class HistoryError(RuntimeFailure):
     """The history database cannot be read or written."""
 
 
-def data_dir() -> Path:
-    env = os.environ.get(DATA_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("matcue"))
-
-
-def db_path() -> Path:
-    return data_dir() / DB_NAME
-
-
 @dataclass(frozen=True)
 class SessionRecord:
     routine: str
@@ -93,8 +78,7 @@ class SessionRecord:
 
 
 @contextmanager
-def _connect(path: Path | None = None, create: bool = True) -> Iterator[sqlite3.Connection]:
-    path = path or db_path()
+def _connect(path: Path, create: bool = True) -> Iterator[sqlite3.Connection]:
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +96,7 @@ def _connect(path: Path | None = None, create: bool = True) -> Iterator[sqlite3.
         raise HistoryError(f"the session history at {path} cannot be used: {reason}") from err
 
 
-def record(session: SessionRecord, path: Path | None = None) -> None:
+def record(session: SessionRecord, path: Path) -> None:
     with _connect(path) as db:
         db.execute(
             "INSERT INTO sessions (routine, title, started, ended, pace, exercises, reps, ending)"
@@ -130,9 +114,8 @@ def record(session: SessionRecord, path: Path | None = None) -> None:
         )
 
 
-def sessions(path: Path | None = None) -> list[SessionRecord]:
+def sessions(path: Path) -> list[SessionRecord]:
     """Every recorded session, oldest first (an empty list if there is no history yet)."""
-    path = path or db_path()
     if not path.exists():
         return []
     with _connect(path, create=False) as db:
@@ -157,7 +140,7 @@ def sessions(path: Path | None = None) -> list[SessionRecord]:
     return out
 
 
-def save_resume(routine: str, exercise: int, pace: float, path: Path | None = None) -> None:
+def save_resume(routine: str, exercise: int, pace: float, path: Path) -> None:
     now = datetime.datetime.now(datetime.UTC).isoformat()
     with _connect(path) as db:
         db.execute(
@@ -166,8 +149,7 @@ def save_resume(routine: str, exercise: int, pace: float, path: Path | None = No
         )
 
 
-def clear_resume(routine: str, path: Path | None = None) -> None:
-    path = path or db_path()
+def clear_resume(routine: str, path: Path) -> None:
     if not path.exists():
         return
     with _connect(path) as db:
@@ -182,9 +164,8 @@ class ResumePoint:
     pace: float
 
 
-def resume_point(routine: str, path: Path | None = None) -> ResumePoint | None:
+def resume_point(routine: str, path: Path) -> ResumePoint | None:
     """Where ``routine`` was last quit, or None."""
-    path = path or db_path()
     if not path.exists():
         return None
     with _connect(path, create=False) as db:
@@ -194,9 +175,8 @@ def resume_point(routine: str, path: Path | None = None) -> ResumePoint | None:
     return None if row is None else ResumePoint(int(row[0]), float(row[1]))
 
 
-def first_session(routine: str, path: Path | None = None) -> datetime.datetime | None:
+def first_session(routine: str, path: Path) -> datetime.datetime | None:
     """When ``routine`` was first played (any ending), or None if it never was."""
-    path = path or db_path()
     if not path.exists():
         return None
     with _connect(path, create=False) as db:

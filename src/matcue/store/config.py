@@ -1,8 +1,8 @@
 """The user's saved defaults: a small TOML file in the user config folder.
 
-``$MATCUE_CONFIG`` names the file if set; otherwise it is ``config.toml`` in platformdirs'
-user config folder for matcue (``$XDG_CONFIG_HOME/matcue`` on Linux, ``~/.config/matcue``
-when that is unset). It holds a few scalar keys, read with ``tomllib`` and written by hand::
+The caller names the file (:func:`matcue.store.paths.config_file`: ``$MATCUE_CONFIG``, else
+``config.toml`` in the user config folder for matcue). It holds a few scalar keys, read with
+``tomllib`` and written with ``tomli_w`` after a comment line::
 
     voice = "gmw/en-GB-x-rp"
     rate = 140
@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from matcue.errors import InputError, RuntimeFailure
-
-CONFIG_ENV = "MATCUE_CONFIG"
 
 ConfigValue = str | int | float | bool
 
@@ -97,16 +95,6 @@ KEYS: dict[str, tuple[Callable[[str], ConfigValue], str]] = {
 """Every key the file may hold: how to read a value given as text, and what it sets."""
 
 
-def config_path() -> Path:
-    """``$MATCUE_CONFIG``, else ``config.toml`` in the user config folder for matcue."""
-    env = os.environ.get(CONFIG_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("matcue")) / "config.toml"
-
-
 def parse_value(key: str, text: str) -> ConfigValue:
     """``text`` as the value of ``key``; InputError naming the problem."""
     if key not in KEYS:
@@ -117,9 +105,9 @@ def parse_value(key: str, text: str) -> ConfigValue:
         raise InputError(f"setting {key} {err}, not '{text}'") from None
 
 
-def load_config(path: Path | None = None) -> dict[str, ConfigValue]:
-    """The saved settings (empty when there is no file); InputError for a broken file."""
-    path = config_path() if path is None else path
+def load_config(path: Path) -> dict[str, ConfigValue]:
+    """The saved settings in the file ``path`` (empty when there is no file); InputError for a
+    broken file."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -145,24 +133,24 @@ def load_config(path: Path | None = None) -> dict[str, ConfigValue]:
     return out
 
 
-def _toml(value: ConfigValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+HEADER = "# matcue settings: `matcue config` shows them, `matcue config set` changes them.\n"
 
 
-def save_config(values: Mapping[str, ConfigValue], path: Path | None = None) -> Path:
-    """Write ``values`` (known keys only) as TOML, replacing the file atomically."""
-    path = config_path() if path is None else path
-    lines = ["# matcue settings: `matcue config` shows them, `matcue config set` changes them."]
-    lines += [f"{key} = {_toml(values[key])}" for key in KEYS if key in values]
+def config_text(values: Mapping[str, ConfigValue]) -> str:
+    """``values`` (known keys only, in the order of ``KEYS``) as the file's text: a comment
+    line, then one ``key = value`` line each, written by tomli-w."""
+    import tomli_w
+
+    return HEADER + tomli_w.dumps({key: values[key] for key in KEYS if key in values})
+
+
+def save_config(values: Mapping[str, ConfigValue], path: Path) -> Path:
+    """Write ``values`` (known keys only) as TOML to ``path``, replacing the file atomically."""
+    text = config_text(values)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as err:
         tmp.unlink(missing_ok=True)
