@@ -26,11 +26,11 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from matcue.audio.files import soundfile_module
 from matcue.errors import ExportError
 from matcue.export.formats import Encoding
 from matcue.export.metadata import Span, Tags, write_metadata
 from matcue.export.staging import Staging, describe_os_error
-from matcue.audio.files import soundfile_module
 
 __all__ = ["WRITE_FRAMES", "Pcm", "encode_into", "require_pyav"]
 
