@@ -29,7 +29,7 @@ _BARE = re.compile(rf"{DECIMAL}")
 _PART = re.compile(rf"({DECIMAL})\s*([a-z]+)")
 _PARTS = re.compile(rf"(?:{DECIMAL}\s*[a-z]+\s*)+")
 _BREATH = re.compile(rf"({DECIMAL})\s*:\s*({DECIMAL})(?:\s*:\s*({DECIMAL}))?")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")  # BCP 47's shape, 2-3 letters first
 _UNITS: dict[str, float] = {
     "h": 3600.0,
     "hr": 3600.0,
@@ -147,8 +147,9 @@ def normalise_language(text: str) -> str:
 def parse_language(text: str, *, name: str = "language") -> str:
     """A short language code (``"en"``, ``"pl"``, ``"en-gb"``; ``"EN_GB"`` becomes ``"en-gb"``).
 
-    Two or three letters a-z, then any number of ``-`` parts of 2 to 8 letters a-z or digits.
-    Raises ``ValueError`` naming ``name`` otherwise.
+    Two or three letters a-z, then any number of ``-`` parts of 1 to 8 letters a-z or digits
+    (so espeak-ng's variants like ``"en-gb-x-rp"`` are codes too). Raises ``ValueError``
+    naming ``name`` otherwise.
     """
     code = normalise_language(text)
     if not _LANGUAGE.fullmatch(code):
