@@ -36,7 +36,7 @@ from types import FrameType
 
 import yaml
 
-from matcue.routine import Routine, RoutineError, loader, parse_routine_bytes
+from matcue.routine import Routine, RoutineError, parse_routine_bytes, source
 from matcue.routine.library import LIBRARY_DIR
 from matcue.timeline import Pace, Timeline, compile
 from matcue.timeline.limits import SessionTooLong, check_routine, check_timeline
@@ -283,11 +283,11 @@ def run(
         if seconds is not None and time.monotonic() - start >= seconds:
             break
         n += 1
-        loader._LOADER = LOADERS[n % len(LOADERS)]
+        source._LOADER = LOADERS[n % len(LOADERS)]
         pace = rng.choice([10.0, 50.0, 100.0, 200.0, 400.0])
         # PyYAML's pure-Python parser (matcue's fallback when libyaml is missing) reads about
         # 100 kB a second on a busy machine, ten times slower than libyaml: it gets more time.
-        limit = bound if loader._LOADER is not yaml.SafeLoader else PURE_PYTHON_SLOWER * bound
+        limit = bound if source._LOADER is not yaml.SafeLoader else PURE_PYTHON_SLOWER * bound
         try:
             outcome, elapsed = timed_case(data, pace, limit)
         except Failure as err:

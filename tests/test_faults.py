@@ -87,7 +87,7 @@ def after_call(owner, name):
 
 if STAGE == "load":
     from matcue.routine import loader
-    on_call(loader._Checker, "compose")
+    on_call(loader, "compose")
 elif STAGE == "synthesis":
     from matcue.voice import pyttsx3_voice
     on_call(pyttsx3_voice._Engine, "synthesise", nth=3, during=True)

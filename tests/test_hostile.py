@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from matcue import cli
 from matcue.export.formats import FORMATS, encoding
 from matcue.export.session import SLUG_MAX, ExportOptions, export_targets
-from matcue.routine import RoutineError, load_builtin_routines, loader, parse_routine
-from matcue.routine.loader import MAX_EXERCISES, MAX_SPOKEN
+from matcue.routine import RoutineError, checker, load_builtin_routines, parse_routine, source
+from matcue.routine.checker import MAX_EXERCISES
+from matcue.routine.nodes import MAX_SPOKEN
 from matcue.timeline import Chapter, Pace, Timeline, compile
 from matcue.timeline.compiler import least_duration
 from matcue.timeline.limits import (
@@ -158,7 +159,7 @@ def test_a_huge_file_is_refused_before_it_is_read(
 def test_large_hostile_files_are_answered_quickly(text: str) -> None:
     t0 = time.perf_counter()
     with pytest.raises(RoutineError):
-        parse_routine(text[: loader.MAX_BYTES], "x.yaml")
+        parse_routine(text[: source.MAX_BYTES], "x.yaml")
     assert time.perf_counter() - t0 < 5
 
 
@@ -319,7 +320,7 @@ def test_split_file_names_from_titles_are_safe(tmp_path: Path) -> None:
 
 def test_routine_files_name_no_other_files() -> None:
     """A routine cannot point to a file yet (custom sounds or music): no key takes a path."""
-    keys = {*loader.TOP_KEYS, *loader.EXERCISE_KEYS, *loader.STEP_KEYS, *loader.TIMING_KEYS}
+    keys = {*checker.TOP_KEYS, *checker.EXERCISE_KEYS, *checker.STEP_KEYS, *checker.TIMING_KEYS}
     assert not any(word in key for key in keys for word in ("file", "path", "sound", "music"))
     with pytest.raises(RoutineError, match="unknown key 'sound' in step"):
         parse_routine(

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcue.routine import Problem, Routine, RoutineError, load_routine, loader, parse_routine
+from matcue.routine import Problem, Routine, RoutineError, load_routine, parse_routine, source
 from matcue.routine.loader import parse_routine_bytes
 
 BAD = Path(__file__).parent / "routines" / "bad"
@@ -32,7 +32,7 @@ NODES_MESSAGE = (
 @pytest.fixture(params=LOADERS, ids=lambda loader_class: loader_class.__name__)
 def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run a test with PyYAML's pure-Python parser and with libyaml's, where present."""
-    monkeypatch.setattr(loader, "_LOADER", request.param)
+    monkeypatch.setattr(source, "_LOADER", request.param)
     yield
 
 

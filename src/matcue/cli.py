@@ -23,7 +23,7 @@ import typer
 
 from matcue import __version__
 from matcue.errors import InputError, MatcueError
-from matcue.routine import Routine, RoutineError, load_routine
+from matcue.routine import Routine, RoutineError, load_routine, values
 from matcue.routine.library import builtin_ids, resolve
 from matcue.routine.model import Breath, Step, Timing
 from matcue.store.paths import Folders, folders
@@ -420,20 +420,13 @@ def _config() -> dict[str, str | int | float | bool]:
 
 def parse_breath(text: str) -> Breath:
     """``"4:6"`` or ``"4:2:6"`` (seconds in, [hold,] out) -> ``Breath``; InputError otherwise."""
-    parts = text.strip().split(":")
     try:
-        numbers = [float(p) for p in parts]
+        return values.parse_breath(text)
     except ValueError:
-        numbers = []
-    if len(numbers) in (2, 3) and all(0 <= n <= 60 for n in numbers):
-        inhale, exhale = numbers[0], numbers[-1]
-        hold = numbers[1] if len(numbers) == 3 else 0.0
-        if inhale > 0 and exhale > 0:
-            return Breath(inhale=inhale, exhale=exhale, hold=hold)
-    raise InputError(
-        f"--breath must be seconds in and out like 4:6, or in, hold and out like 4:7:8 "
-        f"(each at most 60), not '{text}'"
-    )
+        raise InputError(
+            f"--breath must be seconds in and out like 4:6, or in, hold and out like 4:7:8 "
+            f"(each at most 60), not '{text}'"
+        ) from None
 
 
 def week_from_history(first_session: datetime.date | None, today: datetime.date) -> int | None:
@@ -507,9 +500,12 @@ def _language(routine: Routine, options: SessionOptions) -> Routine:
     lang = options.lang
     if lang is None:
         return routine
-    code = lang.strip().lower().replace("_", "-")
-    if not code or not all(part.isalnum() for part in code.split("-")):
-        raise InputError(f"--lang must be a language code like en, pl or cs, not '{lang}'")
+    try:
+        code = values.parse_language(lang)
+    except ValueError:
+        raise InputError(
+            f"--lang must be a language code like en, pl or cs, not '{lang}'"
+        ) from None
     return replace(routine, language=code)
 
 

@@ -1,6 +1,5 @@
 """The routine stage: routine files (YAML, format version 1) -> frozen ``Routine`` models."""
 
-from matcue.routine.durations import parse_duration
 from matcue.routine.library import (
     LIBRARY_DIR,
     builtin_ids,
@@ -8,8 +7,6 @@ from matcue.routine.library import (
     resolve,
 )
 from matcue.routine.loader import (
-    Problem,
-    RoutineError,
     load_routine,
     parse_routine,
     parse_routine_bytes,
@@ -29,6 +26,8 @@ from matcue.routine.model import (
     StepKind,
     Timing,
 )
+from matcue.routine.problems import Problem, RoutineError
+from matcue.routine.values import parse_duration
 
 __all__ = [
     "LEVELS",

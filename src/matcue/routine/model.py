@@ -13,6 +13,8 @@ Level = Literal["gentle", "beginner", "intermediate", "advanced"]
 STEP_KINDS: tuple[StepKind, ...] = ("inhale", "exhale", "hold", "move", "relax", "breathe")
 SIDES: tuple[Sides, ...] = ("none", "each", "alternate", "both")
 LEVELS: tuple[Level, ...] = ("gentle", "beginner", "intermediate", "advanced")
+PLACEHOLDERS = ("side", "other")
+"""The words a spoken line may hold in braces: ``{side}`` and ``{other}``."""
 
 
 @dataclass(frozen=True)

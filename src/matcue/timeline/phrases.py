@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TypeAlias
 
+from matcue.routine.values import base_language
 from matcue.timeline import languages
 
 _ONES = (
@@ -352,5 +353,4 @@ CATALOGUES: dict[str, Phrases] = {"en": ENGLISH, "pl": POLISH, "cs": CZECH}
 
 def phrases_for(language: str) -> Phrases:
     """The catalogue for ``language`` (``"en"``, ``"en-GB"`` ...), English if there is none."""
-    base = language.split("-")[0].split("_")[0].lower()
-    return CATALOGUES.get(base, ENGLISH)
+    return CATALOGUES.get(base_language(language), ENGLISH)
