@@ -3,11 +3,11 @@
 The stages, in order: routine -> timeline -> audio -> voice -> playback -> export -> store
 -> cli. ``audio`` comes before ``voice``: it holds ``Clip`` and the sound-file readers, and the
 voice turns text into a ``Clip``; the renderer takes clips as ``Clip`` values and knows no voice.
-``matcue/errors.py`` and ``matcue/__init__.py`` are shared leaves that any stage may import
-and that import no stage; nothing imports the cli but ``matcue/__main__.py``
-(``python -m matcue``), which is nothing but the cli's entry point. Every import counts,
-including those inside functions (the lazy imports of audio libraries) and under
-``TYPE_CHECKING``.
+``matcue/errors.py``, ``matcue/settings.py`` and ``matcue/__init__.py`` are shared leaves that
+any stage may import and that import no stage; nothing imports the cli but
+``matcue/__main__.py`` (``python -m matcue``), which is nothing but the cli's entry point.
+Every import counts, including those inside functions (the lazy imports of audio libraries) and
+under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "matcue"
 STAGES = ("routine", "timeline", "audio", "voice", "playback", "export", "store", "cli")
-LEAVES = frozenset({"matcue", "matcue.errors"})
+LEAVES = frozenset({"matcue", "matcue.errors", "matcue.settings"})
 ENTRY_POINT = "matcue.__main__"
 
 

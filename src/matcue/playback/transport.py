@@ -18,14 +18,15 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
 
+from matcue import settings
 from matcue.timeline.model import Phase, Timeline
 from matcue.timeline.phrases import Phrases, sentence
 
 Ending = Literal["finished", "quit", "pain", "interrupted"]
 """How a session ended."""
 
-PACE_STEP = 10.0  # points per + or -
-MIN_PACE, MAX_PACE = 10.0, 400.0
+PACE_STEP = settings.PACE_STEP  # points per + or -
+MIN_PACE, MAX_PACE = float(settings.PACE.minimum or 0), float(settings.PACE.maximum or 0)
 BACK_TWICE = 2.0  # seconds: a second "back" within this goes to the previous exercise
 ESC = 0x1B
 

@@ -19,7 +19,9 @@ import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from matcue import settings
 from matcue.errors import InputError, RuntimeFailure
+from matcue.settings import Setting
 
 ConfigValue = str | int | float | bool
 
@@ -82,15 +84,20 @@ def _switch(value: str) -> ConfigValue:
     raise ValueError("must be true or false")
 
 
+def _reader(setting: Setting) -> Callable[[str], ConfigValue]:
+    """How to read ``setting``'s value given as text (from its spec in matcue.settings)."""
+    if setting is settings.VOLUME:
+        return _volume
+    if setting.kind == "switch":
+        return _switch
+    if setting.kind in ("number", "whole"):
+        assert setting.minimum is not None and setting.maximum is not None
+        return _number(setting.minimum, setting.maximum, whole=setting.kind == "whole")
+    return _text(setting.choices or None)
+
+
 KEYS: dict[str, tuple[Callable[[str], ConfigValue], str]] = {
-    "voice": (_text(), "text-to-speech voice id (see `matcue voices`)"),
-    "rate": (_number(80, 450, whole=True), "speech rate in words per minute"),
-    "volume": (_volume, "speech volume, 0 to 1"),
-    "level": (_text(("gentle", "standard", "strong")), "pace level"),
-    "pace": (_number(10, 400), "pace in percent"),
-    "count": (_text(("voice", "tones", "off")), "how reps and holds are counted"),
-    "breath_words": (_text(("always", "first", "never")), "when breathe in/out is said"),
-    "stereo": (_switch, "side cues in the left or right ear"),
+    s.name: (_reader(s), s.saved or s.help) for s in settings.SAVED
 }
 """Every key the file may hold: how to read a value given as text, and what it sets."""
 

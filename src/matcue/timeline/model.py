@@ -8,6 +8,7 @@ from itertools import islice, repeat
 from operator import add, attrgetter, gt, lt, sub
 from typing import Any, Literal
 
+from matcue import settings
 from matcue.routine.model import Breath, Exercise
 
 CueKind = Literal["speech", "tone"]
@@ -36,12 +37,9 @@ def _check_time(owner: str, t: float, dur: float) -> None:
 
 CountMode = Literal["voice", "tones", "off"]
 BreathWords = Literal["always", "first", "never"]
-COUNT_MODES: tuple[CountMode, ...] = ("voice", "tones", "off")
-BREATH_WORDS: tuple[BreathWords, ...] = ("always", "first", "never")
-
-
-def _percent_ok(value: float) -> bool:
-    return math.isfinite(value) and 10 <= value <= 400
+COUNT_MODES: tuple[CountMode, ...] = settings.COUNT.choices  # type: ignore[assignment]
+BREATH_WORDS: tuple[BreathWords, ...] = settings.BREATH_WORDS.choices  # type: ignore[assignment]
+_PERCENTS = {"percent": settings.PACE, "holds": settings.HOLDS, "rests": settings.RESTS}
 
 
 @dataclass(frozen=True)
@@ -81,23 +79,33 @@ class Pace:
     level: str | None = None
 
     def __post_init__(self) -> None:
-        if not _percent_ok(self.percent):
-            raise ValueError(f"pace must be between 10 and 400 percent, got {self.percent!r}")
+        pace = settings.PACE
+        if not pace.within(self.percent):
+            raise ValueError(
+                f"pace must be between {pace.minimum:g} and {pace.maximum:g} percent, "
+                f"got {self.percent!r}"
+            )
         if not (math.isfinite(self.gap) and 0 <= self.gap <= 5):
             raise ValueError(f"gap must be between 0 and 5 seconds, got {self.gap!r}")
         for name in ("holds", "rests", "rep_percent"):
-            if not _percent_ok(getattr(self, name)):
+            bound = _PERCENTS.get(name, settings.RESTS)  # the levels' rep scale: as the rests
+            if not bound.within(getattr(self, name)):
                 raise ValueError(
-                    f"{name} must be between 10 and 400 percent, got {getattr(self, name)!r}"
+                    f"{name} must be between {bound.minimum:g} and {bound.maximum:g} percent, "
+                    f"got {getattr(self, name)!r}"
                 )
-        if self.rest is not None and not (math.isfinite(self.rest) and 0 <= self.rest <= 3600):
-            raise ValueError(f"rest must be between 0 and 3600 seconds, got {self.rest!r}")
-        if self.reps is not None and not 1 <= self.reps <= 100:
-            raise ValueError(f"reps must be between 1 and 100, got {self.reps!r}")
-        if self.sets is not None and not 1 <= self.sets <= 20:
-            raise ValueError(f"sets must be between 1 and 20, got {self.sets!r}")
-        if not 1 <= self.week <= 104:
-            raise ValueError(f"week must be between 1 and 104, got {self.week!r}")
+        for name, unit, value in (
+            ("rest", " seconds", self.rest),
+            ("reps", "", self.reps),
+            ("sets", "", self.sets),
+            ("week", "", self.week),
+        ):
+            bound = getattr(settings, name.upper())
+            if value is not None and not bound.within(value):
+                raise ValueError(
+                    f"{name} must be between {bound.minimum:g} and {bound.maximum:g}{unit}, "
+                    f"got {value!r}"
+                )
         if self.count not in COUNT_MODES:
             raise ValueError(f"count must be one of {', '.join(COUNT_MODES)}, got {self.count!r}")
         if self.breath_words not in BREATH_WORDS:
