@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from audio_helpers import MATCUE, SHORT_SESSION, matcue_env, run_matcue
-from matcue.cli import Environment, _resume_point, _start_exercise, at_pace
+from matcue.api import resume_point, start_exercise
+from matcue.api.player import at_pace
+from matcue.cli import Environment
 from matcue.errors import InputError
 from matcue.routine import load_routine
 from matcue.routine.model import Breath
@@ -31,7 +33,7 @@ def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     [("1", 1), ("3", 3), ("knee hug", 2), ("Bird", 3), (" TILT ", 1)],
 )
 def test_from_takes_a_number_or_a_name(value: str, exercise: int) -> None:
-    assert _start_exercise(load_routine(ROUTINE), value) == exercise
+    assert start_exercise(load_routine(ROUTINE), value) == exercise
 
 
 def test_a_live_pace_change_keeps_every_other_pace_setting() -> None:
@@ -80,7 +82,7 @@ def test_a_live_pace_change_keeps_every_other_pace_setting() -> None:
 @pytest.mark.parametrize("value", ["0", "4", "zz", ""])
 def test_from_refuses_what_names_no_exercise(value: str) -> None:
     with pytest.raises(InputError):
-        _start_exercise(load_routine(ROUTINE), value)
+        start_exercise(load_routine(ROUTINE), value)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +124,7 @@ def test_a_damaged_saved_place_warns_and_plays_from_the_start(
     history.save_resume(routine.id, exercise, pace, folders.history)
     err = io.StringIO()
     env = Environment(io.StringIO(), err, stdin_is_tty=False, folders=folders)
-    point = _resume_point(routine, env)
+    point = resume_point(routine, env.where(), env.warn)
     if damaged:
         assert point is None
         assert err.getvalue() == (

@@ -11,8 +11,9 @@ import pytest
 import typer
 import typer.main
 
-from matcue import cli
-from matcue.cli import SessionOptions, app, main
+from matcue import api
+from matcue.api import Options as SessionOptions
+from matcue.cli import app, main
 
 PACE_AND_VOICE = (
     "pace",
@@ -96,14 +97,16 @@ def test_plan_play_and_export_share_each_option_in_the_same_order() -> None:
 
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, SessionOptions]]:
-    """The routine and options each command hands to ``_session``, which then ends it."""
+    """The routine and options each command hands to ``matcue.api`` (plan or prepare), which
+    then ends it."""
     calls: list[tuple[str, SessionOptions]] = []
 
     def session(name: str, options: SessionOptions, **_: object) -> None:
         calls.append((name, options))
         raise typer.Exit(0)
 
-    monkeypatch.setattr(cli, "_session", session)
+    monkeypatch.setattr(api, "plan", session)
+    monkeypatch.setattr(api, "prepare", session)
     return calls
 
 

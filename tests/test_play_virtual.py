@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from matcue.cli import SESSION_RATE, Environment, Playback, main
+from matcue.api import SESSION_RATE
+from matcue.cli import Environment, Playback, main
 from matcue.playback.transport import Command as C
 from matcue.store import history
 from matcue.store.paths import DB_NAME

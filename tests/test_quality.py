@@ -1,6 +1,6 @@
 """Code quality gates, and the architecture rule of DESIGN §1: no stage imports a later one.
 
-The stages, in order: routine -> timeline -> audio -> voice -> playback -> export -> store
+The stages, in order: routine -> timeline -> audio -> voice -> playback -> export -> store -> api
 -> cli. ``audio`` comes before ``voice``: it holds ``Clip`` and the sound-file readers, and the
 voice turns text into a ``Clip``; the renderer takes clips as ``Clip`` values and knows no voice.
 ``matcue/errors.py``, ``matcue/settings.py`` and ``matcue/__init__.py`` are shared leaves that
@@ -21,9 +21,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "matcue"
-STAGES = ("routine", "timeline", "audio", "voice", "playback", "export", "store", "cli")
+STAGES = ("routine", "timeline", "audio", "voice", "playback", "export", "store", "api", "cli")
 LEAVES = frozenset({"matcue", "matcue.errors", "matcue.settings"})
 ENTRY_POINT = "matcue.__main__"
+CLI_MAY_USE = [["matcue", "api"], ["matcue", "store"], ["matcue", "cli"]]  # and the leaves
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -111,8 +112,14 @@ def violations(module: str, source: str) -> list[str]:
     own = stage_of(module)
     for line, target in imported_modules(module, source):
         other = stage_of(target)
-        if target.split(".")[:2] == ["matcue", "cli"] and module != ENTRY_POINT:
+        in_cli = module.split(".")[:2] == ["matcue", "cli"]
+        if target.split(".")[:2] == ["matcue", "cli"] and not in_cli and module != ENTRY_POINT:
             problems.append(f"{module}:{line} imports {target}: nothing may import the cli")
+        elif in_cli and target.split(".")[:2] not in CLI_MAY_USE and target not in LEAVES:
+            problems.append(
+                f"{module}:{line} imports {target}: the cli is an adapter over the api, "
+                "settings and store"
+            )
         elif own is None and other is not None:
             problems.append(f"{module}:{line} imports {target}: a shared leaf imports no stage")
         elif own is not None and other is not None and other > own:
@@ -144,7 +151,8 @@ def test_no_stage_imports_a_later_one() -> None:
         edges |= {(module, target) for _, target in imported_modules(module, source)}
     assert not problems, "\n".join(problems)
     # the check saw the real wiring, lazy imports inside functions included
-    assert ("matcue.cli", "matcue.playback") in edges  # inside play_cmd
+    assert ("matcue.cli.sessions", "matcue.api") in edges
+    assert ("matcue.api.player", "matcue.playback.loop") in edges  # inside Player.run
     assert ("matcue.audio.tones", "matcue.timeline.sounds") in edges
     assert ("matcue.voice.base", "matcue.audio.clip") in edges
     assert ("matcue.store.history", "matcue.playback.transport") in edges
@@ -211,6 +219,12 @@ def test_no_stage_imports_a_later_one() -> None:
             "from matcue.routine import Routine\n",
             "matcue.errors:1 imports matcue.routine: a shared leaf imports no stage",
         ),
+        (
+            "matcue.cli.sessions",
+            "from matcue.api import Options\nfrom matcue.playback.loop import Session\n",
+            "matcue.cli.sessions:2 imports matcue.playback.loop: the cli is an adapter over the "
+            "api, settings and store",
+        ),
     ],
 )
 def test_the_architecture_check_catches_a_backward_import(
@@ -225,8 +239,9 @@ def test_the_architecture_check_catches_a_backward_import(
         ("matcue.audio.render", "from matcue.timeline import Timeline\nfrom .clip import Clip\n"),
         ("matcue.voice.cache", "from matcue.audio.clip import Clip\nfrom ..audio import files\n"),
         (
-            "matcue.cli",
-            "from matcue.playback import Session\nfrom matcue.errors import InputError\n",
+            "matcue.cli.sessions",
+            "from matcue.api import Player\nfrom matcue.errors import InputError\n"
+            "from matcue import settings\nfrom matcue.store import history\n",
         ),
         ("matcue.routine.loader", "from matcue.errors import InputError\nimport yaml\n"),
         ("matcue.store.history", "from matcue.playback.transport import Ending\n"),

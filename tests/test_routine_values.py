@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcue import cli
+from matcue.api import session
 from matcue.errors import InputError
 from matcue.routine import Breath, RoutineError, parse_routine
 from matcue.routine.values import (
@@ -107,7 +107,7 @@ def test_parse_breath_names_its_value() -> None:
 @pytest.mark.parametrize("text", ["4:2:6", " 4 : 6 "])
 def test_the_file_and_the_option_accept_the_same_breath(text: str) -> None:
     routine = parse_routine(routine_with(f'    breath: "{text}"\n'), "x.yaml")
-    assert routine.exercises[0].breath == cli.parse_breath(text) == parse_breath(text)
+    assert routine.exercises[0].breath == session.parse_breath(text) == parse_breath(text)
 
 
 @pytest.mark.parametrize("text", ["1e1:6", "4.:6", "4-6"])
@@ -116,7 +116,7 @@ def test_the_file_and_the_option_refuse_the_same_breath_each_in_its_words(text: 
         parse_routine(routine_with(f'    breath: "{text}"\n'), "x.yaml")
     assert str(in_file.value) == f"x.yaml:6:13: breath must be {BREATH_FORMS}, got '{text}'"
     with pytest.raises(InputError) as in_option:
-        cli.parse_breath(text)
+        session.parse_breath(text)
     assert str(in_option.value) == (
         "--breath must be seconds in and out like 4:6, or in, hold and out like 4:7:8 "
         f"(each at most 60), not '{text}'"
@@ -181,7 +181,7 @@ def test_phrases_follow_the_base_language() -> None:
 def test_the_file_and_the_option_accept_the_same_languages(text: str, code: str) -> None:
     routine = parse_routine(routine_with(f"language: {text}\n"), "x.yaml")
     assert routine.language == code
-    given = cli._language(routine, cli.SessionOptions(lang=text.upper()))
+    given = session.language(routine, text.upper())
     assert given.language == code
 
 
@@ -192,5 +192,5 @@ def test_the_file_and_the_option_refuse_the_same_languages_each_in_its_words(tex
     assert str(in_file.value) == f"x.yaml:3:11: language {LANGUAGE_HINT}, got '{text}'"
     routine = parse_routine(routine_with(""), "x.yaml")
     with pytest.raises(InputError) as in_option:
-        cli._language(routine, cli.SessionOptions(lang=text))
+        session.language(routine, text)
     assert str(in_option.value) == f"--lang must be a language code like en, pl or cs, not '{text}'"

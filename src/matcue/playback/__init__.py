@@ -4,7 +4,6 @@
   uses it), with :mod:`~matcue.playback.alsa_notes` for alsa-lib's own lines;
 - :mod:`~matcue.playback.transport`: pure, command -> action on the timeline;
 - :mod:`~matcue.playback.commands`: the command queue and its sources;
-- :mod:`~matcue.playback.terminal`: the terminal's keys as a source;
 - :mod:`~matcue.playback.clock`: the injected clock;
 - :mod:`~matcue.playback.stream`: tracks and streams, the loop's units of sound;
 - :mod:`~matcue.playback.loop`: the session loop.
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from matcue.playback.device import Device, Handle, Simpleaudio
     from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult
     from matcue.playback.stream import Track
-    from matcue.playback.terminal import key_reader, keys_mode
     from matcue.playback.transport import Command, Ending
 
 _WHERE = {
@@ -40,8 +38,6 @@ _WHERE = {
     "SessionInterrupted": "loop",
     "SessionResult": "loop",
     "Track": "stream",
-    "key_reader": "terminal",
-    "keys_mode": "terminal",
     "Command": "transport",
     "Ending": "transport",
 }
@@ -62,8 +58,6 @@ __all__ = [
     "Source",
     "SystemClock",
     "Track",
-    "key_reader",
-    "keys_mode",
 ]
 
 

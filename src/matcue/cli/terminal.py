@@ -1,9 +1,10 @@
-"""The terminal as a command source: cbreak mode, and a thread that turns keys into commands.
+"""The terminal: its keys as a source of commands, a status line, a progress bar.
 
 The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
 restored on every way out, SIGTERM and SIGHUP included. A reader thread decodes the bytes
-(:func:`matcue.playback.transport.decode_keys`) and puts the commands into the session's queue;
-when the terminal goes away (end of file) it closes its source.
+(:func:`matcue.api.decode_keys`) and puts the commands into the player's queue; when the
+terminal goes away (end of file) it closes its source. The status line and the progress bar are
+for a helper who can see; they show only where a terminal does.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import os
 import select
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import TextIO
 
-from matcue.playback.commands import Source
-from matcue.playback.transport import decode_keys
+from matcue.api import Source, decode_keys
 
 ESCAPE_WAIT = 0.05  # seconds to wait for the rest of an escape sequence after ESC
 _LOOK = 0.1  # seconds between the reader's looks at its stop flag
@@ -92,3 +93,47 @@ def key_reader(fd: int, source: Source) -> Iterator[threading.Thread]:
     finally:
         stop.set()
         thread.join(timeout=1.0)
+
+
+@contextlib.contextmanager
+def status_line(stream: TextIO, show: bool) -> Iterator[Callable[[str], None] | None]:
+    """A one-line status on ``stream`` (rich), for a helper who can see; nothing unless a
+    terminal shows it."""
+    if not show or not stream.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    live = Live(
+        console=Console(file=stream, highlight=False),
+        transient=True,
+        auto_refresh=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    with live:
+        yield lambda line: live.update(Text(line), refresh=True)
+
+
+@contextlib.contextmanager
+def progress(stream: TextIO, total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on ``stream`` counting rendered frames, or nothing."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("Exporting"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f} %"),
+        TimeRemainingColumn(),
+        console=Console(file=stream),
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task("export", total=total)
+        yield lambda frames: bar.advance(task, frames)

@@ -1,0 +1,94 @@
+"""Write a session to audio files: the same sound ``play`` makes, with chapters and tags."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from matcue.api.session import SESSION_RATE, Session, clips, sound_options
+
+if TYPE_CHECKING:
+    from matcue.export import ExportOptions
+
+DEFAULT_LOUDNESS = -16.0  # LUFS
+
+
+def export_options(
+    output: str | Path,
+    *,
+    bitrate: int | None = None,
+    quality: float | None = None,
+    split: bool = False,
+    subtitles: Literal["vtt", "srt"] | None = None,
+    cue_sheet: bool = False,
+    labels: bool = False,
+    chapters_json: bool = False,
+    force: bool = False,
+) -> ExportOptions:
+    """What to write, checked before any speech is made: the format (from ``output``'s
+    extension) and its settings; an existing file is refused at once unless ``force``."""
+    from matcue.export import ExportOptions
+    from matcue.export.formats import audio_format, encoding
+    from matcue.export.staging import refuse_existing
+
+    path = Path(output)
+    options = ExportOptions(
+        output=path,
+        encoding=encoding(audio_format(path), bitrate, quality),
+        split=split,
+        subtitles=subtitles,
+        cue_sheet=cue_sheet,
+        labels=labels,
+        chapters_json=chapters_json,
+        force=force,
+    )
+    if not (force or split):
+        refuse_existing([path])  # before the speech is made, for a quick answer
+    return options
+
+
+def export(
+    session: Session,
+    output: str | Path | ExportOptions,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write ``session`` (made by :func:`matcue.prepare`, for its loudness) to ``output`` (a
+    path, whose extension picks the format, or :func:`export_options`); ``progress`` is called
+    with each block's frames. Returns the files written; nothing is left of a failed one."""
+    from matcue.audio import SESSION_LEVELS, render_chunks
+    from matcue.export import ExportOptions, Tags, check_export, export_session
+
+    options = output if isinstance(output, ExportOptions) else export_options(output)
+    options = replace(options, channels=2 if session.stereo else 1)
+    r, speech, timeline = session.routine, session.speech, session.timeline
+    check_export(timeline, options, SESSION_RATE)
+    loudness = DEFAULT_LOUDNESS if session.loudness is None else session.loudness
+    chunks = render_chunks(
+        timeline,
+        *clips(timeline, speech),
+        SESSION_RATE,
+        levels=replace(SESSION_LEVELS, loudness=loudness),
+        levels_cache=session.levels_cache,
+        **sound_options(session),  # type: ignore[arg-type]
+    )
+    percent = timeline.pace.percent
+    settings = speech.settings
+    comment = (
+        f"matcue session: {timeline.pace.describe()}, voice {speech.voice_id} at "
+        f"{settings.rate} words a minute, volume {settings.volume:g}, "
+        f"{'stereo' if session.stereo else 'mono'}, {loudness:g} LUFS, "
+        f"{options.encoding.describe()}"
+    )
+    tags = Tags(
+        title=r.title if percent == 100 else f"{r.title} (pace {percent:g} %)",
+        album=r.title,
+        artist="matcue",
+        date=datetime.date.today().isoformat(),
+        comment=comment,
+    )
+    names = {i: ex.name for i, ex in enumerate(r.exercises, 1)}
+    return export_session(timeline, chunks, SESSION_RATE, options, tags, names, progress)

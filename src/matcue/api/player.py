@@ -1,0 +1,231 @@
+"""Play a session: a :class:`Player` takes commands while it plays and reports how it ended.
+
+The player renders the session (from a start exercise), then runs the session loop
+(:mod:`matcue.playback.loop`) with a device, a clock and a command queue — the real ones unless
+given (a test gives a recording device, a virtual clock and a script). Commands come from any
+source: :meth:`Player.press` from the caller, the terminal's keys through a source of
+:attr:`Player.commands`, media keys. A live pace change re-compiles the session with
+``replace(pace, percent=new)``, so holds, rests, breath, reps, sets, week, count and breath
+words all stay, and renders the rest with the same stereo and music.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from matcue.api.session import SESSION_RATE, Session, clips, sound_options
+from matcue.playback import transport as tp
+from matcue.playback.commands import Commands, Inbox, Source
+from matcue.playback.transport import Command
+from matcue.routine import Routine
+from matcue.timeline import Timeline, compile, phrases_for, spoken
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from matcue.playback import Clock, Device, SessionResult
+    from matcue.playback.loop import Session as Loop
+
+
+class Player:
+    """One session played once. ``run()`` plays it in this thread (Ctrl-C ends it with
+    ``SessionInterrupted``, which carries the result); ``start()`` plays it on a thread of its
+    own, ``wait()`` returns the result. ``press()`` gives it a command from any thread.
+
+    ``exercise``: start at this exercise (1-based) instead of the intro. ``answers``: make the
+    spoken answers to pause, quit and the pain stop before the session starts, so they come at
+    once (whenever a command can come). ``device``, ``clock``, ``commands``, ``background``:
+    replace the real ones (tests). ``status``: called with a one-line status four times a
+    second; ``on_start``: once the sound has started.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        exercise: int | None = None,
+        answers: bool = True,
+        device: Device | None = None,
+        clock: Clock | None = None,
+        commands: Inbox | None = None,
+        background: Callable[[Callable[[], None]], object] | None = None,
+        status: Callable[[str], object] | None = None,
+        on_start: Callable[[], object] | None = None,
+    ) -> None:
+        self.session = session
+        self.exercise = exercise
+        self.answers = answers
+        self.queue = Commands()
+        self.commands: Inbox = commands if commands is not None else self.queue
+        self._device = device
+        self._clock = clock
+        self._background = background
+        self._status = status
+        self._on_start = on_start
+        self._caller: Source | None = None
+        self._loop: Loop | None = None
+        self._thread: threading.Thread | None = None
+        self._outcome: SessionResult | BaseException | None = None
+        self._lock = threading.Lock()  # the speech engine is used from the pace thread too
+
+    @property
+    def start_time(self) -> float:
+        """Seconds into the session where it starts (the exercise's "Next: ..." line)."""
+        if self.exercise is None:
+            return 0.0
+        return tp.exercise_start(self.session.timeline, self.exercise)
+
+    def source(self, name: str) -> Source:
+        """A new source of commands (the terminal's keys, media keys)."""
+        return self.queue.source(name)
+
+    def press(self, command: Command | str) -> None:
+        """Give the session a command: a :class:`~matcue.playback.transport.Command` or its
+        value (``"pause"``, ``"next"``, ``"back"``, ``"repeat"``, ``"faster"``, ``"slower"``,
+        ``"where"``, ``"help"``, ``"quit"``, ``"pain"``)."""
+        with self._lock:
+            if self._caller is None:
+                self._caller = self.queue.source("caller")
+        self._caller.put(Command(command))
+
+    def status(self) -> str:
+        """Where the session is: exercise, rep, phase, time left, pace ("" before it starts)."""
+        loop = self._loop
+        if loop is None:
+            return ""
+        return tp.status_text(
+            loop.track.timeline, loop.position(loop.now()), loop.state.pace, loop.state.paused
+        )
+
+    # -- playing ---------------------------------------------------------------------------
+
+    def run(self) -> SessionResult:
+        """Play to the end (or a quit, a pain stop, Ctrl-C) in this thread."""
+        from matcue.audio import seconds_to_frames
+        from matcue.playback import Hooks, Track
+        from matcue.playback.device import Simpleaudio
+        from matcue.playback.loop import Session as Loop
+
+        session = self.session
+        timeline = session.timeline
+        start = self.start_time
+        base = seconds_to_frames(start, SESSION_RATE)
+        # before playing: levelled by worker threads (what comes before the start if needed)
+        from matcue.audio.render import FIT_WORKERS
+
+        pcm = self._render(timeline, base, FIT_WORKERS)
+        hooks = Hooks(self._at_pace, self._render, self._say, phrases_for(session.routine.language))
+        device = self._device if self._device is not None else Simpleaudio()
+        loop = Loop(
+            Track(timeline, pcm, base),
+            SESSION_RATE,
+            hooks,
+            commands=self.commands,
+            device=device,
+            clock=self._clock,
+            start=start,
+            status=self._status,
+            on_start=self._on_start,
+            background=self._background,
+        )
+        if self.answers:
+            loop.prepare()
+        self._loop = loop
+        return loop.run()
+
+    def start(self) -> None:
+        """Play on a thread of its own; :meth:`wait` for the result."""
+        with self._lock:
+            if self._caller is None:  # the caller can resume a pause: the session waits
+                self._caller = self.queue.source("caller")
+
+        def play() -> None:
+            try:
+                self._outcome = self.run()
+            except BaseException as err:  # handed to wait()
+                self._outcome = err
+
+        self._thread = threading.Thread(target=play, name="matcue-player", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> SessionResult | None:
+        """The result once the session has ended (None if ``timeout`` passed first); what
+        ended it with an error is raised here."""
+        if self._thread is None:
+            raise RuntimeError("the player was not started")
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            return None
+        if self._caller is not None:
+            self._caller.close()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
+
+    # -- what the loop needs -----------------------------------------------------------------
+
+    def _speech_len(self, text: str) -> float:
+        with self._lock:
+            return self.session.speech.clip(text).duration
+
+    def _at_pace(self, percent: float) -> Timeline:
+        session = self.session
+        return at_pace(session.routine, session.timeline, self._speech_len, keys=session.keys)(
+            percent
+        )
+
+    def _render(self, timeline: Timeline, frame: int, workers: int = 0) -> npt.NDArray[np.int16]:
+        # renders while the session plays level their clips on their own thread only
+        # (workers=0): the levelling threads would take the cores the player and the sound
+        # server need
+        from matcue.audio import SESSION_LEVELS, render
+
+        with self._lock:
+            parts = clips(timeline, self.session.speech)
+        return render(
+            timeline,
+            *parts,
+            SESSION_RATE,
+            levels=SESSION_LEVELS,
+            levels_cache=self.session.levels_cache,
+            start=frame,
+            workers=workers,
+            **sound_options(self.session),  # type: ignore[arg-type]
+        )
+
+    def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
+        """Lines (after a tick) in the session's channels, without the music (it goes on
+        after the words)."""
+        from matcue.audio import SESSION_LEVELS, render
+
+        timeline = spoken(lines, self._speech_len, tone="tick" if tick else None)
+        with self._lock:
+            parts = clips(timeline, self.session.speech)
+        return render(
+            timeline,
+            *parts,
+            SESSION_RATE,
+            levels=SESSION_LEVELS,
+            levels_cache=self.session.levels_cache,
+            workers=0,
+            stereo=self.session.stereo,
+        )
+
+
+def at_pace(
+    routine: Routine, timeline: Timeline, speech_len: Callable[[str], float], *, keys: bool
+) -> Callable[[float], Timeline]:
+    """The live pace change: ``timeline``'s routine re-compiled at another percent with every
+    other pace setting kept (``replace(pace, percent=...)``: holds, rests, rest, breath, reps,
+    sets, week, count, breath words, level). ``keys``: the intro says the keys, as before."""
+
+    def compile_at(percent: float) -> Timeline:
+        if percent == timeline.pace.percent:
+            return timeline
+        return compile(routine, replace(timeline.pace, percent=percent), speech_len, keys=keys)
+
+    return compile_at

@@ -1,0 +1,425 @@
+"""A session from a routine and options: load, plan, prepare, render, export, record.
+
+Every step the command line takes, as plain functions over frozen values. A routine is loaded
+(:func:`load`); with :class:`Options` (what the user chose) and the saved config it becomes a
+:class:`Session` (:func:`plan`: the timeline with every line's real length; :func:`prepare`:
+the same, with each new line measured and levelled for rendering); a session is rendered to
+PCM (:func:`render`), written to files (:func:`export`) or played (:class:`matcue.api.Player`);
+a played session is recorded in the history (:func:`record`).
+
+The user's folders come in as a :class:`~matcue.store.paths.Folders` (``folders=None``: from
+the environment, read once here); warnings (a history that cannot be read, say) go to ``warn``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matcue.errors import InputError
+from matcue.routine import Routine, load_routine, values
+from matcue.routine.library import resolve
+from matcue.routine.model import Breath
+from matcue.store import paths
+from matcue.store.paths import Folders
+from matcue.timeline import Pace, Timeline, compile
+from matcue.timeline.limits import check_routine, check_timeline
+from matcue.timeline.model import LEVELS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from matcue.audio import Clip
+    from matcue.audio.levels_cache import LevelsCache
+    from matcue.playback import SessionResult
+    from matcue.store.history import ResumePoint
+    from matcue.voice import Pyttsx3Voice
+
+SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
+Warn = Callable[[str], object]
+Config = dict[str, str | int | float | bool]
+
+
+def _stderr(text: str) -> None:
+    print(f"matcue: warning: {text}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The pace, voice and sound options of a session, as given (None: not given, so the
+    config file's or the routine's). Each is described in :mod:`matcue.settings`."""
+
+    pace: float | None = None
+    level: str | None = None
+    breath: str | None = None  # "4:6" or "4:7:8"
+    holds: float | None = None
+    rest: float | None = None
+    reps: int | None = None
+    sets: int | None = None
+    week: int | None = None
+    count: str | None = None
+    breath_words: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    volume: str | None = None  # "0.8" or "80%"
+    lang: str | None = None
+    stereo: bool | None = None
+    music: Path | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """A routine compiled with its options: what plan, play and export work from."""
+
+    routine: Routine
+    speech: Pyttsx3Voice
+    timeline: Timeline
+    stereo: bool
+    music: Path | None = None
+    levels_cache: LevelsCache | None = None  # for a session to be rendered (prepare)
+    loudness: float | None = None  # the target of the levels; None: the session default
+    folders: Folders | None = None
+    keys: bool = False  # played under the terminal's keys: the intro says them
+
+
+def load(routine: str | Path | Routine) -> Routine:
+    """A routine: a built-in id (``"gentle-daily"``), a file, or one already loaded."""
+    if isinstance(routine, Routine):
+        return routine
+    return load_routine(resolve(str(routine)))
+
+
+def config(where: Folders) -> Config:
+    """The saved settings (``matcue config``)."""
+    from matcue.store.config import load_config
+
+    return load_config(where.config_file)
+
+
+def parse_breath(text: str) -> Breath:
+    """``"4:6"`` or ``"4:2:6"`` (seconds in, [hold,] out) -> ``Breath``; InputError otherwise."""
+    try:
+        return values.parse_breath(text)
+    except ValueError:
+        raise InputError(
+            f"--breath must be seconds in and out like 4:6, or in, hold and out like 4:7:8 "
+            f"(each at most 60), not '{text}'"
+        ) from None
+
+
+def language(routine: Routine, lang: str | None) -> Routine:
+    """The routine, to be spoken in ``lang`` if given (else in its own ``language:``)."""
+    if lang is None:
+        return routine
+    try:
+        code = values.parse_language(lang)
+    except ValueError:
+        raise InputError(
+            f"--lang must be a language code like en, pl or cs, not '{lang}'"
+        ) from None
+    return replace(routine, language=code)
+
+
+def week_from_history(first_session: datetime.date | None, today: datetime.date) -> int | None:
+    """The progression week of a routine first done on ``first_session``: 1 in its first
+    seven days, 2 in the next seven, ... (None when it was never done)."""
+    if first_session is None:
+        return None
+    return max(1, min(104, (today - first_session).days // 7 + 1))
+
+
+def week(routine: Routine, given: int | None, where: Folders, warn: Warn = _stderr) -> int:
+    """``given``, else the week derived from the session history, else 1. A history that
+    cannot be read (broken, locked) only warns: the week is then 1."""
+    if given is not None:
+        return given
+    from matcue.store import history
+
+    try:
+        first = history.first_session(routine.id, where.history)
+    except (history.HistoryError, ValueError) as err:
+        warn(f"{err}; using week 1.")
+        return 1
+    day = first.astimezone().date() if first is not None else None
+    return week_from_history(day, datetime.date.today()) or 1
+
+
+def make_pace(options: Options, saved: Config, week_: int) -> Pace:
+    """The session's ``Pace``: the level's settings, then the config file's, then options
+    (a level given now also beats a pace saved in the config file)."""
+    level = options.level or saved.get("level")
+    given: dict[str, object] = {}
+    pace: str | int | float | bool | None = options.pace
+    if pace is None and options.level is None:  # a level given now beats a saved pace
+        pace = saved.get("pace")
+    if pace is not None:
+        given["percent"] = float(pace)
+    if options.holds is not None:
+        given["holds"] = options.holds
+    if options.rest is not None:
+        given["rest"] = options.rest
+    if options.breath is not None:
+        given["breath"] = parse_breath(options.breath)
+    if options.reps is not None:
+        given["reps"] = options.reps
+    if options.sets is not None:
+        given["sets"] = options.sets
+    count = options.count or saved.get("count")
+    if count is not None:
+        given["count"] = str(count)
+    breath_words = options.breath_words or saved.get("breath_words")
+    if breath_words is not None:
+        given["breath_words"] = str(breath_words)
+    given["week"] = week_
+    if level is not None and str(level) in LEVELS:
+        return Pace.for_level(str(level), **given)
+    return Pace(**given)  # type: ignore[arg-type]
+
+
+def voice_for(routine: Routine, options: Options, saved: Config, where: Folders) -> Pyttsx3Voice:
+    """The speech engine for ``routine``: the voice, rate and volume given, else saved."""
+    from matcue.store.config import parse_volume
+    from matcue.voice import Pyttsx3Voice, VoiceSettings
+
+    voice = options.voice or saved.get("voice")
+    if options.voice is None and voice and not _speaks(str(voice), routine.language):
+        voice = None  # a saved voice of another language: the routine's language decides
+    rate = options.rate if options.rate is not None else saved.get("rate", 150)
+    volume: float = 1.0
+    if options.volume is not None:
+        volume = parse_volume(options.volume)
+    elif "volume" in saved:
+        volume = float(saved["volume"])
+    settings = VoiceSettings(
+        voice=str(voice) if voice else None,
+        rate=int(rate),
+        volume=volume,
+        language=routine.language,
+    )
+    return Pyttsx3Voice(settings, cache_dir=where.cache_dir)
+
+
+def _speaks(voice_id: str, lang: str) -> bool:
+    """Whether the voice ``voice_id`` speaks ``lang`` (an unknown voice: yes, so that the voice
+    stage reports it)."""
+    from matcue.voice import list_voices
+
+    base = values.base_language(lang)
+    for info in list_voices():
+        if info.id == voice_id.strip().lower():
+            return any(values.base_language(x) == base for x in info.languages)
+    return True
+
+
+def plan(
+    routine: str | Path | Routine,
+    options: Options = Options(),
+    *,
+    keys: bool = False,
+    folders: Folders | None = None,
+    warn: Warn = _stderr,
+) -> Session:
+    """The session of ``routine`` with ``options``: every line spoken once (through the speech
+    cache) for its real length. ``keys``: it will be played under the terminal's keys (the
+    intro says them)."""
+    return _session(routine, options, keys=keys, where=folders, warn=warn)
+
+
+def prepare(
+    routine: str | Path | Routine,
+    options: Options = Options(),
+    *,
+    keys: bool = False,
+    loudness: float | None = None,
+    folders: Folders | None = None,
+    warn: Warn = _stderr,
+) -> Session:
+    """As :func:`plan`, for a session to be rendered (played or exported): each newly spoken
+    line is also measured and levelled (for ``loudness`` LUFS, if not the default -16) in the
+    levels cache while the next lines are spoken."""
+    return _session(
+        routine, options, keys=keys, where=folders, warn=warn, render=True, loudness=loudness
+    )
+
+
+def _session(
+    routine: str | Path | Routine,
+    options: Options,
+    *,
+    keys: bool,
+    where: Folders | None,
+    warn: Warn,
+    render: bool = False,
+    loudness: float | None = None,
+) -> Session:
+    where = where or paths.folders()
+    saved = config(where)
+    loaded = language(load(routine), options.lang)
+    pace = make_pace(options, saved, week(loaded, options.week, where, warn))
+    speech = voice_for(loaded, options, saved, where)
+    levels_cache = None
+    if render:
+        from matcue.audio import SESSION_LEVELS, measuring_ahead
+        from matcue.audio.levels_cache import LevelsCache
+
+        levels_cache = LevelsCache(speech.cache.root)  # beside the speech (the same root)
+        levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
+        with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:
+            timeline = timeline_of(loaded, pace, speech, measure, keys=keys)
+    else:
+        timeline = timeline_of(loaded, pace, speech, keys=keys)
+    stereo = options.stereo if options.stereo is not None else bool(saved.get("stereo", False))
+    return Session(
+        loaded, speech, timeline, stereo, options.music, levels_cache, loudness, where, keys
+    )
+
+
+def timeline_of(
+    routine: Routine,
+    pace: Pace,
+    speech: Pyttsx3Voice,
+    on_new_clip: Callable[[Clip], None] | None = None,
+    *,
+    keys: bool = False,
+) -> Timeline:
+    """The timeline, with each line's real length; ``on_new_clip`` sees each line that had to
+    be synthesised (one from the speech cache was seen by an earlier run)."""
+    check_routine(routine, pace)  # a session of days is refused before any speech is made
+
+    def length(text: str) -> float:
+        made = speech.renders
+        clip = speech.clip(text)
+        if on_new_clip is not None and speech.renders != made:
+            on_new_clip(clip)
+        return clip.duration
+
+    timeline = compile(routine, pace, length, keys=keys)
+    check_timeline(timeline)
+    return timeline
+
+
+def clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
+    """Every spoken line's clip (cached by the voice) and every tone, for the renderer."""
+    from matcue.audio.tones import load_sounds
+
+    texts = {cue.text for cue in timeline.cues if cue.text is not None}
+    return speech.clips(texts), load_sounds(SESSION_RATE)
+
+
+def sound_options(session: Session) -> dict[str, object]:
+    """The renderer's stereo and music arguments."""
+    from matcue.audio.music import load_music
+
+    music = session.music
+    return {
+        "stereo": session.stereo,
+        "music": load_music(music, SESSION_RATE) if music is not None else None,
+    }
+
+
+def render(session: Session, start: int = 0) -> npt.NDArray[np.int16]:
+    """The session as int16 PCM at :data:`SESSION_RATE` (``(frames, 2)`` in stereo), from frame
+    ``start`` on: what ``play`` plays and ``export`` writes."""
+    from matcue.audio import SESSION_LEVELS
+    from matcue.audio import render as mix
+    from matcue.audio.render import FIT_WORKERS
+
+    levels = SESSION_LEVELS
+    if session.loudness is not None:
+        levels = replace(levels, loudness=session.loudness)
+    return mix(
+        session.timeline,
+        *clips(session.timeline, session.speech),
+        SESSION_RATE,
+        levels=levels,
+        levels_cache=session.levels_cache,
+        start=start,
+        workers=FIT_WORKERS,
+        **sound_options(session),  # type: ignore[arg-type]
+    )
+
+
+def record(
+    session: Session, result: SessionResult, began: datetime.datetime, warn: Warn = _stderr
+) -> None:
+    """Record a played session in the history, with its resume point (a quit or interrupted
+    session keeps its place; a finished one clears it). A broken database only warns."""
+    from matcue.playback import transport as tp
+    from matcue.store import history
+
+    r = session.routine
+    entry = history.SessionRecord(
+        routine=r.id,
+        title=r.title,
+        started=began,
+        ended=datetime.datetime.now(datetime.UTC),
+        pace=result.timeline.pace.percent,
+        exercises=result.exercises,
+        reps=result.reps,
+        ending=result.ending,
+    )
+    db = (session.folders or paths.folders()).history
+    try:
+        history.record(entry, db)
+        point = tp.resume_exercise(result.timeline, result.position)
+        if result.ending in ("quit", "interrupted") and point is not None:
+            history.save_resume(r.id, point, result.timeline.pace.percent, db)
+        elif result.ending == "finished":
+            history.clear_resume(r.id, db)
+    except history.HistoryError as err:
+        warn(f"{err}; the session was not recorded.")
+
+
+def resume_point(routine: Routine, where: Folders, warn: Warn = _stderr) -> ResumePoint | None:
+    """Where ``routine`` was last quit; None (with a warning) if the history cannot be read or
+    the place is damaged; InputError when there is none."""
+    from matcue.store import history
+
+    try:
+        point = history.resume_point(routine.id, where.history)
+    except history.HistoryError as err:
+        warn(f"{err}; playing from the start.")
+        return None
+    if point is None:
+        raise InputError(f"there is no saved place for {routine.id}; play it without --resume")
+    try:
+        Pace(percent=point.pace)  # a pace Pace refuses (or no exercise): a damaged database
+        damaged = point.exercise < 1
+    except ValueError:
+        damaged = True
+    if damaged:
+        warn(f"the saved place of {routine.id} is damaged; playing from the start.")
+        return None
+    return point
+
+
+def start_exercise(routine: Routine, value: str) -> int:
+    """``--from``: a 1-based number, or a name (whole, or the start of just one name)."""
+    count = len(routine.exercises)
+    text = value.strip()
+    if text.isdigit():
+        n = int(text)
+        if 1 <= n <= count:
+            return n
+        raise InputError(f"--from {value}: the routine has exercises 1 to {count}")
+    names = [ex.name.casefold() for ex in routine.exercises]
+    wanted = text.casefold()
+    if wanted in names:
+        return names.index(wanted) + 1
+    matches = [i for i, name in enumerate(names, 1) if name.startswith(wanted)]
+    if len(matches) == 1 and wanted:
+        return matches[0]
+    listing = ", ".join(ex.name for ex in routine.exercises)
+    raise InputError(f"--from {value!r} names no single exercise of {routine.id} ({listing})")
+
+
+def frames(seconds: float) -> int:
+    """``seconds`` of a session as frames at :data:`SESSION_RATE`."""
+    from matcue.audio.units import seconds_to_frames
+
+    return seconds_to_frames(seconds, SESSION_RATE)

@@ -1,0 +1,140 @@
+"""``plan`` and ``play``: a session's timed script, and the session through the speakers."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+
+from matcue import api
+from matcue.cli.env import Environment, current
+from matcue.cli.options import RoutineArg, session_command
+from matcue.cli.tables import clock, format_plan
+from matcue.cli.terminal import key_reader, keys_mode, status_line
+
+KEYS_HELP = (
+    "Keys: space pause/resume · n or → next exercise · b or ← back (twice: previous) · "
+    "r repeat the set · + / - pace · s where am I · ? the keys · q quit (saves your place) · "
+    "x or Esc pain stop"
+)
+
+
+@session_command(sound=False)
+def plan_cmd(
+    routine: RoutineArg,
+    options: api.Options,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+) -> None:
+    """Show the timed script of a session: every phase and what is said when."""
+    env = current()
+    timeline = api.plan(routine, options, folders=env.where(), warn=env.warn).timeline
+    if as_json:
+        json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
+        env.stdout.write("\n")
+        return
+    env.stdout.write(format_plan(timeline))
+
+
+@session_command(sound=True)
+def play_cmd(
+    routine: RoutineArg,
+    options: api.Options,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue from the start of the exercise where you last quit, at the pace "
+            "you were at (unless --pace or --level is given).",
+        ),
+    ] = False,
+    start_at: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="N|NAME",
+            help="Start at an exercise: its number (1 is the first) or its name.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No status line and no messages while playing."),
+    ] = False,
+) -> None:
+    """Play a session through the speakers.
+
+    On a terminal, keys control it while it plays: space pauses and resumes, n / b skip to
+    the next exercise or back, r repeats the set, + / - change the pace, s says where you
+    are, ? says the keys, q quits and saves your place, x or Esc is the pain stop. Without a
+    terminal it plays straight through; Ctrl-C stops it.
+    """
+    env = current()
+    if resume and start_at is not None:
+        raise api.InputError("use either --resume or --from, not both")
+    keys = env.stdin_is_tty
+    source: api.Routine | str = routine
+    place = None
+    if resume:
+        source = api.load(routine)  # read once: the session is made from it too
+        place = api.resume_point(source, env.where(), env.warn)
+    if place is not None and options.pace is None and options.level is None:
+        options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
+    session = api.prepare(source, options, keys=keys, folders=env.where(), warn=env.warn)
+    r = session.routine
+    exercise = api.start_exercise(r, start_at) if start_at is not None else None
+    if place is not None:
+        exercise = min(place.exercise, len(r.exercises))
+    _play(session, env, exercise, quiet, keys)
+
+
+def _play(
+    session: api.Session, env: Environment, exercise: int | None, quiet: bool, keys: bool
+) -> None:
+    """Play ``session`` (made with the keys line on if ``keys``): under the keys on a terminal,
+    else straight through; record it in the history however it ends."""
+    timeline = session.timeline
+    pace = timeline.pace.percent
+
+    def on_start() -> None:
+        if quiet:
+            return
+        left = clock(timeline.duration - player.start_time)
+        if keys:
+            print(f"Playing {session.routine.title} ({left}, pace {pace:g}).", file=env.stderr)
+            print(KEYS_HELP, file=env.stderr)
+        else:
+            print(
+                f"Playing {session.routine.title} ({left}, pace {pace:g}). Ctrl-C stops.",
+                file=env.stderr,
+            )
+
+    began = datetime.datetime.now(datetime.UTC)
+    try:
+        if env.playback is not None:  # a test's device, clock and commands
+            io = env.playback
+            player = api.Player(
+                session,
+                exercise=exercise,
+                answers=keys,
+                device=io.device,
+                clock=io.clock,
+                commands=io.commands,
+                background=io.background,
+                on_start=on_start,
+            )
+            result = player.run()
+        elif not keys:
+            player = api.Player(session, exercise=exercise, answers=False, on_start=on_start)
+            result = player.run()
+        else:
+            with status_line(env.stderr, not quiet) as status:
+                player = api.Player(session, exercise=exercise, status=status, on_start=on_start)
+                with keys_mode(sys.stdin.fileno()) as fd, key_reader(fd, player.source("keys")):
+                    result = player.run()
+    except api.SessionInterrupted as stop:
+        api.record(session, stop.result, began, env.warn)
+        raise
+    api.record(session, result, began, env.warn)
