@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from matcue.routine import load_routine
-from matcue.timeline import Pace, compile
-from matcue.timeline import languages as lang
+from matcue.timeline import Pace, compile, czech, polish
 from matcue.timeline.phrases import (
     CATALOGUES,
     CONTROL_KEYS,
@@ -50,7 +49,7 @@ def test_every_catalogue_covers_every_phrase_key(code: str) -> None:
     assert catalogue.language == code
     assert catalogue.missing == (), (
         f"the {code} catalogue lacks {', '.join(catalogue.missing)}: add them to "
-        f"matcue/timeline/languages.py"
+        f"matcue/timeline/{'polish' if code == 'pl' else 'czech'}.py"
     )
 
 
@@ -80,25 +79,25 @@ def test_control_lines_use_only_the_fields_english_fills(code: str) -> None:
 
 
 def test_a_missing_control_line_is_named_too() -> None:
-    group = {k: v for k, v in lang.CZECH_TEXTS["controls"].items() if k != "resuming"}  # type: ignore[union-attr]
+    group = {k: v for k, v in czech.CZECH_TEXTS["controls"].items() if k != "resuming"}  # type: ignore[union-attr]
     catalogue = translated(
         "cs",
-        {**lang.CZECH_TEXTS, "controls": group},
-        number_words=lang.czech_number,
-        plural=lang.czech_plural,
-        ordinal=lang.czech_ordinal,
-        unit_words=lang.czech_feminine,
+        {**czech.CZECH_TEXTS, "controls": group},
+        number_words=czech.czech_number,
+        plural=czech.czech_plural,
+        ordinal=czech.czech_ordinal,
+        unit_words=czech.czech_feminine,
     )
     assert catalogue.missing == ("controls.resuming",)
     assert catalogue.controls.resuming == ENGLISH.controls.resuming
     with pytest.raises(ValueError, match=r"unknown keys: controls\.resumng"):
         translated(
             "cs",
-            {**lang.CZECH_TEXTS, "controls": {**group, "resumng": "x"}},
-            number_words=lang.czech_number,
-            plural=lang.czech_plural,
-            ordinal=lang.czech_ordinal,
-            unit_words=lang.czech_feminine,
+            {**czech.CZECH_TEXTS, "controls": {**group, "resumng": "x"}},
+            number_words=czech.czech_number,
+            plural=czech.czech_plural,
+            ordinal=czech.czech_ordinal,
+            unit_words=czech.czech_feminine,
         )
 
 
@@ -132,14 +131,14 @@ def test_control_lines_say_numbers_in_each_languages_grammar(
 
 
 def test_a_missing_key_is_named_and_english_stands_in() -> None:
-    partial = {k: v for k, v in lang.POLISH_TEXTS.items() if k != "relax"}
+    partial = {k: v for k, v in polish.POLISH_TEXTS.items() if k != "relax"}
     catalogue = translated(
         "pl",
         partial,
-        number_words=lang.polish_counting,
-        plural=lang.polish_plural,
-        ordinal=lang.polish_ordinal,
-        unit_words=lang.polish_feminine,
+        number_words=polish.polish_counting,
+        plural=polish.polish_plural,
+        ordinal=polish.polish_ordinal,
+        unit_words=polish.polish_feminine,
     )
     assert catalogue.missing == ("relax",)
     assert catalogue.relax == ENGLISH.relax
@@ -147,10 +146,10 @@ def test_a_missing_key_is_named_and_english_stands_in() -> None:
         translated(
             "pl",
             {**partial, "rleax": "x"},
-            number_words=lang.polish_counting,
-            plural=lang.polish_plural,
-            ordinal=lang.polish_ordinal,
-            unit_words=lang.polish_feminine,
+            number_words=polish.polish_counting,
+            plural=polish.polish_plural,
+            ordinal=polish.polish_ordinal,
+            unit_words=polish.polish_feminine,
         )
 
 

@@ -437,7 +437,7 @@ def test_library_progressions_start_as_written_and_only_grow() -> None:
 def test_the_week_from_the_history_counts_from_the_first_session() -> None:
     import datetime
 
-    from matcue.api.session import week_from_history
+    from matcue.api.history import week_from_history
 
     day = datetime.date(2026, 3, 2)
     assert week_from_history(None, day) is None

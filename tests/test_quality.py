@@ -254,3 +254,12 @@ def test_the_architecture_check_catches_a_backward_import(
 )
 def test_the_architecture_check_allows_forward_imports(module: str, source: str) -> None:
     assert violations(module, source) == []
+
+
+MAX_LINES = 420  # "no module over ~400 lines": one a newcomer can hold in their head
+
+
+def test_no_module_is_too_big_to_read() -> None:
+    sizes = {module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in all_modules()}
+    too_big = {name: n for name, n in sizes.items() if n > MAX_LINES}
+    assert not too_big, f"split these along their seams (over {MAX_LINES} lines): {too_big}"

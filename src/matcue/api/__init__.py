@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from matcue.api.catalog import Listed, library, show_sound_notes, voices
 from matcue.api.export import export, export_options
+from matcue.api.history import record, resume_point, start_exercise
 from matcue.api.player import Player
 from matcue.api.session import (
     SESSION_RATE,
@@ -32,10 +33,7 @@ from matcue.api.session import (
     load,
     plan,
     prepare,
-    record,
     render,
-    resume_point,
-    start_exercise,
 )
 from matcue.errors import AudioDeviceError, InputError, MatcueError, RuntimeFailure
 from matcue.playback.clock import Clock

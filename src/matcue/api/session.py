@@ -13,13 +13,13 @@ the environment, read once here); warnings (a history that cannot be read, say) 
 
 from __future__ import annotations
 
-import datetime
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from matcue.api.history import week
 from matcue.errors import InputError
 from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import resolve
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
     from matcue.audio import Clip
     from matcue.audio.levels_cache import LevelsCache
-    from matcue.playback import SessionResult
-    from matcue.store.history import ResumePoint
     from matcue.voice import Pyttsx3Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
@@ -45,7 +43,8 @@ Warn = Callable[[str], object]
 Config = dict[str, str | int | float | bool]
 
 
-def _stderr(text: str) -> None:
+def warn_on_stderr(text: str) -> None:
+    """The default ``warn``: ``matcue: warning: TEXT`` on stderr."""
     print(f"matcue: warning: {text}", file=sys.stderr)
 
 
@@ -125,30 +124,6 @@ def language(routine: Routine, lang: str | None) -> Routine:
     return replace(routine, language=code)
 
 
-def week_from_history(first_session: datetime.date | None, today: datetime.date) -> int | None:
-    """The progression week of a routine first done on ``first_session``: 1 in its first
-    seven days, 2 in the next seven, ... (None when it was never done)."""
-    if first_session is None:
-        return None
-    return max(1, min(104, (today - first_session).days // 7 + 1))
-
-
-def week(routine: Routine, given: int | None, where: Folders, warn: Warn = _stderr) -> int:
-    """``given``, else the week derived from the session history, else 1. A history that
-    cannot be read (broken, locked) only warns: the week is then 1."""
-    if given is not None:
-        return given
-    from matcue.store import history
-
-    try:
-        first = history.first_session(routine.id, where.history)
-    except (history.HistoryError, ValueError) as err:
-        warn(f"{err}; using week 1.")
-        return 1
-    day = first.astimezone().date() if first is not None else None
-    return week_from_history(day, datetime.date.today()) or 1
-
-
 def make_pace(options: Options, saved: Config, week_: int) -> Pace:
     """The session's ``Pace``: the level's settings, then the config file's, then options
     (a level given now also beats a pace saved in the config file)."""
@@ -222,7 +197,7 @@ def plan(
     *,
     keys: bool = False,
     folders: Folders | None = None,
-    warn: Warn = _stderr,
+    warn: Warn = warn_on_stderr,
 ) -> Session:
     """The session of ``routine`` with ``options``: every line spoken once (through the speech
     cache) for its real length. ``keys``: it will be played under the terminal's keys (the
@@ -237,7 +212,7 @@ def prepare(
     keys: bool = False,
     loudness: float | None = None,
     folders: Folders | None = None,
-    warn: Warn = _stderr,
+    warn: Warn = warn_on_stderr,
 ) -> Session:
     """As :func:`plan`, for a session to be rendered (played or exported): each newly spoken
     line is also measured and levelled (for ``loudness`` LUFS, if not the default -16) in the
@@ -342,80 +317,6 @@ def render(session: Session, start: int = 0) -> npt.NDArray[np.int16]:
         workers=FIT_WORKERS,
         **sound_options(session),  # type: ignore[arg-type]
     )
-
-
-def record(
-    session: Session, result: SessionResult, began: datetime.datetime, warn: Warn = _stderr
-) -> None:
-    """Record a played session in the history, with its resume point (a quit or interrupted
-    session keeps its place; a finished one clears it). A broken database only warns."""
-    from matcue.playback import transport as tp
-    from matcue.store import history
-
-    r = session.routine
-    entry = history.SessionRecord(
-        routine=r.id,
-        title=r.title,
-        started=began,
-        ended=datetime.datetime.now(datetime.UTC),
-        pace=result.timeline.pace.percent,
-        exercises=result.exercises,
-        reps=result.reps,
-        ending=result.ending,
-    )
-    db = (session.folders or paths.folders()).history
-    try:
-        history.record(entry, db)
-        point = tp.resume_exercise(result.timeline, result.position)
-        if result.ending in ("quit", "interrupted") and point is not None:
-            history.save_resume(r.id, point, result.timeline.pace.percent, db)
-        elif result.ending == "finished":
-            history.clear_resume(r.id, db)
-    except history.HistoryError as err:
-        warn(f"{err}; the session was not recorded.")
-
-
-def resume_point(routine: Routine, where: Folders, warn: Warn = _stderr) -> ResumePoint | None:
-    """Where ``routine`` was last quit; None (with a warning) if the history cannot be read or
-    the place is damaged; InputError when there is none."""
-    from matcue.store import history
-
-    try:
-        point = history.resume_point(routine.id, where.history)
-    except history.HistoryError as err:
-        warn(f"{err}; playing from the start.")
-        return None
-    if point is None:
-        raise InputError(f"there is no saved place for {routine.id}; play it without --resume")
-    try:
-        Pace(percent=point.pace)  # a pace Pace refuses (or no exercise): a damaged database
-        damaged = point.exercise < 1
-    except ValueError:
-        damaged = True
-    if damaged:
-        warn(f"the saved place of {routine.id} is damaged; playing from the start.")
-        return None
-    return point
-
-
-def start_exercise(routine: Routine, value: str) -> int:
-    """``--from``: a 1-based number, or a name (whole, or the start of just one name)."""
-    count = len(routine.exercises)
-    text = value.strip()
-    if text.isdigit():
-        n = int(text)
-        if 1 <= n <= count:
-            return n
-        raise InputError(f"--from {value}: the routine has exercises 1 to {count}")
-    names = [ex.name.casefold() for ex in routine.exercises]
-    wanted = text.casefold()
-    if wanted in names:
-        return names.index(wanted) + 1
-    matches = [i for i, name in enumerate(names, 1) if name.startswith(wanted)]
-    if len(matches) == 1 and wanted:
-        return matches[0]
-    listing = ", ".join(ex.name for ex in routine.exercises)
-    raise InputError(f"--from {value!r} names no single exercise of {routine.id} ({listing})")
 
 
 def frames(seconds: float) -> int:

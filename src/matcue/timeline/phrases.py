@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TypeAlias
 
 from matcue.routine.values import base_language
-from matcue.timeline import languages
+from matcue.timeline import czech, polish
 
 _ONES = (
     "zero",
@@ -333,19 +333,19 @@ def translated(
 
 POLISH = translated(
     "pl",
-    languages.POLISH_TEXTS,
-    number_words=languages.polish_counting,
-    plural=languages.polish_plural,
-    ordinal=languages.polish_ordinal,
-    unit_words=languages.polish_feminine,
+    polish.POLISH_TEXTS,
+    number_words=polish.polish_counting,
+    plural=polish.polish_plural,
+    ordinal=polish.polish_ordinal,
+    unit_words=polish.polish_feminine,
 )
 CZECH = translated(
     "cs",
-    languages.CZECH_TEXTS,
-    number_words=languages.czech_number,
-    plural=languages.czech_plural,
-    ordinal=languages.czech_ordinal,
-    unit_words=languages.czech_feminine,
+    czech.CZECH_TEXTS,
+    number_words=czech.czech_number,
+    plural=czech.czech_plural,
+    ordinal=czech.czech_ordinal,
+    unit_words=czech.czech_feminine,
 )
 
 CATALOGUES: dict[str, Phrases] = {"en": ENGLISH, "pl": POLISH, "cs": CZECH}
