@@ -34,7 +34,7 @@ import soundfile as sf
 
 from audio_helpers import cli_env
 from conftest import PulseServer
-from matcue import cli
+from matcue import api, cli
 
 MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINES = Path(__file__).parent / "routines"
@@ -476,7 +476,7 @@ def test_a_failure_of_the_system_is_one_sentence(
     def fail(name: str) -> Path:
         raise error
 
-    monkeypatch.setattr(cli, "resolve", fail)
+    monkeypatch.setattr(api, "load", fail)
     assert cli.main(["show", "gentle-daily"]) == 1
     assert capsys.readouterr().err == sentence
     assert cli.main(["--debug", "show", "gentle-daily"]) == 1
@@ -489,7 +489,7 @@ def test_ctrl_c_anywhere_in_a_command_is_exit_130(
     def stop(name: str) -> Path:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "resolve", stop)
+    monkeypatch.setattr(api, "load", stop)
     assert cli.main(["show", "gentle-daily"]) == 130
     assert capsys.readouterr().err == STOPPED
 

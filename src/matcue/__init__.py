@@ -1,7 +1,75 @@
 """matcue: voice-guided audio sessions for home back-care routines.
 
-Stages, one way only: routine -> timeline -> voice -> audio -> playback -> export -> store, with
-the CLI on top.
+The library's names (:mod:`matcue.api`) are here too, imported on first use::
+
+    import matcue
+
+    session = matcue.prepare("gentle-daily", matcue.Options(pace=80))
+    matcue.export(session, "gentle.mp3")
+
+Stages, one way only: routine -> timeline -> audio -> voice -> playback -> export -> store ->
+api, with the command line on top.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+
+API = (
+    "SESSION_RATE",
+    "AudioDeviceError",
+    "Clock",
+    "Command",
+    "Commands",
+    "Device",
+    "Exercise",
+    "Folders",
+    "Inbox",
+    "InputError",
+    "Listed",
+    "MatcueError",
+    "Options",
+    "Pace",
+    "Player",
+    "Routine",
+    "RoutineError",
+    "RuntimeFailure",
+    "Session",
+    "SessionInterrupted",
+    "SessionResult",
+    "Source",
+    "Step",
+    "Timeline",
+    "Timing",
+    "config",
+    "decode_keys",
+    "export",
+    "export_options",
+    "folders",
+    "frames",
+    "library",
+    "load",
+    "plan",
+    "prepare",
+    "record",
+    "render",
+    "resume_point",
+    "show_sound_notes",
+    "start_exercise",
+    "voices",
+)
+"""matcue.api's names (a test holds this list to ``matcue.api.__all__``)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in API:  # only these: ``from matcue import settings`` must not load the api
+        return getattr(importlib.import_module("matcue.api"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])

@@ -68,7 +68,7 @@ def _main(
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI; return (and, as a console script, exit with) the exit status. ``env``:
     the streams, folders and playback to use instead of the process's own (tests)."""
-    token = environment.given(env)
+    token = environment.given(env or environment.current())  # made once, at the edge
     try:
         return _run(argv)
     finally:
