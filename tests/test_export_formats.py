@@ -171,19 +171,17 @@ def test_loudness_and_true_peak_are_on_target(fmt: str, exports: dict[str, Expor
 def test_the_wav_is_the_pcm_the_player_plays(
     exports: dict[str, Export], speech_cache: Path
 ) -> None:
-    from matcue.audio import SESSION_LEVELS, render
-    from matcue.audio.tones import load_sounds
-    from matcue.routine import load_routine
-    from matcue.timeline import Pace, compile
-    from matcue.voice import Pyttsx3Voice, VoiceSettings
+    import matcue
+    from matcue.store import paths
 
-    routine = load_routine(ROUTINE)
-    voice = Pyttsx3Voice(VoiceSettings(language=routine.language), cache_dir=speech_cache)
-    timeline = compile(routine, Pace(), lambda text: voice.clip(text).duration)
-    texts = {c.text for c in timeline.cues if c.text is not None}
-    pcm = render(
-        timeline, voice.clips(texts), load_sounds(SESSION_RATE), SESSION_RATE, levels=SESSION_LEVELS
+    hermetic = paths.folders(
+        {
+            paths.CACHE_ENV: str(speech_cache),
+            paths.CONFIG_ENV: str(speech_cache.parent / "no-config" / "config.toml"),
+            paths.DATA_ENV: str(speech_cache.parent / "no-history"),
+        }
     )
+    pcm = matcue.render(matcue.plan(ROUTINE, folders=hermetic))
     data, rate = sf.read(str(exports["wav"].audio), dtype="int16")
     assert rate == SESSION_RATE
     assert np.array_equal(data, pcm)
