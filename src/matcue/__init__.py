@@ -1,11 +1,12 @@
 """matcue: voice-guided audio sessions for home back-care routines.
 
-The library's names (:mod:`matcue.api`) are here too, imported on first use::
+The library is :mod:`matcue.api`; its names are here too, imported on first use, but for
+``export``: ``matcue.export`` is the stage that writes files, so write ``api.export``::
 
-    import matcue
+    from matcue import api
 
-    session = matcue.prepare("gentle-daily", matcue.Options(pace=80))
-    matcue.export(session, "gentle.mp3")
+    session = api.prepare("gentle-daily", api.Options(pace=80))
+    api.export(session, "gentle.mp3")
 
 Stages, one way only: routine -> timeline -> audio -> voice -> playback -> export -> store ->
 api, with the command line on top.
@@ -47,7 +48,6 @@ API = (
     "Timing",
     "config",
     "decode_keys",
-    "export",
     "export_options",
     "folders",
     "frames",
@@ -62,7 +62,7 @@ API = (
     "start_exercise",
     "voices",
 )
-"""matcue.api's names (a test holds this list to ``matcue.api.__all__``)."""
+"""matcue.api's names but ``export`` (a test holds this list to ``matcue.api.__all__``)."""
 
 
 def __getattr__(name: str) -> Any:
