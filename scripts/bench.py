@@ -30,6 +30,7 @@ Python's bytecode cache on (as an installed matcue has it), whatever ``PYTHONDON
 says here.
 
     .venv/bin/python scripts/bench.py --long     # only: play two hours, measure the drift
+    .venv/bin/python scripts/bench.py --dropouts # only: dropouts and pause under load (~3 min)
 
 ``--long`` plays a two-hour session into a private PulseAudio null sink (as the audio tests do)
 and reports how far the cues of its last five minutes are from the plan (±20 ms is the aim);
@@ -515,8 +516,8 @@ def print_dropouts(d: dict[str, Any]) -> None:
         f"| play a {d['minutes']:.0f}-minute session ({d['routine']}) with {d['busy']} busy "
         f"loops on the cores: dropouts heard (silence where the export has sound; "
         f"ALSA reported {d['underruns']} underruns) | {d['count']}, longest "
-        f"{d['longest_ms']:.0f} ms, {d['silent_ms']:.0f} ms in all; the end "
-        f"{d['delay_ms']:.0f} ms late | |"
+        f"{d['longest_ms']:.0f} ms, {d['silent_ms']:.0f} ms in all; the end bell "
+        f"{d['delay_ms']:+.0f} ms from where the start bell puts it | none |"
     )
     print(
         f"| pause under that load: key to silence (median and worst of {len(pause)}) "
@@ -595,6 +596,7 @@ def main() -> None:
         print()
         for at, silent, delay in drops["found"]:
             print(f"dropout at {at:8.3f} s: {silent:4.0f} ms silent, {delay:+5.0f} ms later after")
+        print("pause, key to silence (ms):", ", ".join(f"{t:.0f}" for t in drops["pause_ms"]))
         return
     if args.formats:
         print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))
