@@ -17,22 +17,34 @@ Measures:
 - time and peak memory (max RSS) of exporting a two-hour session to MP3, as the whole
   ``matcue export`` command;
 - the keys' latency on a private PulseAudio null sink (``bench_key_latency``, also on its own with
-  ``--keys``): key to silence for pause and the pain stop, key to sound for resume and skip.
+  ``--keys``): key to silence for pause and the pain stop, key to sound for resume and skip;
+- the ten-minute capture (``bench_long_play(10)``): a ten-minute session played into the null
+  sink and recorded, and how far the cues of its last five minutes are from the plan;
+- dropouts under load (``bench_dropouts``, also on its own with ``--dropouts``): a two-minute
+  built-in session played by ``matcue play`` into the null sink while two busy loops take both
+  cores, recorded and compared with ``matcue export`` of it: the stretches of silence where the
+  session has sound (count, longest, in all), and how fast pause silences under that load.
 
 Every time is the best of the repeats (the keys' latencies: the median). The commands run with
 Python's bytecode cache on (as an installed matcue has it), whatever ``PYTHONDONTWRITEBYTECODE``
 says here.
 
     .venv/bin/python scripts/bench.py --long     # only: play two hours, measure the drift
+    .venv/bin/python scripts/bench.py --dropouts # only: dropouts and pause under load (~3 min)
 
 ``--long`` plays a two-hour session into a private PulseAudio null sink (as the audio tests do)
-and reports how far the cues of its last five minutes are from the plan (±20 ms is the aim).
+and reports how far the cues of its last five minutes are from the plan (±20 ms is the aim);
+``--long --long-minutes 10`` is the ten-minute capture of the full run on its own.
+
+The real-time measurements use ``scripts/pulse.py`` (the private server, ``parec``, ``matcue``
+played on it) and ``scripts/measure.py`` (envelopes, alignment, dropouts), which the playback
+smoke tests share; nothing here is imported from tests/.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import contextlib
 import os
 import platform
 import statistics
@@ -40,13 +52,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
 import yaml
 
+import long_play
 from matcue.audio import SESSION_LEVELS, Clip, render, render_chunks
 from matcue.audio.levels_cache import LevelsCache
 from matcue.audio.tones import load_sounds
@@ -56,10 +72,27 @@ from matcue.routine import Routine, load_routine
 from matcue.routine.library import LIBRARY_DIR, load_builtin_routines
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Pyttsx3Voice, VoiceSettings
+from measure import find_dropouts, quiet_after
+from pulse import (
+    PLAY,
+    UNDERRUN,
+    PulseServer,
+    Recording,
+    keyed_play,
+    player_env,
+    private_pulse,
+    run_matcue,
+)
 
 SESSION_RATE = 22050
 
 MATCUE = Path(sys.executable).with_name("matcue")
+# the short session of the playback smoke tests (a routine file, read as data): the keys' takes
+SHORT_SESSION = (
+    Path(__file__).resolve().parents[1] / "tests" / "routines" / "cli" / "short-session.yaml"
+)
+DROPOUT_ROUTINE = "gym-hyperextension"  # a built-in routine of about two minutes
+BUSY_LOOPS = 2  # busy processes while the dropouts are measured: one for each of our 2 cores
 
 
 def best_of(repeats: int, fn: Callable[[], object]) -> float:
@@ -325,63 +358,52 @@ def bench_two_hours() -> dict[str, Any]:
 
 def bench_long_play(minutes: float) -> dict[str, Any]:
     """Play a session of about ``minutes`` into a private PulseAudio null sink while recording
-    it, and see how far the cues of its last five minutes are from the plan: the check of
-    tests/test_long_session.py, at length (it takes the session's own time)."""
-    tests = Path(__file__).resolve().parent.parent / "tests"
-    sys.path.insert(0, str(tests))
-    conftest: Any = importlib.import_module("conftest")  # the private PulseAudio server
-    long_play: Any = importlib.import_module("long_play")
+    it, and see how far the cues of its last five minutes are from the plan (it takes the
+    session's own time)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         routine = session_file(work, minutes)
         cache = work / "probe-cache"  # warm: the session file was made with it
         plan, wav = long_play.prepare(routine, "100", cache, work)
-        with conftest.private_pulse() as server:
+        with private_pulse() as server:
             take = long_play.play_and_measure(
                 server, routine, "100", cache, work, plan, wav, plan["duration_s"] - 300
             )
     return {
         "minutes": plan["duration_s"] / 60,
         "exit": take.code,
-        "underruns": take.stderr.count("underrun occurred"),
+        "underruns": take.stderr.count(UNDERRUN),
         "cues": len(take.cues),
         "worst_ms": take.worst * 1000,
         "late": len(take.late(0.020)),
     }
 
 
-def _keyed_take(
-    server: Any, work: Path, env: dict[str, str], script: list[tuple[float, bytes]]
-) -> tuple[Any, list[float]]:
-    """Play the short test session on a pseudo-terminal, typing ``script`` (the keys tests'
-    ``keyed_play``); the recording (mono int16 at the sink's rate) and the recording time of
-    each key (the start bell marks session time 0)."""
-    from audio_helpers import keyed_play
-    from conftest import Recording
-
-    def recorder() -> Any:
+def _recorder(server: PulseServer, work: Path) -> Callable[[], Recording]:
+    def start() -> Recording:
         return Recording(server, work / f"take-{time.monotonic_ns()}.raw")
 
-    take = keyed_play(recorder, env, script, timeout=120)
+    return start
+
+
+def _keyed_take(
+    server: PulseServer,
+    work: Path,
+    env: dict[str, str],
+    script: list[tuple[float, bytes]],
+    routine: Path | str = SHORT_SESSION,
+) -> tuple[npt.NDArray[np.int16], list[float]]:
+    """Play ``routine`` on a pseudo-terminal, typing ``script`` (``pulse.keyed_play``); the
+    recording (mono int16 at the sink's rate) and the recording time of each key (the start
+    bell marks session time 0)."""
+    take = keyed_play(_recorder(server, work), env, routine, script, timeout=300)
+    if take.code != 0 or len(take.keys) != len(script):
+        raise SystemExit(f"a keyed take failed (exit {take.code}):\n{take.stderr}")
     return take.recording, [take.lag + sent for sent, _ in take.keys]
 
 
-def _quiet_after(recording: Any, rate: int, t: float, level: float) -> float:
-    """Seconds from recording time ``t`` until 50 ms of silence begin."""
-    from audio_helpers import envelope
-
-    env = envelope(recording[round(t * rate) :], rate, 0.005)
-    loud = env > level
-    for k in range(env.size - 10):
-        if not loud[k : k + 10].any():
-            return k * 0.005
-    return float("inf")
-
-
-def _sound_after(recording: Any, rate: int, t: float, level: float) -> float:
+def _sound_after(recording: npt.NDArray[np.int16], rate: int, t: float, level: float) -> float:
     """Seconds from recording time ``t`` until the first sample at ``level`` or louder."""
-    import numpy as np
-
     loud = np.nonzero(np.abs(recording[round(t * rate) :].astype(np.float64)) >= level)[0]
     return float(loud[0]) / rate if loud.size else float("inf")
 
@@ -394,11 +416,6 @@ def bench_key_latency(repeats: int = 3) -> dict[str, float]:
     0), so the output latency, common to every sound, is left out; the key's own way through
     the pseudo-terminal and the player's polling are in.
     """
-    import numpy as np
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from conftest import private_pulse
-
     figures: dict[str, list[float]] = {"pause": [], "pain": [], "resume": [], "skip": []}
     with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
         work = Path(tmp)
@@ -412,18 +429,109 @@ def bench_key_latency(repeats: int = 3) -> dict[str, float]:
             # pause in the intro's speech, resume after a second and a half, then quit
             rec, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b" "), (6.0, b"q")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
-            figures["pause"].append(_quiet_after(rec, rate, keys[0], level))
+            figures["pause"].append(quiet_after(rec, rate, keys[0], level))
             # the pause tick (about 0.3 s) sounds first; resume is heard after quiet
             quiet = keys[1] - 0.05
             figures["resume"].append(_sound_after(rec, rate, quiet, level) - 0.05)
             rec, keys = _keyed_take(server, work, env, [(2.5, b"x")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
-            figures["pain"].append(_quiet_after(rec, rate, keys[0], level))
+            figures["pain"].append(quiet_after(rec, rate, keys[0], level))
             # skip from a pause, so the first sound after the key is the skip's
             rec, keys = _keyed_take(server, work, env, [(2.5, b" "), (4.0, b"n"), (5.0, b"q")])
             level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
             figures["skip"].append(_sound_after(rec, rate, keys[1] - 0.05, level) - 0.05)
     return {name: statistics.median(values) for name, values in figures.items()}
+
+
+@contextlib.contextmanager
+def busy_loops(count: int) -> Iterator[None]:
+    """``count`` processes that spin (``while True: pass``) for the duration of the block."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+        for loop in loops:
+            loop.wait()
+
+
+def bench_dropouts(busy: int = BUSY_LOOPS, pauses: int = 5) -> dict[str, Any]:
+    """Play a two-minute built-in session (``matcue --debug play``, no terminal, the buffer a
+    user has) into a private PulseAudio null sink while ``busy`` busy loops run, record the
+    sink's monitor, and find the dropouts against ``matcue export`` of the same session
+    (``measure.find_dropouts``: silence in the recording where the export has sound, aligned
+    by the start bell and kept aligned past each dropout). Then, under the same load, the
+    same session on a pseudo-terminal, paused ``pauses`` times: key to silence for each."""
+    with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
+        work = Path(tmp)
+        env = player_env(
+            server,
+            work / "cache",
+            work / "home",
+            MATCUE_DATA_DIR=str(work / "data"),
+            MATCUE_CONFIG=str(work / "no-config" / "config.toml"),
+        )
+        wav = work / "session.wav"
+        exported = run_matcue(["export", DROPOUT_ROUTINE, "-o", str(wav), "-q"], env, 600)
+        if exported.returncode:
+            raise SystemExit(f"matcue export failed:\n{exported.stderr}")
+        reference, ref_rate = sf.read(str(wav), dtype="int16")
+        if reference.ndim == 2:
+            reference = reference.mean(axis=1)
+        duration = reference.shape[0] / ref_rate
+        # pause, resume two seconds later; the first after the intro's first words
+        script = [(4.0 + 6.0 * k + d, b" ") for k in range(pauses) for d in (0.0, 2.0)]
+        script.append((6.0 * pauses + 4.0, b"q"))
+        with busy_loops(busy):
+            rec = Recording(server, work / "capture.raw")
+            try:
+                played = run_matcue([*PLAY, DROPOUT_ROUTINE], env, duration + 300)
+                recording = rec.stop(tail=1.0)
+            finally:
+                rec.close()
+            keyed, keys = _keyed_take(server, work, env, script, DROPOUT_ROUTINE)
+        if played.returncode:
+            raise SystemExit(f"matcue play failed:\n{played.stderr}")
+        drops = find_dropouts(reference, ref_rate, recording, server.rate)
+        level = 0.01 * float(np.abs(keyed.astype(np.float64)).max())
+        latencies = [quiet_after(keyed, server.rate, t, level) for t in keys[0:-1:2]]
+    return {
+        "routine": DROPOUT_ROUTINE,
+        "minutes": duration / 60,
+        "busy": busy,
+        "underruns": played.stderr.count(UNDERRUN),
+        "count": len(drops.found),
+        "longest_ms": drops.longest * 1000,
+        "silent_ms": drops.silent * 1000,
+        "delay_ms": drops.delay * 1000,
+        "found": [(d.at, d.silent * 1000, d.delay * 1000) for d in drops.found],
+        "pause_ms": sorted(t * 1000 for t in latencies),
+    }
+
+
+def print_dropouts(d: dict[str, Any]) -> None:
+    pause = d["pause_ms"]
+    print(
+        f"| play a {d['minutes']:.0f}-minute session ({d['routine']}) with {d['busy']} busy "
+        f"loops on the cores: dropouts heard (silence where the export has sound; "
+        f"ALSA reported {d['underruns']} underruns) | {d['count']}, longest "
+        f"{d['longest_ms']:.0f} ms, {d['silent_ms']:.0f} ms in all; the end bell "
+        f"{d['delay_ms']:+.0f} ms from where the start bell puts it | none |"
+    )
+    print(
+        f"| pause under that load: key to silence (median and worst of {len(pause)}) "
+        f"| {statistics.median(pause):.0f} ms, {max(pause):.0f} ms | ≤ 300 ms |"
+    )
+
+
+def print_capture(c: dict[str, Any]) -> None:
+    print(
+        f"| play a {c['minutes']:.0f}-minute session into the null sink, recorded: the worst "
+        f"of the {c['cues']} cues of its last five minutes (exit {c['exit']}, "
+        f"{c['underruns']} underruns) | {c['worst_ms']:.1f} ms off, {c['late']} beyond "
+        "±20 ms | ≤ 20 ms |"
+    )
 
 
 def print_key_latency(lat: dict[str, float]) -> None:
@@ -458,6 +566,11 @@ def main() -> None:
     )
     parser.add_argument("--keys", action="store_true", help="only the keys' latency")
     parser.add_argument(
+        "--dropouts",
+        action="store_true",
+        help="only the dropouts (and pause) of a two-minute session played under load",
+    )
+    parser.add_argument(
         "--formats",
         help="only the per-format export rows, for these suffixes (e.g. .wav,.flac)",
     )
@@ -474,6 +587,16 @@ def main() -> None:
     repeats = 1 if args.quick else 3
     if args.keys:
         print_key_latency(bench_key_latency(repeats))
+        return
+    if args.dropouts:
+        drops = bench_dropouts()
+        print("| what | figure | target |")
+        print("| --- | --- | --- |")
+        print_dropouts(drops)
+        print()
+        for at, silent, delay in drops["found"]:
+            print(f"dropout at {at:8.3f} s: {silent:4.0f} ms silent, {delay:+5.0f} ms later after")
+        print("pause, key to silence (ms):", ", ".join(f"{t:.0f}" for t in drops["pause_ms"]))
         return
     if args.formats:
         print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))
@@ -516,6 +639,11 @@ def main() -> None:
     )
     print()
     print_key_latency(bench_key_latency(repeats))
+    print()
+    print("| playing on a private PulseAudio null sink | figure | target |")
+    print("| --- | --- | --- |")
+    print_capture(bench_long_play(10))
+    print_dropouts(bench_dropouts())
 
 
 if __name__ == "__main__":

@@ -1,26 +1,19 @@
-"""Helpers for the audio tests (and ``scripts/bench.py``).
+"""Helpers for the playback smoke tests (and the tests that only run ``matcue``).
 
-Analysis: bursts and onsets, alignment, frequency. All take mono int16 (or float) samples and a
-rate, and answer in seconds. A recording and its source are compared after :func:`align` has
-found the constant delay between them (output latency, recorder start), so what is checked is
-timing *within* the session.
-
-Playing: the real ``matcue play`` on the private PulseAudio server (``conftest.pulse``) while
-``parec`` records its sink, the environment it plays in, a take typed on a pseudo-terminal
-(:func:`keyed_play`), and :func:`clean_take`, which plays again when a take failed its check
-while the machine disturbed it (an ALSA underrun, stolen CPU time).
+The private PulseAudio server, its recorder and the real ``matcue`` played on it live in
+``scripts/pulse.py``, the envelopes, onsets and alignment in ``scripts/measure.py`` (the bench
+uses them too; ``scripts`` is on the tests' import path). Here: what only the tests use, namely
+a few more measures, :func:`match` (an expected sound found in a recording with dropouts in
+it), the hermetic environment of the CLI tests, and :func:`clean_take`, which plays again when
+a take failed its check while the machine disturbed it (an ALSA underrun, stolen CPU time).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import pty
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,43 +22,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from conftest import PulseServer, Recording
+from measure import Burst, Signal, bursts, envelope, envelope_lag, onsets
+from pulse import MATCUE as MATCUE  # re-exported for the CLI tests
+from pulse import RIDE_OUT_STALLS as RIDE_OUT_STALLS  # re-exported for tests/test_player.py
+from pulse import UNDERRUN, matcue_env
+from pulse import run_matcue as run_matcue  # re-exported for the CLI tests
 
-Signal = npt.NDArray[np.int16] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Burst:
-    """A stretch of sound: from the first to the last sample above the threshold."""
-
-    start: float
-    end: float
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-
-def bursts(x: Signal, rate: int, fraction: float = 0.25, min_gap: float = 0.05) -> list[Burst]:
-    """Every burst of sound in ``x``.
-
-    A sample belongs to a burst when its magnitude reaches ``fraction`` of the loudest sample;
-    bursts separated by less than ``min_gap`` seconds of quiet are one burst (so a tone's zero
-    crossings do not split it).
-    """
-    a = np.abs(np.asarray(x, dtype=np.float64))
-    if a.size == 0 or a.max() == 0:
-        return []
-    loud = np.nonzero(a >= fraction * a.max())[0]
-    breaks = np.diff(loud) >= min_gap * rate
-    starts = loud[np.r_[True, breaks]]
-    ends = loud[np.r_[breaks, True]]
-    return [Burst(s / rate, (e + 1) / rate) for s, e in zip(starts, ends, strict=True)]
-
-
-def onsets(x: Signal, rate: int, fraction: float = 0.25, min_gap: float = 0.05) -> list[float]:
-    """The start of every burst, in seconds."""
-    return [b.start for b in bursts(x, rate, fraction, min_gap)]
+SHORT_SESSION = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
 
 
 def active_span(x: Signal, rate: int, fraction: float = 0.25) -> Burst:
@@ -74,15 +37,6 @@ def active_span(x: Signal, rate: int, fraction: float = 0.25) -> Burst:
     if not found:
         raise AssertionError("the signal is silent")
     return found[0]
-
-
-def envelope(x: Signal, rate: int, step: float = 0.001) -> npt.NDArray[np.float64]:
-    """RMS level in consecutive windows of ``step`` seconds."""
-    n = max(1, round(step * rate))
-    a = np.asarray(x, dtype=np.float64)
-    a = a[: a.size // n * n].reshape(-1, n)
-    rms: npt.NDArray[np.float64] = np.sqrt(np.mean(a * a, axis=1))
-    return rms
 
 
 def align(reference: Signal, recording: Signal, rate: int, step: float = 0.001) -> float:
@@ -96,21 +50,6 @@ def align(reference: Signal, recording: Signal, rate: int, step: float = 0.001) 
     if not ref.any() or not rec.any():
         raise AssertionError("cannot align a silent signal")
     return envelope_lag(ref, rec, step)
-
-
-def envelope_lag(
-    reference: npt.NDArray[np.float64], recording: npt.NDArray[np.float64], step: float
-) -> float:
-    """Seconds by which the envelope ``recording`` lags the envelope ``reference`` (one value
-    every ``step`` seconds): the peak of their normalised cross-correlation."""
-    ref = (reference - reference.mean()) / reference.std()
-    rec = (recording - recording.mean()) / recording.std()
-    size = 1 << int(np.ceil(np.log2(ref.size + rec.size)))
-    corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
-    lag = int(np.argmax(corr))
-    if lag > size // 2:
-        lag -= size
-    return lag * step
 
 
 def onset_errors(
@@ -252,50 +191,6 @@ def match(
     )
 
 
-# --- playing matcue on the private server ------------------------------------------------------
-
-MATCUE = Path(sys.executable).with_name("matcue")
-SHORT_SESSION = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
-UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
-# ``matcue play`` as the playback tests run it: --debug shows ALSA's own notes on stderr
-# ("matcue: ALSA: ...", an underrun among them), which matcue keeps off the terminal otherwise.
-PLAY = ("--debug", "play")
-ALSA_NOTE = "matcue: ALSA: "  # how --debug shows each of ALSA's notes, on a line of its own
-
-
-def without_alsa_notes(stderr: str) -> str:
-    """A take's ``stderr`` as a user sees it: without the ALSA notes that ``--debug`` adds (a
-    disturbed take, kept because it passed its check, has underruns among them)."""
-    lines = stderr.splitlines(keepends=True)
-    return "".join(line for line in lines if not line.startswith(ALSA_NOTE))
-
-
-# ALSA's default device as the fixture sets it (PulseAudio), and with PulseAudio's own underflows
-# (the server found no sound to play: everything after comes late) reported as ALSA underruns,
-# so that a take the machine disturbed says so on stderr like any other underrun.
-ASOUNDRC = """\
-pcm.!default {
-    type pulse
-    handle_underrun true
-}
-ctl.!default { type pulse }
-"""
-
-# For a timing take: PulseAudio holds two seconds of the stream (libpulse reads this) instead
-# of the ~0.1 s simpleaudio asks for, so that a virtual machine's scheduling stalls (seen on CI:
-# a quarter-second buffer ran dry under 8 % and 38 % stolen CPU time) do not run it dry. The
-# constant latency is taken out by align(); a take that measures how fast the sound stops, or
-# what a key does, keeps the small buffer.
-RIDE_OUT_STALLS = {"PULSE_LATENCY_MSEC": "2000"}
-
-
-def matcue_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
-    """``base`` without what would change how matcue runs (``MATCUE_DEBUG``, ``PYTHONPATH``),
-    with ``extra``."""
-    env = {k: v for k, v in base.items() if k not in ("MATCUE_DEBUG", "PYTHONPATH")}
-    return {**env, **extra}
-
-
 def cli_env(cache: Path, **extra: str) -> dict[str, str]:
     """The environment to run ``matcue`` in for a test: this one's (less ``matcue_env``'s
     exceptions) with the speech cache ``cache``, and no config file or session history of the
@@ -310,53 +205,10 @@ def cli_env(cache: Path, **extra: str) -> dict[str, str]:
     return matcue_env(os.environ, **{**hermetic, **extra})
 
 
-def player_env(server: PulseServer, cache: Path, home: Path, **extra: str) -> dict[str, str]:
-    """The environment to play in on ``server``: the speech cache ``cache``, and a ``home``
-    whose .asoundrc reports PulseAudio's underflows as underruns (:data:`ASOUNDRC`)."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / ".asoundrc").write_text(ASOUNDRC)
-    return matcue_env(server.env, MATCUE_CACHE_DIR=str(cache), HOME=str(home), **extra)
-
-
-def run_matcue(
-    args: Sequence[str], env: Mapping[str, str], timeout: float = 120, nice: int = 0
-) -> subprocess.CompletedProcess[str]:
-    """``matcue ARGS`` to its end, no terminal; stdout and stderr as text. ``nice`` > 0 runs it
-    at that lower priority (work in the background of other tests)."""
-    niced = ["nice", "-n", str(nice)] if nice else []
-    return subprocess.run(
-        [*niced, str(MATCUE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def start_matcue(args: Sequence[str], env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
-    """``matcue ARGS`` started with no terminal, once it has printed its first line on stderr
-    ("Playing …", once the device has the sound): the process, and that line."""
-    child = subprocess.Popen(
-        [str(MATCUE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    return child, child.stderr.readline()
-
+# --- a take the machine disturbed is played again ----------------------------------------------
 
 DISTURBED = 0.03  # the share of the CPU time stolen that makes a take a disturbed one
-SETTLED = (2.0, 20.0)  # seconds in a row with less stolen than that, waited for before every
-CALM = (10.0, 60.0)  # take (for 20 s at most), and before a failed, disturbed one is played again
-CALM_BUDGET = 180.0  # seconds a whole test run may spend waiting so (CI stays well under 30 min)
-PLAYING_TIMEOUT = 600  # seconds: the timeout of a test that plays through clean_take
-_waiting = threading.Lock()
-_waited = [0.0]  # seconds the run has spent waiting for calm so far
+PLAYING_TIMEOUT = 240  # seconds: the timeout of a test that plays its takes through clean_take
 
 
 def stolen() -> float:
@@ -368,38 +220,6 @@ def stolen() -> float:
 def stderr_underruns(take: Any) -> int:
     """The underruns ALSA reported in a take's ``stderr`` (``matcue --debug`` shows them)."""
     return str(take.stderr).count(UNDERRUN)
-
-
-def stolen_share(since_stolen: float, since: float) -> float:
-    """The share of the CPU time the hypervisor took since ``since`` (``time.monotonic()``),
-    when :func:`stolen` said ``since_stolen``."""
-    elapsed = max(time.monotonic() - since, 1e-9)
-    return (stolen() - since_stolen) / (elapsed * (os.cpu_count() or 1))
-
-
-def wait_for_calm(seconds: float, longest: float) -> bool:
-    """Wait until ``seconds`` pass in a row with less than ``DISTURBED`` of the CPU time stolen
-    (measured each second), for ``longest`` seconds at most, and only until the run has spent
-    ``CALM_BUDGET`` seconds waiting in all; whether it is calm. On a virtual machine
-    steal comes in spells of minutes, and a take played in one of them is a take wasted."""
-    began = last = calm_since = time.monotonic()
-    mark = stolen()
-    try:
-        while last - began < longest:
-            with _waiting:
-                if _waited[0] + (last - began) >= CALM_BUDGET:
-                    return False
-            time.sleep(min(1.0, seconds))
-            now, taken = time.monotonic(), stolen()
-            if (taken - mark) / ((now - last) * (os.cpu_count() or 1)) >= DISTURBED:
-                calm_since = now
-            elif now - calm_since >= seconds:
-                return True
-            mark, last = taken, now
-        return False
-    finally:
-        with _waiting:
-            _waited[0] += time.monotonic() - began
 
 
 T = TypeVar("T")
@@ -414,35 +234,27 @@ def clean_take(
     before_retry: Callable[[], object] | None = None,
     report: Callable[[str], object] = print,
 ) -> T:
-    """The first ``take()`` that passes ``check(take)``; one that fails it is played again (at
-    most ``attempts`` takes in all) if the machine disturbed it, and fails the test at once if
-    it did not.
+    """The first ``take()`` that passes ``check(take)``; one that fails it is played again at
+    once (at most ``attempts`` takes in all) if the machine disturbed it, and fails the test
+    if it did not.
 
-    Disturbed means ALSA reported an underrun during the take, or the hypervisor took
-    ``DISTURBED`` or more of the CPU time. When the machine stalls the playback thread for
-    more than its buffer, the device runs dry and everything after comes late by the stall; a
-    stall just short of that (the sound server's buffer, the recorder's, a key typed late)
-    goes unreported but can still move what a real-time ``check`` measures. Either is a fault
-    of the machine, not of the player, so it excuses a failed check. A stall only delays
-    sound or leaves a gap in it, so a disturbed take that passes its check is kept, and
-    ``report`` says so. On a virtual machine steal comes in spells of minutes: every take
-    waits for ``SETTLED`` seconds of calm first, and one played again for ``CALM`` seconds
-    (see :func:`wait_for_calm`, which gives up once the run's ``CALM_BUDGET`` is spent);
-    ``before_retry`` clears what a discarded take left behind (e.g. its session history);
-    ``report`` is told why each take was discarded.
+    Disturbed means ALSA reported an underrun during the take (the machine stalled the playback
+    thread for more than its buffer: everything after came late), or the hypervisor took
+    ``DISTURBED`` or more of the CPU time while it played. Either is a fault of the machine,
+    not of the player, so it excuses a failed check; a disturbed take that passes is kept, and
+    ``report`` says so. ``before_retry`` clears what a discarded take left behind (e.g. its
+    session history); ``report`` is told why each take was discarded.
     """
     notes = []
     for attempt in range(attempts):
-        calm = wait_for_calm(*(CALM if attempt else SETTLED))
         if attempt and before_retry is not None:
             before_retry()
         before, began = stolen(), time.monotonic()
         result = take()
-        share = stolen_share(before, began)
+        elapsed = max(time.monotonic() - began, 1e-9)
+        share = (stolen() - before) / (elapsed * (os.cpu_count() or 1))
         count = underruns(result)
-        disturbance = f"{count} underruns, {share:.0%} CPU time stolen" + (
-            "" if calm else " (played with no calm spell found before it)"
-        )
+        disturbance = f"{count} underruns, {share:.0%} CPU time stolen"
         try:
             check(result)
         except AssertionError as failure:
@@ -459,63 +271,3 @@ def clean_take(
         + "; ".join(notes),
         pytrace=False,
     )
-
-
-@dataclass(frozen=True)
-class KeyTake:
-    """One ``matcue play`` under the keys, recorded."""
-
-    code: int
-    stderr: str
-    recording: npt.NDArray[np.int16]
-    rate: int
-    keys: list[tuple[float, bytes]]  # seconds after "Playing …", key bytes
-
-    @property
-    def lag(self) -> float:
-        """Recording time of session time 0: the start bell's onset."""
-        return onsets(self.recording, self.rate, fraction=0.05)[0]
-
-    def at(self, t: float) -> int:
-        return round(t * self.rate)
-
-
-def keyed_play(
-    recorder: Callable[[], Recording],
-    env: Mapping[str, str],
-    script: Sequence[tuple[float, bytes]],
-    args: Sequence[str] = (),
-    timeout: float = 90,
-) -> KeyTake:
-    """``matcue play`` of the short test session with stdin a pseudo-terminal, recorded by
-    ``recorder()``; each ``(delay, key)`` of ``script`` is typed ``delay`` seconds after
-    "Playing …" appeared."""
-    rec = recorder()
-    master, slave = pty.openpty()
-    child = subprocess.Popen(
-        [str(MATCUE), *PLAY, str(SHORT_SESSION), *args],
-        env=env,
-        stdin=slave,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    os.close(slave)
-    try:
-        assert child.stderr is not None
-        line = child.stderr.readline()
-        started = time.monotonic()
-        assert line.startswith("Playing Short session"), line
-        sent = []
-        for delay, key in script:
-            time.sleep(max(0.0, started + delay - time.monotonic()))
-            os.write(master, key)
-            sent.append((time.monotonic() - started, key))
-        code = child.wait(timeout=timeout)
-        err = child.stderr.read()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(master)
-    return KeyTake(code, line + err, rec.stop(tail=1.0), rec.rate, sent)

@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,34 +24,31 @@ import pytest
 import soundfile as sf
 
 from audio_helpers import (
-    PLAY,
     PLAYING_TIMEOUT,
-    RIDE_OUT_STALLS,
     SHORT_SESSION,
-    Burst,
     active_span,
     align,
     clean_take,
-    envelope,
-    matcue_env,
-    onsets,
-    player_env,
     resample,
+)
+from conftest import PulseServer, Recording
+from measure import MATCH, Burst, locate, onsets, smooth_envelope
+from pulse import (
+    PLAY,
+    RIDE_OUT_STALLS,
+    matcue_env,
+    player_env,
     run_matcue,
     start_matcue,
     without_alsa_notes,
 )
-from conftest import PulseServer, Recording
 
 ROUTINE = SHORT_SESSION
 TOLERANCE = 0.020  # seconds: how close every cue must start to its planned time
-STEP = 0.001  # seconds: envelope resolution for locating each cue
-SMOOTH = 0.010  # seconds: envelope smoothing, wider than a voice's pitch period
-MATCH = 0.9  # least correlation between the recording and the export around each cue
 STOP_WITHIN = 0.300  # seconds from SIGINT to silence
-ATTEMPTS = 4
+ATTEMPTS = 3  # takes of a test, when the machine disturbed the ones before
 
-# a test that plays waits for calm and may play four takes (see audio_helpers.clean_take)
+# a test that plays may play three takes (see audio_helpers.clean_take)
 pytestmark = [pytest.mark.audio, pytest.mark.timeout(PLAYING_TIMEOUT)]
 
 
@@ -78,11 +76,10 @@ class Take:
 
 @pytest.fixture(scope="module")
 def session(
-    pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory
+    pulse: PulseServer, speech_cache: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Session, dict[str, str]]:
     """``matcue plan --json`` and ``matcue export`` of the routine; the env to play it with."""
-    cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with test_cli
-    cache.mkdir(exist_ok=True)
+    cache = speech_cache
     env = player_env(pulse, cache, tmp_path_factory.mktemp("home"))
     here = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
     planned = run_matcue(["plan", str(ROUTINE), "--json"], here)
@@ -100,56 +97,6 @@ def session(
         export_rate=int(rate),
         rate=pulse.rate,
     ), env
-
-
-def smooth_envelope(x: npt.NDArray[Any], rate: int) -> npt.NDArray[np.float64]:
-    """The RMS envelope (``STEP``), smoothed over ``SMOOTH`` seconds.
-
-    Unsmoothed, a voice's pitch pulses (~8 ms apart) and a bell's beating make the envelope
-    nearly periodic, and a match one period off looks almost as good as the true one.
-    """
-    width = round(SMOOTH / STEP)
-    smoothed: npt.NDArray[np.float64] = np.convolve(
-        envelope(x, rate, STEP), np.ones(width) / width, mode="same"
-    )
-    return smoothed
-
-
-def locate(
-    reference: npt.NDArray[np.float64],
-    recording: npt.NDArray[np.float64],
-    t: float,
-    lag: float,
-    before: float = 0.03,
-    after: float = 0.2,
-    search: float = 0.1,
-) -> tuple[float, float]:
-    """Where the sound that starts at ``t`` in the reference starts in the recording.
-
-    Both are envelopes (:func:`smooth_envelope`). The reference from ``t - before`` to
-    ``t + after`` (the cue's onset, with whatever sounds around it) is slid over the recording
-    within ``search`` seconds of ``t + lag``. Returns the best shift in seconds from
-    ``t + lag`` (the cue starts at session time ``t + shift`` in the recording) and the
-    correlation there (1: the same shape).
-    """
-    b, a, s = round(before / STEP), round(after / STEP), round(search / STEP)
-    k = round(t / STEP)  # the cue's start in the reference; silence before the session
-    padded = np.concatenate([np.zeros(b), reference[k - min(k, b) : k + a]])[-(b + a) :]
-    template = padded - padded.mean()
-    at = k - b + round(lag / STEP)  # where the template sits in the recording if on time
-    best, best_corr = 0, -1.0
-    for shift in range(-s, s + 1):
-        if at + shift < 0:
-            continue
-        window = recording[at + shift : at + shift + template.size]
-        if window.size != template.size:
-            continue
-        window = window - window.mean()
-        norm = float(np.linalg.norm(template) * np.linalg.norm(window))
-        corr = float(template @ window) / norm if norm > 0 else -1.0
-        if corr > best_corr:
-            best, best_corr = shift, corr
-    return best * STEP, best_corr
 
 
 def span(x: npt.NDArray[Any], rate: int, level: float) -> Burst:

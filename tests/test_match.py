@@ -1,6 +1,7 @@
-"""The yardstick of the keys tests: ``audio_helpers.match`` finds an expected sound in a
-recording that has dropouts (silences a stalled player left) in it, and tells another sound
-from it.
+"""The yardsticks of dropouts: ``audio_helpers.match`` (the keys smoke tests) finds an expected
+sound in a recording that has dropouts (silences a stalled player left) in it, and tells another
+sound from it; ``measure.find_dropouts`` (``scripts/bench.py --dropouts``) finds each dropout and
+its length.
 
 The sounds are real: espeak-ng's lines after matcue's own inhale tone, as a session plays them.
 """
@@ -16,6 +17,7 @@ import pytest
 from audio_helpers import match, resample
 from matcue.audio.tones import load_sound
 from matcue.voice import Pyttsx3Voice, VoiceSettings
+from measure import find_dropouts
 
 RATE = 22050  # the lines' and the tone's
 SINK = 48000  # the recording's, as the null sink's
@@ -107,3 +109,22 @@ def test_a_window_too_short_for_the_sound_is_an_error(voice: Pyttsx3Voice) -> No
     sound = cue(voice, "Breathe in.")
     with pytest.raises(AssertionError, match="too short to search"):
         match(sound, RATE, recorded(sound, gaps={}), SINK, 0.0, 0.2)
+
+
+def test_the_bench_finds_each_dropout_and_how_long_it_was(voice: Pyttsx3Voice) -> None:
+    """Two cues with a pause between them; a dropout in a line, and one in the pause (not heard
+    there: the next cue comes late by it, and the silence before it shows so)."""
+    first, second = cue(voice, "Breathe in. Hug your right knee."), cue(voice, "Short session.")
+    session = np.concatenate([first, np.zeros(RATE // 2, dtype=np.int16), second])
+    pause = first.size / RATE + 0.2  # session seconds inside the pause
+    clean = find_dropouts(session, RATE, recorded(session, gaps={}), SINK)
+    assert clean.found == ()
+    assert clean.start_lag == pytest.approx(LEAD, abs=0.002)
+    assert clean.delay == pytest.approx(0.0, abs=0.006)
+    heard = find_dropouts(session, RATE, recorded(session, gaps={1.0: 0.1, pause: 0.15}), SINK)
+    assert [d.silent for d in heard.found] == pytest.approx([0.1, 0.15], abs=0.011)
+    assert [d.delay for d in heard.found] == pytest.approx([0.1, 0.15], abs=0.006)
+    # where the recording fell silent: at the stall, or where a quiet stretch before it began
+    assert 0.5 < heard.found[0].at <= 1.005 and 1.2 < heard.found[1].at <= pause + 0.005
+    assert heard.longest == pytest.approx(0.15, abs=0.011)
+    assert heard.delay == pytest.approx(0.25, abs=0.006)
