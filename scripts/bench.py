@@ -63,14 +63,13 @@ import soundfile as sf
 import yaml
 
 import long_play
-from matcue.audio import SESSION_LEVELS, Clip, render, render_chunks
-from matcue.audio.levels_cache import LevelsCache
-from matcue.audio.tones import load_sounds
-from matcue.export import ExportOptions, Tags, export_session
+from matcue import api
+from matcue.export import ExportOptions
 from matcue.export.formats import FORMATS, Encoding, encoding
-from matcue.routine import Routine, load_routine
+from matcue.routine import Routine
 from matcue.routine.library import LIBRARY_DIR, load_builtin_routines
-from matcue.timeline import Pace, Timeline, compile
+from matcue.store import paths
+from matcue.timeline import Pace, compile
 from matcue.voice import Pyttsx3Voice, VoiceSettings
 from measure import find_dropouts, quiet_after
 from pulse import (
@@ -146,11 +145,11 @@ def session_file(directory: Path, minutes: float) -> Path:
         "exercises": [],
     }
     path = directory / "bench-session.yaml"
-    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=directory / "probe-cache")
+    folders = folders_for(directory / "probe-cache")
     for ex in exercises:
         doc["exercises"].append(ex)
         path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-        duration = compile(load_routine(path), Pace(), lambda t: voice.clip(t).duration).duration
+        duration = api.plan(path, folders=folders).timeline.duration
         if duration >= minutes * 60:
             return path
     raise SystemExit(f"the library holds less than {minutes} minutes of exercises")
@@ -199,8 +198,7 @@ def bench_export(repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         routine = session_file(work, 30)
-        voice = Pyttsx3Voice(VoiceSettings(), cache_dir=work / "probe-cache")
-        timeline = compile(load_routine(routine), Pace(), lambda t: voice.clip(t).duration)
+        timeline = api.plan(routine, folders=folders_for(work / "probe-cache")).timeline
         subprocess.run(  # byte-compiles matcue, as an installation has it
             [str(MATCUE), "--help"], env=command_env(work), capture_output=True, check=True
         )
@@ -270,11 +268,20 @@ def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> tuple[float, float]:
     return alone, time.perf_counter() - t0 - alone
 
 
-def session_parts(routine: Path, cache: Path) -> tuple[Timeline, dict[str, Clip], dict[str, Clip]]:
-    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
-    timeline = compile(load_routine(routine), Pace(), lambda t: voice.clip(t).duration)
-    texts = {c.text for c in timeline.cues if c.text is not None}
-    return timeline, voice.clips(texts), load_sounds(SESSION_RATE)
+def folders_for(cache: Path) -> paths.Folders:
+    """The speech and levels cache ``cache``, and no config file or history of the user's."""
+    return paths.folders(
+        {
+            paths.CACHE_ENV: str(cache),
+            paths.CONFIG_ENV: str(cache / "no-config.toml"),
+            paths.DATA_ENV: str(cache / "no-history"),
+        }
+    )
+
+
+def bench_session(routine: Path, cache: Path) -> api.Session:
+    """The session of ``routine`` as ``matcue export`` prepares it, with the cache ``cache``."""
+    return api.prepare(routine, folders=folders_for(cache))
 
 
 ALL_FORMATS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a")
@@ -289,24 +296,16 @@ def bench_formats(repeats: int, suffixes: tuple[str, ...] = ALL_FORMATS) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         routine = session_file(work, 30)
-        timeline, speech, sounds = session_parts(routine, work / "probe-cache")
-        levels_cache = LevelsCache(work / "probe-cache")
+        session = bench_session(routine, work / "probe-cache")
+        timeline = session.timeline
 
         def render_all() -> Any:
-            return render(
-                timeline,
-                speech,
-                sounds,
-                SESSION_RATE,
-                levels=SESSION_LEVELS,
-                levels_cache=levels_cache,
-            )
+            return api.render(session)
 
         t0 = time.perf_counter()
         pcm = render_all()  # fills the levels cache
         cold_render = time.perf_counter() - t0
         render_s = best_of(repeats, render_all)
-        tags = Tags("Benchmark", "Benchmark", "matcue", "2025-01-01", "bench")
         rows = []
         for suffix in suffixes:
             enc = encoding(FORMATS[suffix], None, None)
@@ -317,15 +316,7 @@ def bench_formats(repeats: int, suffixes: tuple[str, ...] = ALL_FORMATS) -> dict
             options = ExportOptions(work / f"session{suffix}", enc, force=True)
 
             def export(options: ExportOptions = options) -> None:
-                chunks = render_chunks(
-                    timeline,
-                    speech,
-                    sounds,
-                    SESSION_RATE,
-                    levels=SESSION_LEVELS,
-                    levels_cache=levels_cache,
-                )
-                export_session(timeline, chunks, SESSION_RATE, options, tags, {})
+                api.export(session, options)  # what `matcue export` runs, tags and checks too
 
             alones, syncs, wholes = [], [], []
             for _ in range(repeats if enc.format.suffix in (".wav", ".flac", ".ogg") else 1):
@@ -351,7 +342,7 @@ def bench_two_hours() -> dict[str, Any]:
         work = Path(tmp)
         routine = session_file(work, 120)
         cache = work / "probe-cache"  # warm: the session file was made with it
-        minutes = session_parts(routine, cache)[0].duration / 60
+        minutes = api.plan(routine, folders=folders_for(cache)).timeline.duration / 60
         run = timed_export(routine, work / "two-hours.mp3", cache)
         return {"minutes": minutes, "seconds": run.wall, "peak_mb": run.peak_mb}
 
