@@ -93,11 +93,11 @@ def load(routine: str | Path | Routine) -> Routine:
     return load_routine(resolve(str(routine)))
 
 
-def config(where: Folders) -> Config:
-    """The saved settings (``matcue config``)."""
+def config(where: Folders, warn: Warn | None = None) -> Config:
+    """The saved settings (``matcue config``); keys of another version only warn."""
     from matcue.store.config import load_config
 
-    return load_config(where.config_file)
+    return load_config(where.config_file, warn)
 
 
 def parse_breath(text: str) -> Breath:
@@ -233,7 +233,7 @@ def _session(
     loudness: float | None = None,
 ) -> Session:
     where = where or paths.folders()
-    saved = config(where)
+    saved = config(where, warn)
     loaded = language(load(routine), options.lang)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
     speech = voice_for(loaded, options, saved, where)
