@@ -156,7 +156,9 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
     return Pace(**given)  # type: ignore[arg-type]
 
 
-def voice_for(routine: Routine, options: Options, saved: Config, where: Folders) -> Pyttsx3Voice:
+def voice_for(
+    routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
+) -> Pyttsx3Voice:
     """The speech engine for ``routine``: the voice, rate and volume given, else saved."""
     from matcue.store.config import parse_volume
     from matcue.voice import Pyttsx3Voice, VoiceSettings
@@ -176,7 +178,7 @@ def voice_for(routine: Routine, options: Options, saved: Config, where: Folders)
         volume=volume,
         language=routine.language,
     )
-    return Pyttsx3Voice(settings, cache_dir=where.cache_dir)
+    return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
 
 
 def _speaks(voice_id: str, lang: str) -> bool:
@@ -236,7 +238,7 @@ def _session(
     saved = config(where, warn)
     loaded = language(load(routine), options.lang)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
-    speech = voice_for(loaded, options, saved, where)
+    speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
     if render:
         from matcue.audio import SESSION_LEVELS, measuring_ahead
