@@ -121,7 +121,32 @@ def language(routine: Routine, lang: str | None) -> Routine:
         raise InputError(
             f"--lang must be a language code like en, pl or cs, not '{lang}'"
         ) from None
+    if values.base_language(code) not in _spoken():
+        raise InputError(f"--lang {code}: matcue speaks {_speaks_list()}")
     return replace(routine, language=code)
+
+
+def _spoken() -> dict[str, str]:
+    """The languages matcue has its own words in: code -> name."""
+    from matcue.timeline.phrases import CATALOGUES
+
+    names = {"en": "English", "pl": "Polish", "cs": "Czech"}
+    return {code: names.get(code, code) for code in CATALOGUES}
+
+
+def _speaks_list() -> str:
+    pairs = [f"{code} ({name})" for code, name in _spoken().items()]
+    return ", ".join(pairs[:-1]) + " and " + pairs[-1]
+
+
+def fallback_note(routine: Routine) -> str | None:
+    """The warning for a routine in a language matcue has no words of its own in."""
+    if values.base_language(routine.language) in _spoken():
+        return None
+    return (
+        f"{routine.id} is in {routine.language}, and matcue speaks {_speaks_list()}: its own "
+        "words (breathe in, hold, the numbers) fall back to English"
+    )
 
 
 def make_pace(options: Options, saved: Config, week_: int) -> Pace:
@@ -237,6 +262,9 @@ def _session(
     where = where or paths.folders()
     saved = config(where, warn)
     loaded = language(load(routine), options.lang)
+    note = fallback_note(loaded)
+    if note is not None:
+        warn(note)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
