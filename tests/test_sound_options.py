@@ -326,9 +326,13 @@ def test_config_round_trip(tmp_path: Path) -> None:
     path.write_text("rate = [1\n", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):
         load_config(path)
-    path.write_text("colour = 'red'\n", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown setting 'colour'"):
-        load_config(path)
+    path.write_text("colour = 'red'\n", encoding="utf-8")  # another version's: kept, ignored
+    warned: list[str] = []
+    assert load_config(path, warned.append) == {}
+    assert warned == [
+        f"the config file {path} has settings this version of matcue does not know "
+        "('colour'); they are kept and ignored"
+    ]
 
 
 def test_config_commands_and_the_options_that_win(tmp_path: Path, cache: Path) -> None:

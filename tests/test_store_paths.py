@@ -19,7 +19,9 @@ def test_the_variables_name_the_folders(tmp_path: Path) -> None:
         paths.CACHE_ENV: str(tmp_path / "cache"),
     }
     folders = paths.folders(environ)
-    assert folders == paths.Folders(tmp_path / "mine.toml", tmp_path / "data", tmp_path / "cache")
+    assert folders == paths.Folders(
+        tmp_path / "mine.toml", tmp_path / "data", tmp_path / "cache", config_given=True
+    )  # $MATCUE_CONFIG's folder is never made by `config set`
     assert folders.history == tmp_path / "data" / "history.sqlite3"
 
 

@@ -40,7 +40,7 @@ def week(routine: Routine, given: int | None, where: Folders, warn: Warn = _stde
     from matcue.store import history
 
     try:
-        first = history.first_session(routine.id, where.history)
+        first = history.first_session(routine.id, where.history, warn)
     except (history.HistoryError, ValueError) as err:
         warn(f"{err}; using week 1.")
         return 1
@@ -69,12 +69,12 @@ def record(
     )
     db = (session.folders or paths.folders()).history
     try:
-        history.record(entry, db)
+        history.record(entry, db, warn)
         point = tp.resume_exercise(result.timeline, result.position)
         if result.ending in ("quit", "interrupted") and point is not None:
-            history.save_resume(r.id, point, result.timeline.pace.percent, db)
+            history.save_resume(r.id, point, result.timeline.pace.percent, db, warn)
         elif result.ending == "finished":
-            history.clear_resume(r.id, db)
+            history.clear_resume(r.id, db, warn)
     except history.HistoryError as err:
         warn(f"{err}; the session was not recorded.")
 
@@ -85,7 +85,7 @@ def resume_point(routine: Routine, where: Folders, warn: Warn = _stderr) -> Resu
     from matcue.store import history
 
     try:
-        point = history.resume_point(routine.id, where.history)
+        point = history.resume_point(routine.id, where.history, warn)
     except history.HistoryError as err:
         warn(f"{err}; playing from the start.")
         return None

@@ -93,11 +93,11 @@ def load(routine: str | Path | Routine) -> Routine:
     return load_routine(resolve(str(routine)))
 
 
-def config(where: Folders) -> Config:
-    """The saved settings (``matcue config``)."""
+def config(where: Folders, warn: Warn | None = None) -> Config:
+    """The saved settings (``matcue config``); keys of another version only warn."""
     from matcue.store.config import load_config
 
-    return load_config(where.config_file)
+    return load_config(where.config_file, warn)
 
 
 def parse_breath(text: str) -> Breath:
@@ -121,7 +121,32 @@ def language(routine: Routine, lang: str | None) -> Routine:
         raise InputError(
             f"--lang must be a language code like en, pl or cs, not '{lang}'"
         ) from None
+    if values.base_language(code) not in _spoken():
+        raise InputError(f"--lang {code}: matcue speaks {_speaks_list()}")
     return replace(routine, language=code)
+
+
+def _spoken() -> dict[str, str]:
+    """The languages matcue has its own words in: code -> name."""
+    from matcue.timeline.phrases import CATALOGUES
+
+    names = {"en": "English", "pl": "Polish", "cs": "Czech"}
+    return {code: names.get(code, code) for code in CATALOGUES}
+
+
+def _speaks_list() -> str:
+    pairs = [f"{code} ({name})" for code, name in _spoken().items()]
+    return ", ".join(pairs[:-1]) + " and " + pairs[-1]
+
+
+def fallback_note(routine: Routine) -> str | None:
+    """The warning for a routine in a language matcue has no words of its own in."""
+    if values.base_language(routine.language) in _spoken():
+        return None
+    return (
+        f"{routine.id} is in {routine.language}, and matcue speaks {_speaks_list()}: its own "
+        "words (breathe in, hold, the numbers) fall back to English"
+    )
 
 
 def make_pace(options: Options, saved: Config, week_: int) -> Pace:
@@ -156,7 +181,9 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
     return Pace(**given)  # type: ignore[arg-type]
 
 
-def voice_for(routine: Routine, options: Options, saved: Config, where: Folders) -> Pyttsx3Voice:
+def voice_for(
+    routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
+) -> Pyttsx3Voice:
     """The speech engine for ``routine``: the voice, rate and volume given, else saved."""
     from matcue.store.config import parse_volume
     from matcue.voice import Pyttsx3Voice, VoiceSettings
@@ -176,7 +203,7 @@ def voice_for(routine: Routine, options: Options, saved: Config, where: Folders)
         volume=volume,
         language=routine.language,
     )
-    return Pyttsx3Voice(settings, cache_dir=where.cache_dir)
+    return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
 
 
 def _speaks(voice_id: str, lang: str) -> bool:
@@ -233,10 +260,13 @@ def _session(
     loudness: float | None = None,
 ) -> Session:
     where = where or paths.folders()
-    saved = config(where)
+    saved = config(where, warn)
     loaded = language(load(routine), options.lang)
+    note = fallback_note(loaded)
+    if note is not None:
+        warn(note)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
-    speech = voice_for(loaded, options, saved, where)
+    speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
     if render:
         from matcue.audio import SESSION_LEVELS, measuring_ahead

@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcue.audio.clip import Clip
+from matcue.audio.leftovers import TMP, sweep_folder
 
 LEVELS_VERSION = 2
 """Bump when the loudness work changes what it computes (``loudness``'s algorithm or
@@ -73,6 +74,11 @@ def levels_key(kind: str, *fields: str | int | float) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _whole(value: object) -> bool:
+    """Whether ``value`` is an int as JSON gives one (not a bool, float or text)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class LevelsCache:
     """Loudness measurements and levelled samples of clips, under ``<root>/levels/``."""
 
@@ -82,6 +88,7 @@ class LevelsCache:
         self.hits = 0  # entries read back (for tests and the benchmark)
         self.misses = 0  # entries missing or corrupt
         self._count = threading.Lock()  # the renderer levels clips in several threads
+        self._swept = False  # stale temporary files removed (at the first write)
 
     def path_for(self, key: str) -> Path:
         """Where the entry for ``key`` lives on disk (whether or not it exists yet)."""
@@ -113,6 +120,9 @@ class LevelsCache:
         }
         head = _MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n"
         path = self.path_for(key)
+        if not self._swept:  # once: what killed processes left behind
+            self._swept = True
+            sweep_folder(self.directory, TMP, "*/.*.tmp")
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             try:
@@ -135,19 +145,33 @@ class LevelsCache:
                 if f.readline() != _MAGIC:
                     return None
                 header = json.loads(f.readline(1 << 16))
-                dtype = _DTYPES[header["dtype"]]
-                count = int(header["count"])
-                if count < 0:
+                if not isinstance(header, dict):
                     return None
-                body = bytearray(count * dtype.itemsize)
+                dtype = _DTYPES[header["dtype"]]
+                count, crc = header["count"], header["crc32"]
+                if not (_whole(count) and _whole(crc)):
+                    return None  # 1e12, 1e400, "12", true: not what put wrote
+                left = os.fstat(f.fileno()).st_size - f.tell()
+                if not 0 <= count * dtype.itemsize == left:
+                    return None  # truncated, something after the array, or an absurd count
+                body = bytearray(left)
                 if f.readinto(body) != len(body) or f.read(1):
-                    return None  # truncated, or something after the array
-            if zlib.crc32(body) != int(header["crc32"]):
+                    return None
+            if zlib.crc32(body) != crc:
                 return None
             fields = header["fields"]
             if not isinstance(fields, dict):
                 return None
-        except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            UnicodeDecodeError,
+            OverflowError,
+            MemoryError,
+            RecursionError,
+        ):
             return None
         array: npt.NDArray[Any] = np.frombuffer(body, dtype=dtype)
         return fields, array

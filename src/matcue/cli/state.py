@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,8 +13,7 @@ import typer
 from matcue import settings
 from matcue.cli.env import current
 from matcue.errors import InputError
-from matcue.store import history
-from matcue.store.config import KEYS, load_config, parse_value, save_config
+from matcue.store import config, history
 
 
 def history_cmd(
@@ -20,7 +21,7 @@ def history_cmd(
 ) -> None:
     """Show the sessions played, how each ended, and the current streak of days."""
     env = current()
-    records = history.sessions(env.where().history)
+    records = history.sessions(env.where().history, env.warn)
     today = datetime.date.today()
     days = [rec.started.astimezone().date() for rec in records]
     streak = history.streak(days, today)
@@ -47,8 +48,8 @@ def history_cmd(
 
 config_app = typer.Typer(
     help=f"Show the saved defaults ({', '.join(s.name for s in settings.SAVED)}) with where each "
-    "comes from; `set KEY VALUE` or `unset KEY` changes them. Options on the command line "
-    "always win.",
+    "comes from; `set KEY VALUE` or `unset KEY` changes them, `reset` forgets them all. "
+    "Options on the command line always win.",
     no_args_is_help=False,
 )
 
@@ -79,15 +80,40 @@ def config_cmd(ctx: typer.Context) -> None:
         return
     env = current()
     path = env.where().config_file
-    values = load_config(path)
+    found = config.read_config(path)
+    if found.problem is not None:
+        env.warn(f"the config file {path} {found.problem}; {config.REPAIR}")
+    elif found.unknown:
+        env.warn(config.unknown_warning(path, found))
+    values = found.values
     print(f"config file: {path}{'' if path.exists() else ' (none yet)'}", file=env.stdout)
-    for key in KEYS:
+    for key in config.KEYS:
         if key in values:
             value = values[key]
             shown = str(value).lower() if isinstance(value, bool) else f"{value}"
             print(f"{key:<13} {shown}  (config file)", file=env.stdout)
         else:
             print(f"{key:<13} {CONFIG_DEFAULTS[key]}  (default)", file=env.stdout)
+
+
+def _rewrite(change: Callable[[dict[str, config.ConfigValue]], object]) -> Path:
+    """Read the config file as far as it can be read (a broken one warns what is dropped),
+    ``change`` its values, and write it back with the keys of other versions kept. The
+    platform's config folder is made when missing (and said); ``$MATCUE_CONFIG``'s never."""
+    env = current()
+    where = env.where()
+    path = where.config_file
+    found = config.read_config(path)
+    folder = config.config_folder(path, where.config_given)
+    values = dict(found.values)
+    change(values)
+    repaired = config.repair_warning(path, found)
+    if repaired is not None:
+        env.warn(repaired)
+    config.save_config(values, path, found.unknown)
+    if folder is not None:
+        print(f"matcue: created the folder {folder} for the config file", file=env.stderr)
+    return path
 
 
 @config_app.command("set")
@@ -97,11 +123,9 @@ def config_set_cmd(
 ) -> None:
     """Save a default in the config file."""
     name = _config_key(key)
-    path = current().where().config_file
-    values = load_config(path)
-    values[name] = parse_value(name, value)
-    save_config(values, path)
-    print(f"{name} = {values[name]} (saved in {path})", file=current().stderr)
+    parsed = config.parse_value(name, value)
+    path = _rewrite(lambda values: values.__setitem__(name, parsed))
+    print(f"{name} = {parsed} (saved in {path})", file=current().stderr)
 
 
 @config_app.command("unset")
@@ -110,9 +134,19 @@ def config_unset_cmd(
 ) -> None:
     """Remove a default from the config file."""
     name = _config_key(key)
-    if name not in KEYS:
-        raise InputError(f"unknown setting '{key}'; the settings are {', '.join(KEYS)}")
-    path = current().where().config_file
-    values = load_config(path)
-    values.pop(name, None)
-    save_config(values, path)
+    if name not in config.KEYS:
+        raise InputError(f"unknown setting '{key}'; the settings are {', '.join(config.KEYS)}")
+    _rewrite(lambda values: values.pop(name, None))
+
+
+@config_app.command("reset")
+def config_reset_cmd() -> None:
+    """Forget every saved default: the config file is written afresh (a broken one too)."""
+    env = current()
+    where = env.where()
+    path = where.config_file
+    if not path.exists():
+        print(f"matcue: there is no config file at {path}; nothing to reset", file=env.stderr)
+        return
+    config.save_config({}, path)
+    print(f"matcue: every setting is back to its default ({path} written afresh)", file=env.stderr)

@@ -1,11 +1,13 @@
 """Write a set of files all or nothing: temporary files next to their targets, renamed at the end.
 
-Each target gets a hidden temporary file in its own folder (``.NAME.XXXXXXXX.part``), so the
-final rename never crosses file systems. :meth:`Staging.commit` renames them all over their
-targets once every one is complete; any error or Ctrl-C before that removes the temporary
-files and leaves the targets as they were. Without ``force``, an existing target is refused
-before anything is written, and again at the rename (a hard link, which fails if the name
-was taken meanwhile).
+Each target gets a hidden temporary file in its own folder (``.NAME.PID-XXXXXXXX.part``, PID
+the process that owns it), so the final rename never crosses file systems. The first file
+staged in a folder removes the temporary files there that a killed export left behind and no
+live process owns (:mod:`matcue.audio.leftovers`). :meth:`Staging.commit` renames them all
+over their targets once every one is complete; any error or Ctrl-C before that removes the
+temporary files and leaves the targets as they were. Without ``force``, an existing target is
+refused before anything is written, and again at the rename (a hard link, which fails if the
+name was taken meanwhile).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
+from matcue.audio.leftovers import PART, sweep_folder
 from matcue.errors import ExportError, InputError
 
 _REASONS: dict[int, str] = {
@@ -63,6 +66,7 @@ class Staging:
         self.force = force
         self._staged: list[tuple[Path, Path]] = []  # (temporary, target)
         self._done = False
+        self._swept: set[Path] = set()  # folders cleared of stale temporary files
 
     def __enter__(self) -> Staging:
         return self
@@ -78,7 +82,10 @@ class Staging:
 
     def temporary(self, target: Path) -> Path:
         """Create the (empty) temporary file for ``target`` and return its path."""
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        if target.parent not in self._swept:
+            self._swept.add(target.parent)
+            sweep_folder(target.parent, PART, ".*.part")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
         self._staged.append((tmp, target))  # first: a Ctrl-C from here on still cleans it up
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

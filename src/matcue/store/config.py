@@ -16,8 +16,11 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from matcue import settings
 from matcue.errors import InputError, RuntimeFailure
@@ -102,58 +105,182 @@ KEYS: dict[str, tuple[Callable[[str], ConfigValue], str]] = {
 """Every key the file may hold: how to read a value given as text, and what it sets."""
 
 
+def control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character (a newline, tab, escape, DEL, ``\\x01`` ...)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
 def parse_value(key: str, text: str) -> ConfigValue:
     """``text`` as the value of ``key``; InputError naming the problem."""
     if key not in KEYS:
-        raise InputError(f"unknown setting '{key}'; the settings are {', '.join(KEYS)}")
+        raise InputError(f"unknown setting {_shown(key)}; the settings are {', '.join(KEYS)}")
+    if control_characters(text):
+        raise InputError(
+            f"setting {key} must not contain control characters (a newline, tab, escape, DEL "
+            f"...), not {_shown(text)}"
+        )
     try:
         return KEYS[key][0](text)
     except ValueError as err:
-        raise InputError(f"setting {key} {err}, not '{text}'") from None
+        raise InputError(f"setting {key} {err}, not {_shown(text)}") from None
 
 
-def load_config(path: Path) -> dict[str, ConfigValue]:
-    """The saved settings in the file ``path`` (empty when there is no file); InputError for a
-    broken file."""
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message: control characters escaped, cut after ``limit``."""
+    cut = text if len(text) <= limit else text[:limit] + "..."
+    if control_characters(cut):
+        return repr(cut)
+    return f"'{cut}'"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """What a config file holds, read as far as it can be: never an exception for its text."""
+
+    values: dict[str, ConfigValue]  # the known settings with valid values
+    unknown: dict[str, Any]  # keys another version of matcue wrote: kept, not used
+    problem: str | None = None  # why the file is not valid as a whole (None: it is)
+    dropped: tuple[str, ...] = ()  # what could not be read (lines, or key = value)
+
+
+def read_config(path: Path) -> ConfigFile:
+    """The file ``path`` read as far as it can be (empty when there is no file): a broken
+    line or a bad value is left out and named, so ``config set``/``unset``/``reset`` can
+    repair the file. A UTF-8 byte order mark at the start is skipped. RuntimeFailure when
+    the file cannot be read at all."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return ConfigFile({}, {})
+    except IsADirectoryError:
+        raise RuntimeFailure(f"the config file {path} is a folder; name a file") from None
     except OSError as err:
         raise RuntimeFailure(f"cannot read the config file {path}: {err.strerror}") from None
+    problems: list[str] = []
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise InputError(f"the config file {path} is not valid TOML: {err}") from None
-    out: dict[str, ConfigValue] = {}
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig", errors="replace")
+        problems.append("is not UTF-8 text")
+    dropped: list[str] = []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        if not problems:
+            problems.append(f"is not valid TOML ({err})")
+        data, kept = {}, ""
+        for line in text.splitlines()[:_SALVAGE_LINES]:  # a broken file: the lines that read
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            try:
+                data = tomllib.loads(kept + line + "\n")
+                kept += line + "\n"
+            except tomllib.TOMLDecodeError:
+                dropped.append(_shown(line.strip()))
+    values: dict[str, ConfigValue] = {}
+    unknown: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in KEYS or isinstance(value, dict | list):
-            raise InputError(
-                f"the config file {path} has an unknown setting '{key}'; "
-                f"the settings are {', '.join(KEYS)}"
-            )
-        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if key not in KEYS:
+            unknown[key] = value
+            continue
         try:
-            out[key] = KEYS[key][0](text)
+            if isinstance(value, dict | list):
+                raise ValueError("must be a single value")
+            shown = str(value).lower() if isinstance(value, bool) else str(value)
+            if control_characters(shown):
+                raise ValueError("must not contain control characters")
+            values[key] = KEYS[key][0](shown)
         except ValueError as err:
-            raise InputError(f"in the config file {path}, {key} {err}") from None
-    return out
+            dropped.append(f"{key} ({err})")
+            problems.append(f"has {key} that {err}")
+    problem = "; it ".join(problems) if problems else None
+    return ConfigFile(values, unknown, problem, tuple(dropped))
+
+
+_SALVAGE_LINES = 1000  # a broken file longer than this keeps only its first lines
+
+REPAIR = "`matcue config reset` starts it afresh, `config set`/`unset` repair it"
+
+
+def load_config(path: Path, warn: Callable[[str], object] | None = None) -> dict[str, ConfigValue]:
+    """The saved settings in the file ``path`` (empty when there is no file); InputError for a
+    broken file, naming how to repair it. Keys another version wrote are kept in the file and
+    ignored here, with one warning through ``warn``."""
+    found = read_config(path)
+    if found.problem is not None:
+        raise InputError(f"the config file {path} {found.problem}; {REPAIR}")
+    if found.unknown and warn is not None:
+        warn(unknown_warning(path, found))
+    return found.values
+
+
+def unknown_warning(path: Path, found: ConfigFile) -> str:
+    """The one warning for keys of another version (kept and ignored)."""
+    names = ", ".join(_shown(key) for key in found.unknown)
+    return (
+        f"the config file {path} has settings this version of matcue does not know ({names}); "
+        "they are kept and ignored"
+    )
+
+
+def repair_warning(path: Path, found: ConfigFile) -> str | None:
+    """The warning when ``config set``/``unset`` rewrite a broken file: what was dropped."""
+    if found.problem is None:
+        return None
+    lost = f"; dropped: {', '.join(found.dropped)}" if found.dropped else ""
+    return f"the config file {path} {found.problem}; it is rewritten with what could be read{lost}"
+
+
+def config_folder(path: Path, given: bool) -> Path | None:
+    """Check that the config file ``path`` can be saved where it is named; the topmost folder
+    that will be created for it (None when its folder exists), for the caller to say. A folder
+    the user named (the folder of ``$MATCUE_CONFIG``) is never created, nor a missing home
+    folder; the platform's config folder is. InputError naming the missing folder otherwise."""
+    folder = path.parent
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        raise InputError(f"cannot save the config file {path}: {folder} is not a folder")
+    if given:
+        raise InputError(
+            f"cannot save the config file {path}: its folder {folder} does not exist; create "
+            "it, or set MATCUE_CONFIG to a file in an existing folder"
+        )
+    try:
+        home: Path | None = Path.home()
+    except (RuntimeError, KeyError):
+        home = None
+    if home is not None and not home.is_dir() and home in folder.parents:
+        raise InputError(
+            f"cannot save the config file {path}: the home folder {home} does not exist; "
+            "set HOME to an existing folder, or MATCUE_CONFIG to a file in one"
+        )
+    top = folder
+    while not top.parent.exists() and top.parent != top:
+        top = top.parent
+    return top
 
 
 HEADER = "# matcue settings: `matcue config` shows them, `matcue config set` changes them.\n"
 
 
-def config_text(values: Mapping[str, ConfigValue]) -> str:
+def config_text(values: Mapping[str, ConfigValue], unknown: Mapping[str, Any] | None = None) -> str:
     """``values`` (known keys only, in the order of ``KEYS``) as the file's text: a comment
-    line, then one ``key = value`` line each, written by tomli-w."""
+    line, then one ``key = value`` line each, written by tomli-w; then the keys of another
+    version (``unknown``) as they were read."""
     import tomli_w
 
-    return HEADER + tomli_w.dumps({key: values[key] for key in KEYS if key in values})
+    text = HEADER + tomli_w.dumps({key: values[key] for key in KEYS if key in values})
+    others = {key: value for key, value in (unknown or {}).items() if key not in KEYS}
+    return text + tomli_w.dumps(others) if others else text
 
 
-def save_config(values: Mapping[str, ConfigValue], path: Path) -> Path:
-    """Write ``values`` (known keys only) as TOML to ``path``, replacing the file atomically."""
-    text = config_text(values)
+def save_config(
+    values: Mapping[str, ConfigValue], path: Path, unknown: Mapping[str, Any] | None = None
+) -> Path:
+    """Write ``values`` (known keys only) and ``unknown`` (the keys of another version, kept)
+    as TOML to ``path``, replacing the file atomically."""
+    text = config_text(values, unknown)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

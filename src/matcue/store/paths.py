@@ -85,6 +85,7 @@ class Folders:
     config_file: Path  # the saved defaults (TOML)
     data_dir: Path  # the history database lives here
     cache_dir: Path  # the speech clips and their levels
+    config_given: bool = False  # the config file is $MATCUE_CONFIG's (its folder is not made)
 
     @property
     def history(self) -> Path:
@@ -95,4 +96,5 @@ class Folders:
 def folders(environ: Mapping[str, str] | None = None) -> Folders:
     """Every folder, resolved from ``environ`` (``os.environ`` when None), read once."""
     env = os.environ if environ is None else environ
-    return Folders(config_file(env), data_dir(env), cache_dir(env))
+    given = _given(env, CONFIG_ENV) is not None
+    return Folders(config_file(env), data_dir(env), cache_dir(env), config_given=given)

@@ -41,7 +41,7 @@ from matcue.audio.clip import Clip
 from matcue.audio.files import read_wav
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice.base import VoiceSettings
-from matcue.voice.cache import SpeechCache, cache_key, default_cache_dir
+from matcue.voice.cache import SpeechCache, Warn, cache_key, default_cache_dir
 
 ENGINE_NAME = "pyttsx3-espeak-ng"
 
@@ -372,12 +372,14 @@ def _check_settings(settings: VoiceSettings) -> None:
 class Pyttsx3Voice:
     """The ``Voice`` protocol through pyttsx3 + espeak-ng, each distinct line rendered once."""
 
-    def __init__(self, settings: VoiceSettings, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, settings: VoiceSettings, cache_dir: Path | None = None, warn: Warn | None = None
+    ) -> None:
         _check_settings(settings)
         self.settings = settings
         self._engine = _engine()
         self.voice_id = _resolve_voice(settings, self._engine.voices())
-        self.cache = SpeechCache(default_cache_dir() if cache_dir is None else Path(cache_dir))
+        self.cache = SpeechCache(default_cache_dir() if cache_dir is None else cache_dir, warn)
         self.renders = 0  # lines this voice sent to the engine (cache misses)
 
     def key(self, text: str) -> str:
