@@ -94,10 +94,24 @@ def load(routine: str | Path | Routine) -> Routine:
 
 
 def config(where: Folders, warn: Warn | None = None) -> Config:
-    """The saved settings (``matcue config``); keys of another version only warn."""
-    from matcue.store.config import load_config
+    """The saved settings for a session (``matcue config``). A broken config file never stops
+    a session: what can be read of it is used, and ``warn`` says what is wrong and how to
+    repair it; keys of another version only warn."""
+    from matcue.errors import RuntimeFailure
+    from matcue.store.config import REPAIR, read_config, unknown_warning
 
-    return load_config(where.config_file, warn)
+    path = where.config_file
+    try:
+        found = read_config(path)
+    except RuntimeFailure as err:
+        if warn is not None:
+            warn(f"{err}; playing with the defaults.")
+        return {}
+    if found.problem is not None and warn is not None:
+        warn(f"the config file {path} {found.problem}; using what could be read ({REPAIR}).")
+    if found.unknown and warn is not None:
+        warn(unknown_warning(path, found))
+    return found.values
 
 
 def parse_breath(text: str) -> Breath:

@@ -165,11 +165,10 @@ def read_config(path: Path) -> ConfigFile:
     dropped: list[str] = []
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        if not problems:
-            problems.append(f"is not valid TOML ({err})")
-        data, kept = {}, ""
-        for line in text.splitlines()[:_SALVAGE_LINES]:  # a broken file: the lines that read
+    except tomllib.TOMLDecodeError:
+        data, kept, bad = {}, "", []
+        lines = text.splitlines()[:_SALVAGE_LINES]
+        for number, line in enumerate(lines, 1):  # a broken file: the lines that read
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             try:
@@ -177,6 +176,12 @@ def read_config(path: Path) -> ConfigFile:
                 kept += line + "\n"
             except tomllib.TOMLDecodeError:
                 dropped.append(_shown(line.strip()))
+                bad.append(number)
+        if not problems:  # matcue's words, not the TOML parser's
+            where = f" (line {bad[0]} cannot be read)" if len(bad) == 1 else ""
+            if len(bad) > 1:
+                where = f" (lines {', '.join(map(str, bad[:-1]))} and {bad[-1]} cannot be read)"
+            problems.append(f"is not valid TOML{where}")
     values: dict[str, ConfigValue] = {}
     unknown: dict[str, Any] = {}
     for key, value in data.items():
