@@ -143,3 +143,46 @@ def test_the_intro_names_the_keys_only_on_a_terminal(hermetic: Path) -> None:
     keys, plain = Take([]), Take([], tty=False)
     assert keys.status == plain.status == 0
     assert keys.tape.shape[0] > plain.tape.shape[0]  # the keys line makes the intro longer
+
+
+def test_resume_plays_at_the_pace_it_was_quit_at_unless_a_pace_is_given(hermetic: Path) -> None:
+    assert Take([(9.0, C.FASTER), (25.0, C.QUIT)]).status == 0  # quit at pace 110
+    assert Take([(1.0, C.QUIT)], "--resume").status == 0
+    assert Take([(1.0, C.QUIT)], "--resume", "--pace", "90").status == 0
+    paces = [row.pace for row in history.sessions(hermetic)]
+    assert sorted(paces) == [90, 110, 110]  # the first, the resume at its pace, --pace 90
+
+
+def test_an_unwritable_history_only_warns_and_the_session_plays(
+    hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("MATCUE_DATA_DIR", str(blocked))
+    take = Take([(12.0, C.QUIT)])
+    assert take.status == 0
+    warnings = [line for line in take.err.getvalue().splitlines() if "warning" in line]
+    assert warnings and warnings[-1].endswith("the session was not recorded."), warnings
+    assert np.abs(take.device.heard(0.0, 12.0)).max() > 1000  # it played
+
+
+def test_a_stereo_session_with_music_pauses_resumes_and_quits(
+    hermetic: Path, tmp_path: Path
+) -> None:
+    rate = 44100
+    t = np.arange(rate * 20) / rate
+    music = tmp_path / "music.wav"
+    sf.write(music, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
+    take = Take(
+        [(10.0, C.PAUSE), (15.0, C.PAUSE), (30.0, C.QUIT)], "--stereo", "--music", str(music)
+    )
+    assert take.status == 0, take.err.getvalue()
+    tape = take.tape
+    assert tape.ndim == 2  # two ears
+    assert np.abs(tape[: 10 * SESSION_RATE]).max() > 0  # the session with its music
+    paused = take.device.heard(10.2, 15.0)
+    assert not paused.any()  # the music stops with the words
+    resumed = take.device.heard(15.0, 17.0)
+    assert np.abs(resumed).max() > 1000  # "Resuming. Three. Two. One.", then the phase again
+    (row,) = history.sessions(hermetic)
+    assert row.ending == "quit"
