@@ -276,9 +276,6 @@ def _session(
     where = where or paths.folders()
     saved = config(where, warn)
     loaded = language(load(routine), options.lang)
-    note = fallback_note(loaded)
-    if note is not None:
-        warn(note)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
@@ -292,6 +289,9 @@ def _session(
             timeline = timeline_of(loaded, pace, speech, measure, keys=keys)
     else:
         timeline = timeline_of(loaded, pace, speech, keys=keys)
+    note = fallback_note(loaded)
+    if note is not None:  # once its lines could be spoken: a voice missing is the one error
+        warn(note)
     stereo = options.stereo if options.stereo is not None else bool(saved.get("stereo", False))
     return Session(
         loaded, speech, timeline, stereo, options.music, levels_cache, loudness, where, keys
