@@ -24,6 +24,7 @@ Measures:
   built-in session played by ``matcue play`` into the null sink while two busy loops take both
   cores, recorded and compared with ``matcue export`` of it: the stretches of silence where the
   session has sound (count, longest, in all), and how fast pause silences under that load.
+- with ``--media-keys`` only: the same for the media keys (MPRIS calls on a private D-Bus).
 
 Every time is the best of the repeats (the keys' latencies: the median). The commands run with
 Python's bytecode cache on (as an installed matcue has it), whatever ``PYTHONDONTWRITEBYTECODE``
@@ -525,6 +526,94 @@ def print_capture(c: dict[str, Any]) -> None:
     )
 
 
+def _media_take(
+    server: Any, work: Path, env: dict[str, str], script: list[tuple[float, str]]
+) -> tuple[Any, list[float], list[float]]:
+    """Play the short test session with no terminal under a private session D-Bus, calling the
+    MPRIS ``script`` methods with a jeepney client; the recording, the recording time of each
+    call and how long each call took to be answered (after the player acted)."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    from measure import onsets
+    from pulse import Recording, start_matcue
+
+    started = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--nopidfile", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    address, pid = started.stdout.split("\n")[:2]
+    rec = Recording(server, work / f"media-{time.monotonic_ns()}.raw")
+    child = None
+    try:
+        env = {**env, "DBUS_SESSION_BUS_ADDRESS": address.strip()}
+        child, _ = start_matcue(["play", str(SHORT_SESSION)], env)
+        began = time.monotonic()
+        conn = open_dbus_connection(bus=address.strip())
+        player = DBusAddress(
+            "/org/mpris/MediaPlayer2",
+            "org.mpris.MediaPlayer2.matcue",
+            "org.mpris.MediaPlayer2.Player",
+        )
+        sent, answered = [], []
+        for delay, method in script:
+            time.sleep(max(0.0, began + delay - time.monotonic()))
+            t = time.monotonic()
+            conn.send_and_get_reply(new_method_call(player, method), timeout=15)
+            sent.append(t - began)
+            answered.append(time.monotonic() - t)
+        conn.close()
+        child.wait(timeout=60)
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+        os.kill(int(pid), 15)
+    recording = rec.stop(tail=1.0)
+    lag = onsets(recording, rec.rate, fraction=0.05)[0]
+    return recording, [lag + t for t in sent], answered
+
+
+def bench_media_key_latency(repeats: int = 3) -> dict[str, float]:
+    """Median latencies in seconds of the media keys (MPRIS PlayPause and Next, called by a
+    jeepney client as a desktop does) on a private PulseAudio null sink and a private session
+    D-Bus: call to silence, call to sound for resume and skip, and call to its answer."""
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+    figures: dict[str, list[float]] = {"pause": [], "resume": [], "skip": [], "answer": []}
+    with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
+        work = Path(tmp)
+        env = {
+            **server.env,
+            "MATCUE_DATA_DIR": str(work / "data"),
+            "MATCUE_CACHE_DIR": os.environ.get("MATCUE_CACHE_DIR", str(work / "cache")),
+        }
+        rate = server.rate
+        script = [(2.5, "PlayPause"), (4.0, "PlayPause"), (6.0, "Pause"), (7.5, "Next")]
+        for _ in range(repeats):
+            rec, calls, answered = _media_take(server, work, env, [*script, (9.0, "Stop")])
+            level = 0.01 * float(np.abs(rec.astype(np.float64)).max())
+            figures["pause"].append(quiet_after(rec, rate, calls[0], level))
+            figures["resume"].append(_sound_after(rec, rate, calls[1] - 0.05, level) - 0.05)
+            figures["skip"].append(_sound_after(rec, rate, calls[3] - 0.05, level) - 0.05)
+            figures["answer"] += answered[:4]
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def print_media_key_latency(lat: dict[str, float]) -> None:
+    print("| media key (MPRIS) | latency | target |")
+    print("| --- | --- | --- |")
+    print(f"| play-pause: call to silence | {lat['pause'] * 1000:.0f} ms | ≤ 300 ms |")
+    print(f"| play-pause: call to sound (resume) | {lat['resume'] * 1000:.0f} ms | |")
+    print(f"| next: call to sound | {lat['skip'] * 1000:.0f} ms | |")
+    print(f"| call to its answer (once the player acted) | {lat['answer'] * 1000:.0f} ms | |")
+
+
 def print_key_latency(lat: dict[str, float]) -> None:
     print("| key | latency | target |")
     print("| --- | --- | --- |")
@@ -562,6 +651,9 @@ def main() -> None:
         help="only the dropouts (and pause) of a two-minute session played under load",
     )
     parser.add_argument(
+        "--media-keys", action="store_true", help="only the media keys' (MPRIS) latency"
+    )
+    parser.add_argument(
         "--formats",
         help="only the per-format export rows, for these suffixes (e.g. .wav,.flac)",
     )
@@ -588,6 +680,9 @@ def main() -> None:
         for at, silent, delay in drops["found"]:
             print(f"dropout at {at:8.3f} s: {silent:4.0f} ms silent, {delay:+5.0f} ms later after")
         print("pause, key to silence (ms):", ", ".join(f"{t:.0f}" for t in drops["pause_ms"]))
+        return
+    if args.media_keys:
+        print_media_key_latency(bench_media_key_latency(repeats))
         return
     if args.formats:
         print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))

@@ -58,6 +58,7 @@ API = (
     "record",
     "render",
     "resume_point",
+    "session_bus",
     "show_sound_notes",
     "start_exercise",
     "voices",

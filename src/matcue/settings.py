@@ -193,6 +193,15 @@ MUSIC = Setting(
     metavar="FILE",
     panel=SOUND_PANEL,
 )
+MEDIA_KEYS = Setting(
+    "media_keys",
+    "switch",
+    "Let media keys and headphone buttons pause, skip and stop the session (MPRIS on the "
+    "desktop's session D-Bus).",
+    default=True,
+    flags=("--media-keys/--no-media-keys",),
+    saved="media keys and headphone buttons control play (MPRIS)",
+)
 LOUDNESS = Setting(
     "loudness",
     "number",
@@ -224,7 +233,17 @@ PACE_AND_VOICE: tuple[Setting, ...] = (
 SOUND: tuple[Setting, ...] = (STEREO, MUSIC)
 """The options of play and export only (plan makes no sound)."""
 
-SAVED: tuple[Setting, ...] = (VOICE, RATE, VOLUME, LEVEL, PACE, COUNT, BREATH_WORDS, STEREO)
+SAVED: tuple[Setting, ...] = (
+    VOICE,
+    RATE,
+    VOLUME,
+    LEVEL,
+    PACE,
+    COUNT,
+    BREATH_WORDS,
+    STEREO,
+    MEDIA_KEYS,
+)
 """What the config file may hold, in the order ``matcue config`` lists it."""
 
 PACE_STEP = 10.0  # points a live pace key moves the pace

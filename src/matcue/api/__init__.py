@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from matcue.api.catalog import Listed, library, show_sound_notes, voices
 from matcue.api.export import export, export_options
 from matcue.api.history import record, resume_point, start_exercise
-from matcue.api.player import Player
+from matcue.api.player import Player, session_bus
 from matcue.api.session import (
     SESSION_RATE,
     Options,
@@ -103,6 +103,7 @@ __all__ = [
     "record",
     "render",
     "resume_point",
+    "session_bus",
     "show_sound_notes",
     "start_exercise",
     "voices",

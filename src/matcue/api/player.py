@@ -11,14 +11,16 @@ words all stay, and renders the rest with the same stereo and music.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from matcue.api.session import SESSION_RATE, Session, clips, sound_options
 from matcue.playback import transport as tp
 from matcue.playback.commands import Commands, Inbox, Source
+from matcue.playback.nowplaying import NowPlaying, now_playing
 from matcue.playback.transport import Command
 from matcue.routine import Routine
 from matcue.timeline import Timeline, compile, phrases_for, spoken
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from matcue.playback import Clock, Device, SessionResult
     from matcue.playback.loop import Session as Loop
+    from matcue.playback.mpris import MediaKeys
 
 
 class Player:
@@ -41,6 +44,11 @@ class Player:
     once (whenever a command can come). ``device``, ``clock``, ``commands``, ``background``:
     replace the real ones (tests). ``status``: called with a one-line status four times a
     second; ``on_start``: once the sound has started.
+
+    ``media_keys``: publish the session to the desktop's media controls (MPRIS on the session
+    D-Bus at ``bus``, an address; None: :func:`session_bus`'s) while it plays, so that media
+    keys and headphone buttons pause, skip and stop it; without a bus it plays on, and
+    ``note`` hears why in one line.
     """
 
     def __init__(
@@ -55,6 +63,9 @@ class Player:
         background: Callable[[Callable[[], None]], object] | None = None,
         status: Callable[[str], object] | None = None,
         on_start: Callable[[], object] | None = None,
+        media_keys: bool = False,
+        bus: str | None = None,
+        note: Callable[[str], object] | None = None,
     ) -> None:
         self.session = session
         self.exercise = exercise
@@ -66,8 +77,12 @@ class Player:
         self._background = background
         self._status = status
         self._on_start = on_start
+        self.media_keys = media_keys
+        self._bus = bus
+        self._note = note
         self._caller: Source | None = None
         self._loop: Loop | None = None
+        self._ended = False
         self._thread: threading.Thread | None = None
         self._outcome: SessionResult | BaseException | None = None
         self._lock = threading.Lock()  # the speech engine is used from the pace thread too
@@ -99,6 +114,22 @@ class Player:
             return ""
         return tp.status_text(
             loop.track.timeline, loop.position(loop.now()), loop.state.pace, loop.state.paused
+        )
+
+    def now_playing(self) -> NowPlaying | None:
+        """The track (the chapter), its title with the rep and side, where in it the session
+        is, paused or not: what the media controls show (None before the session starts)."""
+        loop = self._loop
+        if loop is None:
+            return None
+        now = loop.now()
+        return now_playing(
+            loop.track.timeline,
+            loop.position(now),
+            pace=loop.state.pace,
+            paused=loop.state.paused,
+            finished=self._ended or loop.state.finished,
+            when=now,
         )
 
     # -- playing ---------------------------------------------------------------------------
@@ -135,7 +166,26 @@ class Player:
         if self.answers:
             loop.prepare()
         self._loop = loop
-        return loop.run()
+        media = self._media_keys()
+        try:
+            return loop.run()
+        finally:
+            self._ended = True
+            self.queue.end()  # a media key waiting for the session goes on
+            if media is not None:
+                media.close()
+
+    def _media_keys(self) -> MediaKeys | None:
+        if not self.media_keys:
+            return None
+        address = self._bus if self._bus is not None else session_bus()
+        if address is None:
+            if self._note is not None:
+                self._note("media keys off: no session D-Bus (DBUS_SESSION_BUS_ADDRESS unset)")
+            return None
+        from matcue.playback.mpris import MediaKeys
+
+        return MediaKeys(self, self.queue, address, note=self._note).start()
 
     def start(self) -> None:
         """Play on a thread of its own; :meth:`wait` for the result."""
@@ -174,9 +224,14 @@ class Player:
 
     def _at_pace(self, percent: float) -> Timeline:
         session = self.session
-        return at_pace(session.routine, session.timeline, self._speech_len, keys=session.keys)(
-            percent
+        compile_at = at_pace(
+            session.routine,
+            session.timeline,
+            self._speech_len,
+            keys=session.keys,
+            media_keys=session.media_keys,
         )
+        return compile_at(percent)
 
     def _render(self, timeline: Timeline, frame: int, workers: int = 0) -> npt.NDArray[np.int16]:
         # renders while the session plays level their clips on their own thread only
@@ -217,15 +272,31 @@ class Player:
 
 
 def at_pace(
-    routine: Routine, timeline: Timeline, speech_len: Callable[[str], float], *, keys: bool
+    routine: Routine,
+    timeline: Timeline,
+    speech_len: Callable[[str], float],
+    *,
+    keys: bool,
+    media_keys: bool = False,
 ) -> Callable[[float], Timeline]:
     """The live pace change: ``timeline``'s routine re-compiled at another percent with every
     other pace setting kept (``replace(pace, percent=...)``: holds, rests, rest, breath, reps,
-    sets, week, count, breath words, level). ``keys``: the intro says the keys, as before."""
+    sets, week, count, breath words, level). ``keys``, ``media_keys``: the intro says the keys
+    and the media keys, as before."""
 
     def compile_at(percent: float) -> Timeline:
         if percent == timeline.pace.percent:
             return timeline
-        return compile(routine, replace(timeline.pace, percent=percent), speech_len, keys=keys)
+        pace = replace(timeline.pace, percent=percent)
+        return compile(routine, pace, speech_len, keys=keys, media_keys=media_keys)
 
     return compile_at
+
+
+def session_bus(environ: Mapping[str, str] | None = None) -> str | None:
+    """The session D-Bus's address for the media keys (``DBUS_SESSION_BUS_ADDRESS``, else
+    ``$XDG_RUNTIME_DIR/bus``), read from ``environ`` (None: the process's); None when there is
+    no bus matcue can use."""
+    from matcue.playback.mpris_map import bus_address
+
+    return bus_address(os.environ if environ is None else environ)

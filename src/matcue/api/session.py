@@ -84,6 +84,7 @@ class Session:
     loudness: float | None = None  # the target of the levels; None: the session default
     folders: Folders | None = None
     keys: bool = False  # played under the terminal's keys: the intro says them
+    media_keys: bool = False  # played under the media keys (MPRIS): the intro says so
 
 
 def load(routine: str | Path | Routine) -> Routine:
@@ -237,13 +238,14 @@ def plan(
     options: Options = Options(),
     *,
     keys: bool = False,
+    media_keys: bool = False,
     folders: Folders | None = None,
     warn: Warn = warn_on_stderr,
 ) -> Session:
     """The session of ``routine`` with ``options``: every line spoken once (through the speech
-    cache) for its real length. ``keys``: it will be played under the terminal's keys (the
-    intro says them)."""
-    return _session(routine, options, keys=keys, where=folders, warn=warn)
+    cache) for its real length. ``keys``, ``media_keys``: it will be played under the
+    terminal's keys, the media keys (the intro says them)."""
+    return _session(routine, options, keys=keys, media_keys=media_keys, where=folders, warn=warn)
 
 
 def prepare(
@@ -251,6 +253,7 @@ def prepare(
     options: Options = Options(),
     *,
     keys: bool = False,
+    media_keys: bool = False,
     loudness: float | None = None,
     folders: Folders | None = None,
     warn: Warn = warn_on_stderr,
@@ -259,7 +262,14 @@ def prepare(
     line is also measured and levelled (for ``loudness`` LUFS, if not the default -16) in the
     levels cache while the next lines are spoken."""
     return _session(
-        routine, options, keys=keys, where=folders, warn=warn, render=True, loudness=loudness
+        routine,
+        options,
+        keys=keys,
+        media_keys=media_keys,
+        where=folders,
+        warn=warn,
+        render=True,
+        loudness=loudness,
     )
 
 
@@ -268,6 +278,7 @@ def _session(
     options: Options,
     *,
     keys: bool,
+    media_keys: bool = False,
     where: Folders | None,
     warn: Warn,
     render: bool = False,
@@ -286,15 +297,24 @@ def _session(
         levels_cache = LevelsCache(speech.cache.root)  # beside the speech (the same root)
         levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
         with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:
-            timeline = timeline_of(loaded, pace, speech, measure, keys=keys)
+            timeline = timeline_of(loaded, pace, speech, measure, keys=keys, media_keys=media_keys)
     else:
-        timeline = timeline_of(loaded, pace, speech, keys=keys)
+        timeline = timeline_of(loaded, pace, speech, keys=keys, media_keys=media_keys)
     note = fallback_note(loaded)
     if note is not None:  # once its lines could be spoken: a voice missing is the one error
         warn(note)
     stereo = options.stereo if options.stereo is not None else bool(saved.get("stereo", False))
     return Session(
-        loaded, speech, timeline, stereo, options.music, levels_cache, loudness, where, keys
+        loaded,
+        speech,
+        timeline,
+        stereo,
+        options.music,
+        levels_cache,
+        loudness,
+        where,
+        keys,
+        media_keys,
     )
 
 
@@ -305,6 +325,7 @@ def timeline_of(
     on_new_clip: Callable[[Clip], None] | None = None,
     *,
     keys: bool = False,
+    media_keys: bool = False,
 ) -> Timeline:
     """The timeline, with each line's real length; ``on_new_clip`` sees each line that had to
     be synthesised (one from the speech cache was seen by an earlier run)."""
@@ -317,7 +338,7 @@ def timeline_of(
             on_new_clip(clip)
         return clip.duration
 
-    timeline = compile(routine, pace, length, keys=keys)
+    timeline = compile(routine, pace, length, keys=keys, media_keys=media_keys)
     check_timeline(timeline)
     return timeline
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from matcue import api
+from matcue import api, settings
 from matcue.cli.env import Environment, current
 from matcue.cli.options import RoutineArg, session_command
 from matcue.cli.tables import clock, format_plan
@@ -63,18 +65,26 @@ def play_cmd(
         bool,
         typer.Option("--quiet", "-q", help="No status line and no messages while playing."),
     ] = False,
+    media_keys: Annotated[
+        bool | None,
+        typer.Option(settings.MEDIA_KEYS.flag, help=settings.MEDIA_KEYS.help, show_default=True),
+    ] = None,
+    ctx: typer.Context = None,  # type: ignore[assignment]  # typer gives it
 ) -> None:
     """Play a session through the speakers.
 
     On a terminal, keys control it while it plays: space pauses and resumes, n / b skip to
     the next exercise or back, r repeats the set, + / - change the pace, s says where you
     are, ? says the keys, q quits and saves your place, x or Esc is the pain stop. Without a
-    terminal it plays straight through; Ctrl-C stops it.
+    terminal it plays straight through; Ctrl-C stops it. Media keys and headphone buttons
+    (MPRIS) pause, skip and stop it on a desktop, with or without a terminal.
     """
     env = current()
     if resume and start_at is not None:
         raise api.InputError("use either --resume or --from, not both")
     keys = env.stdin_is_tty
+    note = _debug_note(ctx, env)
+    bus = _media_bus(env, media_keys, note)
     source: api.Routine | str = routine
     place = None
     if resume:
@@ -82,19 +92,58 @@ def play_cmd(
         place = api.resume_point(source, env.where(), env.warn)
     if place is not None and options.pace is None and options.level is None:
         options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
-    session = api.prepare(source, options, keys=keys, folders=env.where(), warn=env.warn)
+    session = api.prepare(
+        source, options, keys=keys, media_keys=bus is not None, folders=env.where(), warn=env.warn
+    )
     r = session.routine
     exercise = api.start_exercise(r, start_at) if start_at is not None else None
     if place is not None:
         exercise = min(place.exercise, len(r.exercises))
-    _play(session, env, exercise, quiet, keys)
+    _play(session, env, exercise, quiet, keys, bus, note)
+
+
+def _media_bus(
+    env: Environment, given: bool | None, note: Callable[[str], object] | None
+) -> str | None:
+    """The session bus's address when the media keys are on (``--media-keys``, else the
+    config's ``media_keys``, else on) and there is a bus; None otherwise."""
+    if env.playback is not None:  # a test's commands alone
+        return None
+    on = given
+    if on is None:
+        on = bool(api.config(env.where()).get("media_keys", settings.MEDIA_KEYS.default))
+    bus = api.session_bus() if on else None
+    if on and bus is None and note is not None:
+        note("media keys off: no session D-Bus (DBUS_SESSION_BUS_ADDRESS, $XDG_RUNTIME_DIR/bus)")
+    return bus
+
+
+def _debug_note(ctx: typer.Context | None, env: Environment) -> Callable[[str], object] | None:
+    """Under ``--debug``: a line on stderr (why the media keys are off); else None."""
+    debug = bool(os.environ.get("MATCUE_DEBUG"))
+    if ctx is not None:
+        debug = debug or bool(ctx.find_root().params.get("debug"))
+    if not debug:
+        return None
+
+    def note(text: str) -> None:
+        print(f"matcue: {text}", file=env.stderr, flush=True)
+
+    return note
 
 
 def _play(
-    session: api.Session, env: Environment, exercise: int | None, quiet: bool, keys: bool
+    session: api.Session,
+    env: Environment,
+    exercise: int | None,
+    quiet: bool,
+    keys: bool,
+    bus: str | None = None,
+    note: Callable[[str], object] | None = None,
 ) -> None:
     """Play ``session`` (made with the keys line on if ``keys``): under the keys on a terminal,
-    else straight through; record it in the history however it ends."""
+    else straight through; under the media keys too when ``bus`` is a session bus's address;
+    record it in the history however it ends."""
     timeline = session.timeline
     pace = timeline.pace.percent
 
@@ -127,11 +176,27 @@ def _play(
             )
             result = player.run()
         elif not keys:
-            player = api.Player(session, exercise=exercise, answers=False, on_start=on_start)
+            player = api.Player(
+                session,
+                exercise=exercise,
+                answers=bus is not None,
+                on_start=on_start,
+                media_keys=bus is not None,
+                bus=bus,
+                note=note,
+            )
             result = player.run()
         else:
             with status_line(env.stderr, not quiet) as status:
-                player = api.Player(session, exercise=exercise, status=status, on_start=on_start)
+                player = api.Player(
+                    session,
+                    exercise=exercise,
+                    status=status,
+                    on_start=on_start,
+                    media_keys=bus is not None,
+                    bus=bus,
+                    note=note,
+                )
                 with keys_mode(sys.stdin.fileno()) as fd, key_reader(fd, player.source("keys")):
                     result = player.run()
     except api.SessionInterrupted as stop:

@@ -6,7 +6,10 @@
 - :mod:`~matcue.playback.commands`: the command queue and its sources;
 - :mod:`~matcue.playback.clock`: the injected clock;
 - :mod:`~matcue.playback.stream`: tracks and streams, the loop's units of sound;
-- :mod:`~matcue.playback.loop`: the session loop.
+- :mod:`~matcue.playback.loop`: the session loop;
+- :mod:`~matcue.playback.mpris`: media keys, an MPRIS player on the session D-Bus (jeepney),
+  with :mod:`~matcue.playback.mpris_map` (method -> command, the properties; pure) and
+  :mod:`~matcue.playback.nowplaying` (the track and title at a position; pure).
 
 The names below are imported on first use, so importing this package loads no audio library.
 """

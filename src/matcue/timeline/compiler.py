@@ -54,13 +54,15 @@ def compile(
     *,
     phrases: Phrases | None = None,
     keys: bool = False,
+    media_keys: bool = False,
 ) -> Timeline:
     """Compile ``routine`` into the session timeline.
 
     ``speech_len(text)`` is how long ``text`` lasts when spoken, in seconds; it is called
     at most once per distinct text. ``phrases`` defaults to the catalogue for
     ``routine.language`` (English when there is none). ``keys``: the session is played with
-    the control keys active, so the intro names them instead of Ctrl-C.
+    the control keys active, so the intro names them instead of Ctrl-C. ``media_keys``: the
+    media keys and headphone buttons control it too (MPRIS), and the intro says so.
 
     The phases (their number, order, kinds and exercise/set/rep/side) do not depend on the
     pace, so phase ``k`` of a session at one pace is phase ``k`` at any other.
@@ -84,9 +86,10 @@ def compile(
 
     # The intro says how long the whole session is, which includes the intro itself.
     minutes = _minutes(body.t)
-    intro = _intro(routine, pace, measure, words, minutes, keys)
+    intro = _intro(routine, pace, measure, words, minutes, keys, media_keys)
     if _minutes(body.t + intro.t) != minutes:
-        intro = _intro(routine, pace, measure, words, _minutes(body.t + intro.t), keys)
+        minutes = _minutes(body.t + intro.t)
+        intro = _intro(routine, pace, measure, words, minutes, keys, media_keys)
 
     offset = intro.t
     # Every intro cue starts before the body; shifting keeps the body's order.
@@ -222,6 +225,7 @@ def _intro(
     words: Phrases,
     minutes: int,
     keys: bool,
+    media_keys: bool = False,
 ) -> Builder:
     intro = Builder(pace, measure, words)
     intro.chapter(words.intro_chapter)
@@ -230,6 +234,7 @@ def _intro(
         words.about_minutes(minutes),
         *(sentence(c) for c in routine.cautions if c.strip()),
         sentence(words.controls.keys_line if keys else words.keys),
+        *((sentence(words.controls.media_keys_line),) if media_keys else ()),
     )
     intro.phase("intro", None, tone="start", lines=lines)
     return intro

@@ -180,6 +180,7 @@ CZECH_TEXTS: Texts = {
     "outro": ("Tím cvičení končí.", "Výborně."),
     "controls": {
         "keys_line": "Mezerník pozastaví, N přeskočí a X zastaví. Otazník vyjmenuje klávesy.",
+        "media_keys_line": "Tlačítko na sluchátkách pozastaví.",
         "key_list": (
             "Mezerník pozastaví a zase spustí.",
             "N přeskočí na další cvik.",

@@ -82,6 +82,8 @@ class Controls:
 
     # the intro's line on the keys when they are active (replaces ``Phrases.keys``)
     keys_line: str
+    # the intro's line on the media keys and headphone buttons (MPRIS) when they are active
+    media_keys_line: str
     # the full key list, spoken by the question mark key, one short line per key
     key_list: tuple[str, ...]
     # confirmations
@@ -105,6 +107,7 @@ class Controls:
 
 ENGLISH_CONTROLS = Controls(
     keys_line="Space pauses, N skips, and X stops. Question mark lists the keys.",
+    media_keys_line="Your headphone button pauses.",
     key_list=(
         "Space pauses and resumes.",
         "N skips to the next exercise.",

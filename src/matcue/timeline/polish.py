@@ -185,6 +185,7 @@ POLISH_TEXTS: Texts = {
         "keys_line": (
             "Spacja to pauza, N to dalej, a X zatrzymuje. Znak zapytania podaje klawisze."
         ),
+        "media_keys_line": "Przycisk na słuchawkach robi pauzę.",
         "key_list": (
             "Spacja zatrzymuje i wznawia.",
             "N przechodzi do następnego ćwiczenia.",
