@@ -26,25 +26,22 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from audio_helpers import (
-    MATCUE,
-    PLAYING_TIMEOUT,
-    SHORT_SESSION,
-    bursts,
-    clean_take,
-    match,
-    onsets,
-    player_env,
-    start_matcue,
-    without_alsa_notes,
-)
-from conftest import PulseServer, Recording
+from audio_helpers import PLAYING_TIMEOUT, SHORT_SESSION, clean_take, match
 from matcue.audio import SESSION_LEVELS, render
 from matcue.audio.tones import load_sounds
 from matcue.playback import transport as tp
 from matcue.routine import load_routine
 from matcue.timeline import Pace, Timeline, compile
 from matcue.voice import Pyttsx3Voice, VoiceSettings
+from measure import bursts, onsets
+from pulse import (
+    MATCUE,
+    PulseServer,
+    Recording,
+    player_env,
+    start_matcue,
+    without_alsa_notes,
+)
 
 RATE = 22050
 QUIET_WITHIN = 0.300  # seconds from a media key's call to silence
