@@ -48,6 +48,7 @@ import argparse
 import contextlib
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -400,6 +401,97 @@ def _sound_after(recording: npt.NDArray[np.int16], rate: int, t: float, level: f
     return float(loud[0]) / rate if loud.size else float("inf")
 
 
+def bench_list(repeats: int) -> dict[str, float]:
+    """Wall seconds of ``matcue list`` (a whole process), with a warm and with a cold speech
+    cache: it speaks no line, so the two should be alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        command = [sys.executable, "-c", MEASURE, str(MATCUE), "list"]
+        subprocess.run([str(MATCUE), "--help"], env=command_env(work), capture_output=True)
+
+        def once(cache: Path) -> float:
+            done = subprocess.run(
+                command, env=command_env(cache), capture_output=True, text=True, check=True
+            )
+            return float(done.stdout.split()[0])
+
+        warm = min(once(work / "warm") for _ in range(repeats))
+        cold = min(once(work / f"cold-{i}") for i in range(repeats))
+        return {"warm": warm, "cold": cold}
+
+
+def first_sound(server: Any, routine: Path, env: dict[str, str], work: Path) -> float:
+    """Seconds from starting ``matcue play ROUTINE`` (no terminal) to its first sound at the
+    null sink's monitor (the output latency included); the session is then stopped."""
+    rec = Recording(server, work / f"first-{time.monotonic_ns()}.raw")
+    try:
+        launched_at = rec.path.stat().st_size // 2  # the recording's frame at the launch
+        child = subprocess.Popen(
+            [str(MATCUE), "play", str(routine), "--quiet"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 120
+        heard = None
+        while heard is None and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.1)
+            data = rec.path.read_bytes()
+            pcm = np.frombuffer(data[launched_at * 2 : len(data) // 2 * 2], dtype="<i2")
+            loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 300)
+            if loud.size:
+                heard = int(loud[0]) / rec.rate
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=30)
+    finally:
+        rec.close()
+    if heard is None:
+        raise SystemExit("matcue play made no sound in two minutes")
+    return heard
+
+
+def bench_first_sound(repeats: int) -> dict[str, float]:
+    """Time to the first sound of a 30-minute session: warm caches, and cold ones (every line
+    of the session is spoken before it starts)."""
+    with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
+        work = Path(tmp)
+        routine = session_file(work, 30)
+        warm_cache = work / "probe-cache"  # warm: the session file was made with it
+        base = {**server.env, "MATCUE_DATA_DIR": str(work / "data")}
+        base.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        subprocess.run(  # the levels cache warm too
+            [str(MATCUE), "export", str(routine), "-o", str(work / "w.wav"), "--quiet"],
+            env=command_env(warm_cache),
+            check=True,
+        )
+        warm = min(
+            first_sound(server, routine, {**base, "MATCUE_CACHE_DIR": str(warm_cache)}, work)
+            for _ in range(repeats)
+        )
+        cold = min(
+            first_sound(server, routine, {**base, "MATCUE_CACHE_DIR": str(work / f"c{i}")}, work)
+            for i in range(repeats)
+        )
+        minutes = api.plan(routine, folders=folders_for(warm_cache)).timeline.duration / 60
+        return {"warm": warm, "cold": cold, "minutes": minutes}
+
+
+def print_felt(lst: dict[str, float], first: dict[str, float]) -> None:
+    print(
+        f"| `matcue list` (30 routines with their lengths), warm / cold speech cache "
+        f"| {lst['warm']:.2f} s / {lst['cold']:.2f} s | ≤ 0.3 s |"
+    )
+    print(
+        f"| time to first sound of a {first['minutes']:.0f}-minute session, warm caches "
+        f"| {first['warm']:.2f} s | ≤ 0.5 s |"
+    )
+    print(
+        f"| time to first sound of the same session, cold caches (every line spoken first) "
+        f"| {first['cold']:.2f} s | ≤ 1.0 s |"
+    )
+
+
 def bench_key_latency(repeats: int = 3) -> dict[str, float]:
     """Median latencies in seconds, measured on a private PulseAudio null sink: key to
     silence for pause and pain stop, key to sound for resume and skip (to the skip's tone).
@@ -646,6 +738,11 @@ def main() -> None:
     )
     parser.add_argument("--keys", action="store_true", help="only the keys' latency")
     parser.add_argument(
+        "--felt",
+        action="store_true",
+        help="only what users feel first: `matcue list` and the time to first sound",
+    )
+    parser.add_argument(
         "--dropouts",
         action="store_true",
         help="only the dropouts (and pause) of a two-minute session played under load",
@@ -687,7 +784,13 @@ def main() -> None:
     if args.formats:
         print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))
         return
+    if args.felt:
+        print("| what | figure | target |")
+        print("| --- | --- | --- |")
+        print_felt(bench_list(repeats), bench_first_sound(repeats))
+        return
 
+    felt = (bench_list(repeats), bench_first_sound(repeats))
     comp = bench_compile(repeats)
     exp = bench_export(repeats)
     fmts = bench_formats(repeats)
@@ -697,6 +800,7 @@ def main() -> None:
     print()
     print("| what | figure | target |")
     print("| --- | --- | --- |")
+    print_felt(*felt)
     print(
         f"| compile a {comp['exercises']:,}-exercise routine ({comp['cues']:,} cues, "
         f"{comp['hours']:.1f} h) | {comp['seconds']:.2f} s | ≤ 0.5 s |"
