@@ -244,8 +244,9 @@ MATCUE = Path(sys.executable).with_name("matcue")
 UNDERRUN = "underrun occurred"  # ALSA's note when the playback thread did not keep up
 # ``matcue play`` as the smoke tests and the bench run it: --debug shows ALSA's own notes on
 # stderr ("matcue: ALSA: ...", an underrun among them), which matcue keeps off the terminal
-# otherwise.
-PLAY = ("--debug", "play")
+# otherwise; --no-media-keys keeps the session what its export is compared with, on a machine
+# with a desktop bus too (the intro would name the headphone button), and --debug quiet about it.
+PLAY = ("--debug", "play", "--no-media-keys")
 ALSA_NOTE = "matcue: ALSA: "  # how --debug shows each of ALSA's notes, on a line of its own
 
 # ALSA's default device as the server sets it (PulseAudio), and with PulseAudio's own underflows

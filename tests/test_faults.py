@@ -387,7 +387,13 @@ def test_the_audio_device_lost_mid_session_is_one_sentence(
     env["PYTHONPATH"] = str(shim)
     master, slave = pty.openpty() if keys else (-1, -1)
     child = subprocess.Popen(
-        [str(MATCUE), *(["--debug"] if debug else []), "play", str(PLAY_ROUTINE)],
+        [
+            str(MATCUE),
+            *(["--debug"] if debug else []),
+            "play",
+            "--no-media-keys",
+            str(PLAY_ROUTINE),
+        ],
         env=env,
         stdin=slave if keys else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
