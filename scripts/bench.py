@@ -628,42 +628,34 @@ def _media_take(
     from jeepney.io.blocking import open_dbus_connection
 
     from measure import onsets
-    from pulse import Recording, start_matcue
+    from pulse import Recording, private_bus, start_matcue
 
-    started = subprocess.run(
-        ["dbus-daemon", "--session", "--fork", "--nopidfile", "--print-address=1", "--print-pid=1"],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=True,
-    )
-    address, pid = started.stdout.split("\n")[:2]
     rec = Recording(server, work / f"media-{time.monotonic_ns()}.raw")
     child = None
-    try:
-        env = {**env, "DBUS_SESSION_BUS_ADDRESS": address.strip()}
-        child, _ = start_matcue(["play", str(SHORT_SESSION)], env)
-        began = time.monotonic()
-        conn = open_dbus_connection(bus=address.strip())
-        player = DBusAddress(
-            "/org/mpris/MediaPlayer2",
-            "org.mpris.MediaPlayer2.matcue",
-            "org.mpris.MediaPlayer2.Player",
-        )
-        sent, answered = [], []
-        for delay, method in script:
-            time.sleep(max(0.0, began + delay - time.monotonic()))
-            t = time.monotonic()
-            conn.send_and_get_reply(new_method_call(player, method), timeout=15)
-            sent.append(t - began)
-            answered.append(time.monotonic() - t)
-        conn.close()
-        child.wait(timeout=60)
-    finally:
-        if child is not None and child.poll() is None:
-            child.kill()
-            child.wait()
-        os.kill(int(pid), 15)
+    with private_bus() as bus:
+        try:
+            env = {**env, "DBUS_SESSION_BUS_ADDRESS": bus.address}
+            child, _ = start_matcue(["play", str(SHORT_SESSION)], env)
+            began = time.monotonic()
+            conn = open_dbus_connection(bus=bus.address)
+            player = DBusAddress(
+                "/org/mpris/MediaPlayer2",
+                "org.mpris.MediaPlayer2.matcue",
+                "org.mpris.MediaPlayer2.Player",
+            )
+            sent, answered = [], []
+            for delay, method in script:
+                time.sleep(max(0.0, began + delay - time.monotonic()))
+                t = time.monotonic()
+                conn.send_and_get_reply(new_method_call(player, method), timeout=15)
+                sent.append(t - began)
+                answered.append(time.monotonic() - t)
+            conn.close()
+            child.wait(timeout=60)
+        finally:
+            if child is not None and child.poll() is None:
+                child.kill()
+                child.wait()
     recording = rec.stop(tail=1.0)
     lag = onsets(recording, rec.rate, fraction=0.05)[0]
     return recording, [lag + t for t in sent], answered

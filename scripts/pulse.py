@@ -13,6 +13,7 @@ import contextlib
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -378,3 +379,36 @@ def keyed_play(
             child.wait()
         os.close(master)
     return KeyTake(code, line + err, rec.stop(tail=1.0), rec.rate, sent)
+
+
+# --- a private session D-Bus (the media keys) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionBus:
+    address: str  # what DBUS_SESSION_BUS_ADDRESS is set to
+    pid: int
+
+
+@contextlib.contextmanager
+def private_bus() -> Iterator[SessionBus]:
+    """A private ``dbus-daemon --session`` (up in milliseconds); killed by its pid at the end
+    (an orphaned player would otherwise keep a test or the bench waiting)."""
+    started = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--nopidfile", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    address, pid = started.stdout.split("\n")[:2]
+    bus = SessionBus(address.strip(), int(pid))
+    try:
+        yield bus
+    finally:
+        os.kill(bus.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and Path(f"/proc/{bus.pid}").exists():
+            time.sleep(0.01)
+        if Path(f"/proc/{bus.pid}").exists():
+            os.kill(bus.pid, signal.SIGKILL)

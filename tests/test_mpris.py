@@ -38,7 +38,9 @@ from pulse import (
     MATCUE,
     PulseServer,
     Recording,
+    SessionBus,
     player_env,
+    private_bus,
     start_matcue,
     without_alsa_notes,
 )
@@ -58,37 +60,14 @@ pytestmark = [pytest.mark.audio, pytest.mark.timeout(PLAYING_TIMEOUT)]
 # --- a private session bus ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionBus:
-    address: str
-    pid: int
-
-
 @pytest.fixture
 def session_bus() -> Iterator[SessionBus]:
-    """A private ``dbus-daemon --session``; killed by its pid at teardown (an orphaned player
-    would otherwise keep a test waiting)."""
+    """A private session bus for the test (scripts/pulse.py)."""
     for tool in ("dbus-daemon", "playerctl"):
         if shutil.which(tool) is None:
             pytest.fail(f"the media-key tests need {tool} (scripts/setup installs it)")
-    started = subprocess.run(
-        ["dbus-daemon", "--session", "--fork", "--nopidfile", "--print-address=1", "--print-pid=1"],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=True,
-    )
-    address, pid = started.stdout.split("\n")[:2]
-    bus = SessionBus(address.strip(), int(pid))
-    try:
+    with private_bus() as bus:
         yield bus
-    finally:
-        os.kill(bus.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and Path(f"/proc/{bus.pid}").exists():
-            time.sleep(0.01)
-        if Path(f"/proc/{bus.pid}").exists():
-            os.kill(bus.pid, signal.SIGKILL)
 
 
 class Client:

@@ -15,62 +15,18 @@ api, with the command line on top.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 __version__ = "0.1.0"
 
 
-API = (
-    "SESSION_RATE",
-    "AudioDeviceError",
-    "Clock",
-    "Command",
-    "Commands",
-    "Device",
-    "Exercise",
-    "Folders",
-    "Inbox",
-    "InputError",
-    "Listed",
-    "MatcueError",
-    "Options",
-    "Pace",
-    "Player",
-    "Routine",
-    "RoutineError",
-    "RuntimeFailure",
-    "Session",
-    "SessionInterrupted",
-    "SessionResult",
-    "Source",
-    "Step",
-    "Timeline",
-    "Timing",
-    "config",
-    "decode_keys",
-    "export_options",
-    "folders",
-    "frames",
-    "library",
-    "load",
-    "plan",
-    "prepare",
-    "record",
-    "render",
-    "resume_point",
-    "session_bus",
-    "show_sound_notes",
-    "start_exercise",
-    "voices",
-)
-"""matcue.api's names but ``export`` (a test holds this list to ``matcue.api.__all__``)."""
-
-
 def __getattr__(name: str) -> Any:
-    if name in API:  # only these: ``from matcue import settings`` must not load the api
-        return getattr(importlib.import_module("matcue.api"), name)
+    # a module of the package (``from matcue import settings``) is the import system's to load,
+    # without the api; any other name is the api's
+    if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    api = importlib.import_module("matcue.api")
+    if name in api.__all__:
+        return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *API])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from matcue.api.catalog import Listed, library, show_sound_notes, voices
+from matcue.api.catalog import Listed, routines, show_sound_notes, voices
 from matcue.api.export import export, export_options
 from matcue.api.history import record, resume_point, start_exercise
 from matcue.api.player import Player, session_bus
@@ -96,13 +96,13 @@ __all__ = [
     "export_options",
     "folders",
     "frames",
-    "library",
     "load",
     "plan",
     "prepare",
     "record",
     "render",
     "resume_point",
+    "routines",
     "session_bus",
     "show_sound_notes",
     "start_exercise",

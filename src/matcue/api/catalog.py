@@ -24,7 +24,7 @@ class Listed:
     seconds: float
 
 
-def library() -> list[Listed]:
+def routines() -> list[Listed]:
     """Every built-in routine, by id."""
     routines = [load_routine(resolve(rid)) for rid in builtin_ids()]
     return [Listed(r, compile(r, Pace(percent=100), speech_estimate()).duration) for r in routines]

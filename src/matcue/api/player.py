@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from matcue.api.session import SESSION_RATE, Session, clips, sound_options
 from matcue.playback import transport as tp
@@ -237,37 +237,28 @@ class Player:
         # renders while the session plays level their clips on their own thread only
         # (workers=0): the levelling threads would take the cores the player and the sound
         # server need
-        from matcue.audio import SESSION_LEVELS, render
-
-        with self._lock:
-            parts = clips(timeline, self.session.speech)
-        return render(
-            timeline,
-            *parts,
-            SESSION_RATE,
-            levels=SESSION_LEVELS,
-            levels_cache=self.session.levels_cache,
-            start=frame,
-            workers=workers,
-            **sound_options(self.session),  # type: ignore[arg-type]
-        )
+        return self._mix(timeline, start=frame, workers=workers, **sound_options(self.session))
 
     def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
         """Lines (after a tick) in the session's channels, without the music (it goes on
         after the words)."""
+        timeline = spoken(lines, self._speech_len, tone="tick" if tick else None)
+        return self._mix(timeline, stereo=self.session.stereo)
+
+    def _mix(self, timeline: Timeline, **options: Any) -> npt.NDArray[np.int16]:
         from matcue.audio import SESSION_LEVELS, render
 
-        timeline = spoken(lines, self._speech_len, tone="tick" if tick else None)
         with self._lock:
             parts = clips(timeline, self.session.speech)
+        levels_cache = self.session.levels_cache
+        options.setdefault("workers", 0)
         return render(
             timeline,
             *parts,
             SESSION_RATE,
             levels=SESSION_LEVELS,
-            levels_cache=self.session.levels_cache,
-            workers=0,
-            stereo=self.session.stereo,
+            levels_cache=levels_cache,
+            **options,
         )
 
 

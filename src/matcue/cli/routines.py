@@ -41,7 +41,7 @@ def list_cmd(
 ) -> None:
     """List the built-in routines with their length at pace 100."""
     env = current()
-    rows = api.library()  # lengths estimated from the words: no line is spoken to list them
+    rows = api.routines()  # lengths estimated from the words: no line is spoken to list them
     if as_json:
         data = [
             {
