@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -154,10 +155,26 @@ def test_a_file_where_the_speech_folder_should_be_is_named(tmp_path: Path) -> No
     assert err.count("\n") == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
-def test_an_unwritable_cache_folder_is_named(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    cache.mkdir(mode=0o500)
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody can write in, root included (CI runs as root): as a user, a folder
+    without the write bit; as root, a read-only tmpfs mounted there."""
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o500)
+    if os.geteuid() != 0:
+        yield folder
+        return
+    mount = ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)]
+    done = subprocess.run(mount, capture_output=True, text=True)
+    assert done.returncode == 0, f"cannot mount a read-only folder for the test: {done.stderr}"
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_an_unwritable_cache_folder_is_named(tmp_path: Path, unwritable: Path) -> None:
+    cache = unwritable
     status, err = plan(tmp_path, cache)
     assert status == 0
     assert err.startswith("matcue: warning: the speech cache cannot be written: the folder ")
