@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from matcue.api.session import SESSION_RATE, Session, clips, sound_options
+from matcue.errors import InputError
 
 if TYPE_CHECKING:
     from matcue.export import ExportOptions
@@ -34,6 +36,11 @@ def export_options(
     from matcue.export.formats import audio_format, encoding
     from matcue.export.staging import refuse_existing
 
+    if isinstance(output, str) and output.endswith(("/", os.sep)):  # Path() drops the slash
+        raise InputError(
+            f"the output {output} is a folder path; give a file name such as "
+            f"{output.rstrip('/' + os.sep) or 'session.mp3'}"
+        )
     path = Path(output)
     options = ExportOptions(
         output=path,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +28,7 @@ LOUDNESS = settings.LOUDNESS
 def export_cmd(
     routine: RoutineArg,
     output: Annotated[
-        Path,
+        str,  # as typed: a trailing slash (a folder) is refused, not dropped as Path() does
         typer.Option(
             "--output",
             "-o",
