@@ -46,6 +46,7 @@ API = (
     "Step",
     "Timeline",
     "Timing",
+    "check_loudness",
     "config",
     "decode_keys",
     "export_options",
