@@ -340,6 +340,14 @@ class KeyTake:
         return round(t * self.rate)
 
 
+def _controlling_terminal() -> None:
+    """In the child (after ``setsid``): its stdin becomes its controlling terminal."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def keyed_play(
     recorder: Callable[[], Recording],
     env: Mapping[str, str],
@@ -347,10 +355,13 @@ def keyed_play(
     script: Sequence[tuple[float, bytes]],
     args: Sequence[str] = (),
     timeout: float = 90,
+    controlling: bool = False,
 ) -> KeyTake:
     """``matcue --debug play ROUTINE ARGS`` with stdin a pseudo-terminal, recorded by
     ``recorder()``; each ``(delay, key)`` of ``script`` is typed ``delay`` seconds after
-    "Playing …" appeared (none if another line came first)."""
+    "Playing …" appeared (none if another line came first). ``controlling``: the terminal is
+    matcue's controlling terminal (in a session of its own), so Ctrl-C and Ctrl-\\ typed on
+    it are signals, as at a shell."""
     rec = recorder()
     master, slave = pty.openpty()
     child = subprocess.Popen(
@@ -360,6 +371,8 @@ def keyed_play(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=controlling,
+        preexec_fn=_controlling_terminal if controlling else None,
     )
     os.close(slave)
     sent = []

@@ -210,7 +210,7 @@ BAD_VALUES: dict[str, tuple[str, str, str, str]] = {
     "level-case": ("play", "--level", "GENTLE", "'GENTLE' is not one of {levels}."),
     "count": ("plan", "--count", "loud", "'loud' is not one of {counts}."),
     "breath-words": ("export", "--breath-words", "often", "'often' is not one of {words}."),
-    "loudness": ("export", "--loudness", "-5", "-5.0 is not in the range -30<=x<=-12."),
+    "loudness": ("export", "--loudness", "-35", "-35.0 is not in the range x>=-30."),
     "subtitles": ("export", "--subtitles", "VTT", "'VTT' is not one of 'vtt', 'srt'."),
     "bitrate": ("export", "--bitrate", "x", "'x' is not a valid int."),
 }

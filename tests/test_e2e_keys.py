@@ -164,3 +164,30 @@ def test_pain_stop_is_silent_at_once_and_logged(
     clean(lambda: keyed_play(recorder, env, ROUTINE, [(2.5, b"x")]), data_dir, heard)
     sessions = history(reference.env, data_dir)
     assert [s["ending"] for s in sessions] == ["pain"]
+
+
+def test_ctrl_backslash_ends_the_session_like_ctrl_c_with_the_place_saved(
+    reference: Reference, recorder: Callable[[], Recording], data_dir: Path
+) -> None:
+    """Ctrl-\\ (SIGQUIT from the terminal) while playing: the sound stops, "Stopped.", exit
+    130, a history row and a resume point, as Ctrl-C (the terminal put back: test_signals)."""
+    from matcue.store.history import resume_point
+    from matcue.store.paths import DB_NAME
+
+    env = {**reference.env, "MATCUE_DATA_DIR": str(data_dir)}
+
+    def heard(take: KeyTake) -> None:
+        assert take.code == 130, take.stderr
+        assert take.stderr.startswith("Playing Short session"), take.stderr
+        assert take.stderr.endswith("\nStopped.\n"), take.stderr
+        assert "Traceback" not in take.stderr
+
+    def take() -> KeyTake:  # (no media-keys note before "Playing …")
+        keys = [(1.5, b"\x1c")]  # typed on matcue's controlling terminal: SIGQUIT
+        return keyed_play(recorder, env, ROUTINE, keys, ["--no-media-keys"], controlling=True)
+
+    clean(take, data_dir, heard)
+    sessions = history(reference.env, data_dir)
+    assert [s["ending"] for s in sessions] == ["interrupted"]
+    point = resume_point("short-session", data_dir / DB_NAME)
+    assert point is not None and point.exercise >= 1

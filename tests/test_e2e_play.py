@@ -178,19 +178,22 @@ def test_play_sounds_like_the_export_with_every_cue_on_time(
     clean_take(lambda: play_take(recorder, {**env, **RIDE_OUT_STALLS}), ATTEMPTS, check=on_time)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_ctrl_c_stops_the_session_at_once(
-    session: tuple[Session, dict[str, str]], recorder: Callable[[], Recording]
+    sig: signal.Signals, session: tuple[Session, dict[str, str]], recorder: Callable[[], Recording]
 ) -> None:
+    """Ctrl-C, and TERM and HUP the same way (``kill``, a closed terminal)."""
     s, env = session
 
     def take() -> Take:
         rec = recorder()
-        child, playing = start_matcue([*PLAY, str(ROUTINE)], env)
+        # (no media keys: without a session bus, --debug would say so before "Playing")
+        child, playing = start_matcue([*PLAY, str(ROUTINE), "--no-media-keys"], env)
         started = time.monotonic()
         assert playing.startswith("Playing Short session"), playing
         time.sleep(2.0)  # into the intro's second line
         interrupted_at = time.monotonic()
-        child.send_signal(signal.SIGINT)
+        child.send_signal(sig)
         out, err = child.communicate(timeout=30)
         assert out == ""
         return Take(child.returncode, err, rec.stop(tail=1.5), started, interrupted_at)

@@ -138,7 +138,7 @@ def test_placed_loudness_is_the_mix_loudness() -> None:
 
 
 def test_levels_reject_a_loudness_out_of_range() -> None:
-    with pytest.raises(ValueError, match="loudness must be between -30 and -12 LUFS"):
+    with pytest.raises(ValueError, match="loudness must be between -30 and -16 LUFS"):
         Levels(loudness=-8.0)
     with pytest.raises(ValueError, match="true peak"):
         Levels(loudness=-16.0, true_peak=1.0)

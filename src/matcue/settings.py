@@ -162,7 +162,8 @@ RATE = Setting(
 VOLUME = Setting(
     "volume",
     "text",
-    "Speech volume: 0 to 1, or a percentage like 80%.",
+    "Speech volume in the mix, after the levelling: 0 to 1 or a percentage (0.8 or 80%); "
+    "lower turns the voice down under the tones and music. Default 1.",
     minimum=0,
     maximum=1,
     default=1.0,
@@ -205,9 +206,10 @@ MEDIA_KEYS = Setting(
 LOUDNESS = Setting(
     "loudness",
     "number",
-    "Integrated loudness to land on, in LUFS (true peak stays under -1 dBTP).",
+    "Integrated loudness to land on, in LUFS, from -30 to -16 (true peak stays under -1 dBTP; "
+    "louder cannot be reached without crushing the voice).",
     minimum=-30,
-    maximum=-12,
+    maximum=-16,
     default=-16.0,
     metavar="LUFS",
 )

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from matcue.api.session import SESSION_RATE, Session, clips, sound_options
+from matcue.api.session import SESSION_RATE, Session, clips, levels_of, sound_options
+from matcue.errors import InputError
 
 if TYPE_CHECKING:
     from matcue.export import ExportOptions
 
 DEFAULT_LOUDNESS = -16.0  # LUFS
+
+
+def check_loudness(lufs: float) -> float:
+    """``lufs`` if a session can be made that loud; else ``InputError`` saying what can be
+    reached and why."""
+    from matcue.audio.levels import LOUDER_THAN_REACHABLE, MAX_LUFS, MIN_LUFS
+
+    if lufs > MAX_LUFS:
+        raise InputError(
+            f"--loudness {lufs:g} is louder than matcue can reach: {LOUDER_THAN_REACHABLE}; "
+            f"give {MIN_LUFS:g} to {MAX_LUFS:g}"
+        )
+    return lufs
 
 
 def export_options(
@@ -27,13 +42,20 @@ def export_options(
     labels: bool = False,
     chapters_json: bool = False,
     force: bool = False,
+    warn: Callable[[str], object] | None = None,
 ) -> ExportOptions:
     """What to write, checked before any speech is made: the format (from ``output``'s
-    extension) and its settings; an existing file is refused at once unless ``force``."""
+    extension) and its settings; an existing file is refused at once unless ``force``.
+    ``warn`` hears of settings that may not keep the loudness and true-peak promises."""
     from matcue.export import ExportOptions
-    from matcue.export.formats import audio_format, encoding
+    from matcue.export.formats import audio_format, ceiling_warning, encoding
     from matcue.export.staging import refuse_existing
 
+    if isinstance(output, str) and output.endswith(("/", os.sep)):  # Path() drops the slash
+        raise InputError(
+            f"the output {output} is a folder path; give a file name such as "
+            f"{output.rstrip('/' + os.sep) or 'session.mp3'}"
+        )
     path = Path(output)
     options = ExportOptions(
         output=path,
@@ -47,6 +69,9 @@ def export_options(
     )
     if not (force or split):
         refuse_existing([path])  # before the speech is made, for a quick answer
+    note = ceiling_warning(options.encoding)
+    if note is not None and warn is not None:
+        warn(note)
     return options
 
 
@@ -59,7 +84,7 @@ def export(
     """Write ``session`` (made by :func:`matcue.prepare`, for its loudness) to ``output`` (a
     path, whose extension picks the format, or :func:`export_options`); ``progress`` is called
     with each block's frames. Returns the files written; nothing is left of a failed one."""
-    from matcue.audio import SESSION_LEVELS, render_chunks
+    from matcue.audio import render_chunks
     from matcue.export import ExportOptions, Tags, check_export, export_session
 
     options = output if isinstance(output, ExportOptions) else export_options(output)
@@ -71,7 +96,7 @@ def export(
         timeline,
         *clips(timeline, speech),
         SESSION_RATE,
-        levels=replace(SESSION_LEVELS, loudness=loudness),
+        levels=levels_of(session),
         levels_cache=session.levels_cache,
         **sound_options(session),  # type: ignore[arg-type]
     )
@@ -79,7 +104,7 @@ def export(
     settings = speech.settings
     comment = (
         f"matcue session: {timeline.pace.describe()}, voice {speech.voice_id} at "
-        f"{settings.rate} words a minute, volume {settings.volume:g}, "
+        f"{settings.rate} words a minute, volume {session.volume:g}, "
         f"{'stereo' if session.stereo else 'mono'}, {loudness:g} LUFS, "
         f"{options.encoding.describe()}"
     )

@@ -256,7 +256,7 @@ class Player:
             timeline,
             *parts,
             SESSION_RATE,
-            levels=SESSION_LEVELS,
+            levels=replace(SESSION_LEVELS, voice=self.session.volume),
             levels_cache=levels_cache,
             **options,
         )

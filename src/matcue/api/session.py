@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from matcue.audio import Clip
+    from matcue.audio.levels import Levels
     from matcue.audio.levels_cache import LevelsCache
     from matcue.voice import Pyttsx3Voice
 
@@ -85,6 +86,7 @@ class Session:
     folders: Folders | None = None
     keys: bool = False  # played under the terminal's keys: the intro says them
     media_keys: bool = False  # played under the media keys (MPRIS): the intro says so
+    volume: float = 1.0  # the voice in the mix, after levelling (--volume, the config's)
 
 
 def load(routine: str | Path | Routine) -> Routine:
@@ -199,26 +201,27 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
 def voice_for(
     routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
 ) -> Pyttsx3Voice:
-    """The speech engine for ``routine``: the voice, rate and volume given, else saved."""
-    from matcue.store.config import parse_volume
+    """The speech engine for ``routine``: the voice and rate given, else saved (at full
+    volume: :func:`volume_of` acts in the mix, after the levelling)."""
     from matcue.voice import Pyttsx3Voice, VoiceSettings
 
     voice = options.voice or saved.get("voice")
     if options.voice is None and voice and not _speaks(str(voice), routine.language):
         voice = None  # a saved voice of another language: the routine's language decides
     rate = options.rate if options.rate is not None else saved.get("rate", 150)
-    volume: float = 1.0
-    if options.volume is not None:
-        volume = parse_volume(options.volume)
-    elif "volume" in saved:
-        volume = float(saved["volume"])
     settings = VoiceSettings(
-        voice=str(voice) if voice else None,
-        rate=int(rate),
-        volume=volume,
-        language=routine.language,
+        voice=str(voice) if voice else None, rate=int(rate), language=routine.language
     )
     return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
+
+
+def volume_of(options: Options, saved: Config) -> float:
+    """The speech volume, 0 to 1: ``--volume``'s, else the config's, else 1."""
+    from matcue.store.config import parse_volume
+
+    if options.volume is not None:
+        return parse_volume(options.volume)
+    return float(saved.get("volume", 1.0))
 
 
 def _speaks(voice_id: str, lang: str) -> bool:
@@ -288,6 +291,7 @@ def _session(
     saved = config(where, warn)
     loaded = language(load(routine), options.lang)
     pace = make_pace(options, saved, week(loaded, options.week, where, warn))
+    volume = volume_of(options, saved)  # before the speech is made: a bad one is quick
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
     if render:
@@ -315,6 +319,7 @@ def _session(
         where,
         keys,
         media_keys,
+        volume,
     )
 
 
@@ -365,23 +370,28 @@ def sound_options(session: Session) -> dict[str, object]:
 def render(session: Session, start: int = 0) -> npt.NDArray[np.int16]:
     """The session as int16 PCM at :data:`SESSION_RATE` (``(frames, 2)`` in stereo), from frame
     ``start`` on: what ``play`` plays and ``export`` writes."""
-    from matcue.audio import SESSION_LEVELS
     from matcue.audio import render as mix
     from matcue.audio.render import FIT_WORKERS
 
-    levels = SESSION_LEVELS
-    if session.loudness is not None:
-        levels = replace(levels, loudness=session.loudness)
     return mix(
         session.timeline,
         *clips(session.timeline, session.speech),
         SESSION_RATE,
-        levels=levels,
+        levels=levels_of(session),
         levels_cache=session.levels_cache,
         start=start,
         workers=FIT_WORKERS,
         **sound_options(session),  # type: ignore[arg-type]
     )
+
+
+def levels_of(session: Session) -> Levels:
+    """The levels ``session`` is rendered at: its loudness target (else the session default)
+    and its speech volume."""
+    from matcue.audio import SESSION_LEVELS
+
+    loudness = SESSION_LEVELS.loudness if session.loudness is None else session.loudness
+    return replace(SESSION_LEVELS, loudness=loudness, voice=session.volume)
 
 
 def frames(seconds: float) -> int:

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from matcue.audio.units import db_to_gain
 from matcue.timeline.model import CueKind
 
-MIN_LUFS, MAX_LUFS = -30.0, -12.0
-"""Loudness targets allowed: louder than -12 LUFS the limiter would crush the voice."""
+MIN_LUFS, MAX_LUFS = -30.0, -16.0
+"""Loudness targets allowed. Louder than -16 LUFS cannot be reached: a spoken line stays under
+its true-peak ceiling (the session's, less room for a tone on top), and speech under that
+ceiling, limited as far as the limiter goes without crushing the voice, holds a session near
+-15.5 LUFS."""
+LOUDER_THAN_REACHABLE = (
+    "the voice's lines stay under the -1 dBTP true-peak ceiling with room for a tone on top, "
+    "which holds a session near -15.5 LUFS"
+)
 REFERENCE_LUFS = -16.0
 """At this target and above, tones peak ``tone_db`` under the limiter's ceiling; below it,
 the tones come down with the voice."""
@@ -30,6 +37,9 @@ class Levels:
     integrated loudness instead of to ``speech_db`` and limited so that the mix's true peak
     stays at or under ``true_peak`` dBTP; tones are set by their true peak, ``tone_db`` under
     the voice's nominal peak (which follows the target down below ``REFERENCE_LUFS``).
+    ``voice``: the speech volume (``--volume``), a gain from 0 to 1 on every spoken line in
+    the mix, after the line is levelled (so it is heard: 0.5 is 6 dB quieter); the loudness
+    target is worked out at 1, and a lower volume lands the session under it.
     """
 
     speech_db: float = -3.0
@@ -37,8 +47,11 @@ class Levels:
     fade: float = 0.005
     loudness: float | None = None
     true_peak: float = -1.0
+    voice: float = 1.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.voice) and 0 <= self.voice <= 1):
+            raise ValueError(f"voice volume must be from 0 to 1, got {self.voice!r}")
         if not (math.isfinite(self.speech_db) and self.speech_db <= 0):
             raise ValueError(f"speech level must be at most 0 dBFS, got {self.speech_db!r}")
         if not (math.isfinite(self.tone_db) and self.tone_db <= 0):

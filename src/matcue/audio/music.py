@@ -67,6 +67,8 @@ def level(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 def load_music(path: Path, rate: int) -> Music:
     """Decode ``path`` for mixing at ``rate`` Hz; InputError (one sentence) if it cannot be."""
     sf = soundfile_module()
+    if path.is_dir():
+        raise InputError(f"the music {path} is a folder; give an audio file in it")
     if not path.is_file():
         raise InputError(f"there is no music file {path}; give an existing audio file")
     try:

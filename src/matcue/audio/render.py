@@ -180,8 +180,9 @@ class _Renderer:
             self.cached_bytes -= base.nbytes
         else:
             peak = self.levels.peak(key[0]) * self.gain
+            voice = self.levels.voice if key[0] == "speech" else 1.0  # after the levelling
             if self.fit_lufs is None:
-                base = normalised(self.clips[key], self.rate, peak)
+                base = normalised(self.clips[key], self.rate, peak * voice)
             else:
                 fitting = self.fitting.pop(key, None)
                 if fitting is not None:
@@ -191,7 +192,7 @@ class _Renderer:
                     base = self._levelled(key, self.fit_lufs)
                 self._fit_ahead()
                 turn = self.line_gain if key[0] == "speech" else 1.0
-                base *= np.float32(self.gain * turn)
+                base *= np.float32(self.gain * turn * voice)
         if self.uses_left[key] > 0:
             self.cache[key] = base
             self.cached_bytes += base.nbytes

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import traceback
@@ -16,7 +17,7 @@ import typer
 from matcue import __version__
 from matcue.api import InputError, MatcueError, RoutineError
 from matcue.cli import env as environment
-from matcue.cli.env import Environment
+from matcue.cli.env import Environment, shorten
 
 
 class ExitStatus(IntEnum):
@@ -96,21 +97,23 @@ def _run(argv: Sequence[str] | None) -> int:
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
         show = getattr(exc, "show", None)
         if callable(show):
-            show()
+            shown = io.StringIO()
+            show(file=shown)
+            sys.stderr.write(shorten(shown.getvalue()))
         else:
-            print(f"matcue: {exc.format_message()}", file=err)
+            print(f"matcue: {shorten(exc.format_message())}", file=err)
         status = ExitStatus.INVALID
     except RoutineError as exc:
         _debug_trace(debug)
-        print(exc.format(), file=err)
+        print(shorten(exc.format()), file=err)
         status = ExitStatus.INVALID
     except InputError as exc:
         _debug_trace(debug)
-        print(f"matcue: {exc}", file=err)
+        print(f"matcue: {shorten(str(exc))}", file=err)
         status = ExitStatus.INVALID
     except MatcueError as exc:
         _debug_trace(debug)
-        print(f"matcue: {exc}", file=err)
+        print(f"matcue: {shorten(str(exc))}", file=err)
         status = ExitStatus.FAILURE
     except BrokenPipeError:  # the reader of stdout went away (`matcue plan x | head`)
         _debug_trace(debug)
@@ -119,12 +122,12 @@ def _run(argv: Sequence[str] | None) -> int:
         status = ExitStatus.FAILURE
     except (OSError, MemoryError, RecursionError) as exc:
         _debug_trace(debug)
-        print(f"matcue: {_system_failure(exc)}", file=err)
+        print(f"matcue: {shorten(_system_failure(exc))}", file=err)
         status = ExitStatus.FAILURE
     except Exception as exc:  # the one place that turns surprises into a sentence
         _debug_trace(debug)
         print(
-            f"matcue: unexpected error: {exc!s} (run again with --debug for details)",
+            f"matcue: unexpected error: {shorten(str(exc))} (run again with --debug for details)",
             file=err,
         )
         status = ExitStatus.FAILURE

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextvars
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,19 @@ class Environment:
 
     def warn(self, text: str) -> None:
         """A warning line on stderr: ``matcue: warning: TEXT``."""
-        print(f"matcue: warning: {text}", file=self.stderr)
+        print(f"matcue: warning: {shorten(text)}", file=self.stderr)
+
+
+LONG = 200  # characters without a space or quote: longer, and a message shows only ...
+SHOWN = 60  # ... the first this many, and "…"
+_LONG_RUN = re.compile(rf"[^\s'\"]{{{LONG + 1},}}")
+
+
+def shorten(message: str) -> str:
+    """``message`` with every value in it longer than :data:`LONG` characters (an option
+    value of thousands, echoed back) cut to its first :data:`SHOWN` and "…"; paths and
+    words of an ordinary length stay whole."""
+    return _LONG_RUN.sub(lambda m: m.group()[:SHOWN] + "…", message)
 
 
 _ENVIRONMENT: contextvars.ContextVar[Environment | None] = contextvars.ContextVar(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +28,7 @@ LOUDNESS = settings.LOUDNESS
 def export_cmd(
     routine: RoutineArg,
     output: Annotated[
-        Path,
+        str,  # as typed: a trailing slash (a folder) is refused, not dropped as Path() does
         typer.Option(
             "--output",
             "-o",
@@ -43,7 +42,8 @@ def export_cmd(
         typer.Option(
             "--bitrate",
             metavar="KBPS",
-            help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 64) "
+            help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 64; under 64 "
+            "it may pass the true-peak ceiling) "
             "or .m4a (16-256, default 64).",
         ),
     ] = None,
@@ -56,8 +56,7 @@ def export_cmd(
         float_option(
             "--loudness",
             metavar=LOUDNESS.metavar,
-            min=LOUDNESS.minimum,
-            max=LOUDNESS.maximum,
+            min=LOUDNESS.minimum,  # louder than the maximum: api.check_loudness says why
             help=LOUDNESS.help,
         ),
     ] = float(LOUDNESS.default or 0),
@@ -91,6 +90,8 @@ def export_cmd(
     ] = False,
 ) -> None:
     """Write a session to audio files: the same sound `play` makes, with chapters and tags."""
+    api.check_loudness(loudness)
+    env = current()
     target = api.export_options(
         output,
         bitrate=bitrate,
@@ -101,8 +102,8 @@ def export_cmd(
         labels=labels,
         chapters_json=chapters_json,
         force=force,
+        warn=env.warn,
     )
-    env = current()
     session = api.prepare(routine, options, loudness=loudness, folders=env.where(), warn=env.warn)
     duration = session.timeline.duration
     total = api.frames(duration)

@@ -1,7 +1,8 @@
 """The terminal: its keys as a source of commands, a status line, a progress bar.
 
 The terminal is put in cbreak mode (no echo, one key at a time, Ctrl-C still interrupts) and
-restored on every way out, SIGTERM and SIGHUP included. A reader thread decodes the bytes
+restored on every way out, SIGTERM, SIGHUP and Ctrl-\\ (SIGQUIT) included: each ends the session
+like Ctrl-C (the place saved, a history row, exit 130). A reader thread decodes the bytes
 (:func:`matcue.api.decode_keys`) and puts the commands into the player's queue; when the
 terminal goes away (end of file) it closes its source. The status line and the progress bar are
 for a helper who can see; they show only where a terminal does.
@@ -27,7 +28,8 @@ _LOOK = 0.1  # seconds between the reader's looks at its stop flag
 @contextlib.contextmanager
 def keys_mode(fd: int) -> Iterator[int]:
     """The terminal on ``fd`` without echo or line editing (Ctrl-C still interrupts), put
-    back as it was on every way out, SIGTERM and SIGHUP included."""
+    back as it was on every way out, SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) included: they
+    interrupt like Ctrl-C."""
     import termios
 
     saved = termios.tcgetattr(fd)
@@ -40,7 +42,7 @@ def keys_mode(fd: int) -> Iterator[int]:
         raise KeyboardInterrupt
 
     handlers = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             handlers[sig] = signal.signal(sig, interrupt)
     try:

@@ -30,19 +30,25 @@ ConfigValue = str | int | float | bool
 
 
 def parse_volume(text: str) -> float:
-    """A volume from 0 to 1, or a percentage ("80%", or a number above 1: "80")."""
+    """A volume from 0 to 1: a fraction ("0.8") or a percentage ("80%"). A bare number over 1
+    ("1.2", "80") is refused: it could mean either."""
     raw = text.strip()
     percent = raw.endswith("%")
     try:
-        value = float(raw.rstrip("%").strip())
+        value = float(raw.removesuffix("%").strip())
     except ValueError:
         raise InputError(
             f"volume must be a number from 0 to 1 or a percentage like 80%, not '{text}'"
         ) from None
-    if percent or value > 1:
+    if percent:
         value /= 100.0
+    elif math.isfinite(value) and value > 1:
+        raise InputError(
+            f"volume {raw} is over 1: give a fraction from 0 to 1 (0.8) or a percentage "
+            f"up to 100% (80%)"
+        )
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise InputError(f"volume must be from 0 to 1 (0 % to 100 %), not '{text}'")
+        raise InputError(f"volume must be from 0 to 1 (0% to 100%), not '{text}'")
     return value
 
 

@@ -1,0 +1,152 @@
+"""Options that say what they do: ``--volume`` has one meaning (a fraction or a percentage; a
+bare number over 1 is refused) and acts after the levelling, so it is heard; ``--loudness``
+takes only targets a session reaches (louder is refused, saying why); Opus bitrates too low to
+keep the true-peak ceiling are warned of."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+import soundfile as sf
+
+from audio_helpers import cli_env
+from matcue.audio import Levels, render
+from test_export_loudness import RATE, independent_true_peak, session
+
+MATCUE = Path(sys.executable).with_name("matcue")
+ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
+TOO_LOUD = (
+    "matcue: --loudness {} is louder than matcue can reach: the voice's lines stay under the "
+    "-1 dBTP true-peak ceiling with room for a tone on top, which holds a session near "
+    "-15.5 LUFS; give -30 to -16\n"
+)
+
+
+def matcue(*args: str | Path, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(MATCUE), *map(str, args)],
+        cwd=cwd,
+        env=cli_env(cache),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def lufs(path: Path) -> float:
+    data, rate = sf.read(str(path), dtype="float64")
+    return float(pyloudnorm.Meter(rate).integrated_loudness(data))
+
+
+# --- --volume --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1.2", "80", "1.5"])
+def test_a_bare_volume_over_1_is_refused(value: str, speech_cache: Path, tmp_path: Path) -> None:
+    done = matcue(
+        "export", ROUTINE, "-o", "s.wav", "--volume", value, cache=speech_cache, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"matcue: volume {value} is over 1: give a fraction from 0 to 1 (0.8) or a percentage "
+        "up to 100% (80%)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_config_refuses_a_bare_volume_over_1(speech_cache: Path, tmp_path: Path) -> None:
+    done = matcue("config", "set", "volume", "1.2", cache=speech_cache, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "matcue: setting volume must be from 0 to 1 or a percentage like 80%, not '1.2'\n"
+    )
+
+
+def test_the_volume_scales_the_voice_after_the_levelling() -> None:
+    tl, lines, sounds = session()
+    full = render(tl, lines, sounds, RATE, levels=Levels(loudness=-16.0)).astype(np.float64)
+    half = render(tl, lines, sounds, RATE, levels=Levels(loudness=-16.0, voice=0.5))
+    speech = [c for c in tl.cues if c.kind == "speech"][3]
+    a, b = round((speech.t + 0.4) * RATE), round(speech.end * RATE)  # after the tone under it
+    ratio = np.abs(half[a:b]).sum() / np.abs(full[a:b]).sum()
+    assert ratio == pytest.approx(0.5, abs=0.01)
+    tone = slice(0, round(0.2 * RATE))  # the tones stay as they were
+    assert np.array_equal(half[tone], full[tone].astype(np.int16))
+
+
+def test_a_volume_is_heard_in_the_export(speech_cache: Path, tmp_path: Path) -> None:
+    for volume, name in (("1", "full.wav"), ("50%", "half.wav"), ("0.25", "quarter.wav")):
+        done = matcue(
+            "export", ROUTINE, "-o", name, "--volume", volume, cache=speech_cache, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+    full, half, quarter = (lufs(tmp_path / n) for n in ("full.wav", "half.wav", "quarter.wav"))
+    assert full == pytest.approx(-16.0, abs=1.0)  # at 1 the target is reached
+    # the voice 6 and 12 dB down (the tones, unchanged, hold the session up a little)
+    assert full - half == pytest.approx(20 * math.log10(2), abs=1.0)
+    assert full - quarter == pytest.approx(20 * math.log10(4), abs=1.5)
+
+
+# --- --loudness ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["-12", "-14", "-15.5"])
+def test_a_loudness_that_cannot_be_reached_is_refused(
+    target: str, speech_cache: Path, tmp_path: Path
+) -> None:
+    done = matcue(
+        "export", ROUTINE, "-o", "s.wav", f"--loudness={target}", cache=speech_cache, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == TOO_LOUD.format(target)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", [-16.0, -23.0, -30.0])
+def test_every_loudness_allowed_is_reached(
+    target: float, speech_cache: Path, tmp_path: Path
+) -> None:
+    done = matcue(
+        "export", ROUTINE, "-o", "s.wav", f"--loudness={target:g}", cache=speech_cache, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert lufs(tmp_path / "s.wav") == pytest.approx(target, abs=1.0)
+
+
+# --- low Opus bitrates -------------------------------------------------------------------------
+
+
+def test_an_opus_bitrate_too_low_for_the_ceiling_is_warned_of(
+    speech_cache: Path, tmp_path: Path
+) -> None:
+    done = matcue(
+        "export", ROUTINE, "-o", "s.opus", "--bitrate", "12", cache=speech_cache, cwd=tmp_path
+    )
+    assert done.returncode == 0
+    assert done.stderr.startswith(
+        "matcue: warning: Opus at 12 kbps can pass the -1 dBTP true-peak ceiling and land "
+        "under the loudness target (its coding is that coarse); --bitrate 64 or more keeps "
+        "both\n"
+    )
+    assert done.stderr.count("\n") == 2  # the warning and "Wrote ..."
+
+
+def test_at_the_default_opus_bitrate_the_ceiling_holds_without_a_warning(
+    speech_cache: Path, tmp_path: Path
+) -> None:
+    done = matcue(
+        "export", ROUTINE, "-o", "s.opus", "--bitrate", "64", cache=speech_cache, cwd=tmp_path
+    )
+    assert done.returncode == 0
+    assert "warning" not in done.stderr
+    data, rate = sf.read(str(tmp_path / "s.opus"), dtype="float64")
+    assert independent_true_peak(data, rate) <= 10 ** (-1 / 20)
+    assert pyloudnorm.Meter(rate).integrated_loudness(data) == pytest.approx(-16.0, abs=1.0)
