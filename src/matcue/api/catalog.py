@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matcue.routine import Routine, load_routine
+from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import builtin_ids, resolve
 from matcue.timeline import Pace, compile
 from matcue.timeline.estimate import speech_estimate
@@ -34,7 +34,7 @@ def voices(lang: str | None = None) -> list[VoiceInfo]:
     """The text-to-speech voices, only those for ``lang`` (a language code) if given."""
     from matcue.voice import list_voices
 
-    wanted = lang.strip().lower() if lang else None
+    wanted = values.normalise_language(lang) if lang else None
     out = []
     for v in list_voices():
         codes = [c.lower() for c in v.languages]
