@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from matcue.api.session import SESSION_RATE, Session, clips, levels_of, sound_options
+from matcue.api.model import SESSION_RATE, Session
+from matcue.api.session import clips, levels_of, sound_options
 from matcue.errors import InputError
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from matcue.api.model import warn_on_stderr
 from matcue.errors import InputError
 from matcue.routine import Routine
 from matcue.store import paths
@@ -13,14 +14,12 @@ from matcue.store.paths import Folders
 from matcue.timeline import Pace
 
 if TYPE_CHECKING:
-    from matcue.api.session import Session, Warn
+    from matcue.api.model import Session, Warn
     from matcue.playback import SessionResult
     from matcue.store.history import ResumePoint
 
 
 def _stderr(text: str) -> None:
-    from matcue.api.session import warn_on_stderr
-
     warn_on_stderr(text)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from matcue.api.session import SESSION_RATE, Session, clips, sound_options
+from matcue.api.model import SESSION_RATE, Session
+from matcue.api.session import clips, sound_options
 from matcue.playback import transport as tp
 from matcue.playback.commands import Commands, Inbox, Source
 from matcue.playback.nowplaying import NowPlaying, now_playing

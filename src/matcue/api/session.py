@@ -13,13 +13,13 @@ the environment, read once here); warnings (a history that cannot be read, say) 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matcue.api.history import week
+from matcue.api.model import SESSION_RATE, Config, Options, Session, Warn, warn_on_stderr
 from matcue.errors import InputError
 from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import resolve
@@ -36,57 +36,10 @@ if TYPE_CHECKING:
 
     from matcue.audio import Clip
     from matcue.audio.levels import Levels
-    from matcue.audio.levels_cache import LevelsCache
     from matcue.voice import Pyttsx3Voice
 
-SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
-Warn = Callable[[str], object]
-Config = dict[str, str | int | float | bool]
 
-
-def warn_on_stderr(text: str) -> None:
-    """The default ``warn``: ``matcue: warning: TEXT`` on stderr."""
-    print(f"matcue: warning: {text}", file=sys.stderr)
-
-
-@dataclass(frozen=True)
-class Options:
-    """The pace, voice and sound options of a session, as given (None: not given, so the
-    config file's or the routine's). Each is described in :mod:`matcue.settings`."""
-
-    pace: float | None = None
-    level: str | None = None
-    breath: str | None = None  # "4:6" or "4:7:8"
-    holds: float | None = None
-    rest: float | None = None
-    reps: int | None = None
-    sets: int | None = None
-    week: int | None = None
-    count: str | None = None
-    breath_words: str | None = None
-    voice: str | None = None
-    rate: int | None = None
-    volume: str | None = None  # "0.8" or "80%"
-    lang: str | None = None
-    stereo: bool | None = None
-    music: Path | None = None
-
-
-@dataclass(frozen=True)
-class Session:
-    """A routine compiled with its options: what plan, play and export work from."""
-
-    routine: Routine
-    speech: Pyttsx3Voice
-    timeline: Timeline
-    stereo: bool
-    music: Path | None = None
-    levels_cache: LevelsCache | None = None  # for a session to be rendered (prepare)
-    loudness: float | None = None  # the target of the levels; None: the session default
-    folders: Folders | None = None
-    keys: bool = False  # played under the terminal's keys: the intro says them
-    media_keys: bool = False  # played under the media keys (MPRIS): the intro says so
-    volume: float = 1.0  # the voice in the mix, after levelling (--volume, the config's)
+NO_OPTIONS = Options()  # every option as the config file and the routine have it
 
 
 def load(routine: str | Path | Routine) -> Routine:
@@ -238,7 +191,7 @@ def _speaks(voice_id: str, lang: str) -> bool:
 
 def plan(
     routine: str | Path | Routine,
-    options: Options = Options(),
+    options: Options = NO_OPTIONS,
     *,
     keys: bool = False,
     media_keys: bool = False,
@@ -253,7 +206,7 @@ def plan(
 
 def prepare(
     routine: str | Path | Routine,
-    options: Options = Options(),
+    options: Options = NO_OPTIONS,
     *,
     keys: bool = False,
     media_keys: bool = False,

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from matcue.playback.clock import Clock, SystemClock
     from matcue.playback.commands import Commands, Inbox, Source
     from matcue.playback.device import Device, Handle, Simpleaudio
-    from matcue.playback.loop import Hooks, Session, SessionInterrupted, SessionResult
-    from matcue.playback.stream import Track
+    from matcue.playback.loop import Session, SessionInterrupted, SessionResult
+    from matcue.playback.stream import Hooks, Track
     from matcue.playback.transport import Command, Ending
 
 _WHERE = {
@@ -36,7 +36,7 @@ _WHERE = {
     "Device": "device",
     "Handle": "device",
     "Simpleaudio": "device",
-    "Hooks": "loop",
+    "Hooks": "stream",
     "Session": "loop",
     "SessionInterrupted": "loop",
     "SessionResult": "loop",

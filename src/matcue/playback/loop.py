@@ -46,25 +46,14 @@ from matcue.playback.device import (
     Handle,
 )
 from matcue.playback.splice import PaceSplicing, Pending
-from matcue.playback.stream import Stream, Track, like, silent
+from matcue.playback.stream import Hooks, Stream, Track, like, silent
 from matcue.playback.transport import Ending
 from matcue.timeline.model import Timeline
-from matcue.timeline.phrases import Phrases
 
 Pcm = npt.NDArray[np.int16]
 
 STATUS_EVERY = 0.25  # seconds between status line updates
 SOFT = 0.4  # gain of the soft tone for an unknown key
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """What the loop needs from the stages before it, passed in (and swapped in tests)."""
-
-    compile_at: Callable[[float], Timeline]  # the session at another pace (keys line on)
-    render_from: Callable[[Timeline, int], Pcm]  # a timeline rendered from a frame on
-    say: Callable[[tuple[str, ...], bool], Pcm]  # lines (after a tick if True) as PCM
-    words: Phrases
 
 
 @dataclass(frozen=True)

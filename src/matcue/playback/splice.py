@@ -12,15 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from matcue.audio.units import seconds_to_frames
 from matcue.playback import transport as tp
-from matcue.playback.stream import Pcm, Stream, Track
+from matcue.playback.stream import Hooks, Pcm, Stream, Track
 from matcue.timeline.model import Timeline
-
-if TYPE_CHECKING:
-    from matcue.playback.loop import Hooks
 
 SPLICE_LEAD = 0.25  # seconds before a phase boundary at which a pace change is started
 SPLICE_MIN = 0.04  # ... and the least: with less, the next boundary is taken

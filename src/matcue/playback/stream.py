@@ -8,6 +8,7 @@ the track from ``origin``; its position follows from the clock alone.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy.typing as npt
 
 from matcue.playback.device import SILENCE_AFTER, SILENCE_BEFORE, Device, checked
 from matcue.timeline.model import Timeline
+from matcue.timeline.phrases import Phrases
 
 Pcm = npt.NDArray[np.int16]
 
@@ -105,3 +107,13 @@ def like(pcm: Pcm, track: Pcm) -> Pcm:
         out: Pcm = np.rint(pcm.mean(axis=1)).astype(np.int16)
         return out
     raise ValueError(f"cannot play {pcm.shape} samples in a {track.shape} session")
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the loop needs from the stages before it, passed in (and swapped in tests)."""
+
+    compile_at: Callable[[float], Timeline]  # the session at another pace (keys line on)
+    render_from: Callable[[Timeline, int], Pcm]  # a timeline rendered from a frame on
+    say: Callable[[tuple[str, ...], bool], Pcm]  # lines (after a tick if True) as PCM
+    words: Phrases
