@@ -822,6 +822,8 @@ def main() -> None:
     print()
     print_key_latency(bench_key_latency(repeats))
     print()
+    print_media_key_latency(bench_media_key_latency(repeats))
+    print()
     print("| playing on a private PulseAudio null sink | figure | target |")
     print("| --- | --- | --- |")
     print_capture(bench_long_play(10))
