@@ -6,12 +6,12 @@ or espeak-ng; the first ``Pyttsx3Voice`` or ``list_voices()`` does.
 
 from matcue.voice.base import Voice, VoiceSettings
 from matcue.voice.cache import CACHE_VERSION, SpeechCache, cache_key, default_cache_dir
+from matcue.voice.lengths import plausible_duration
 from matcue.voice.pyttsx3_voice import (
     Pyttsx3Voice,
     VoiceInfo,
     engine_renders,
     list_voices,
-    plausible_duration,
 )
 
 __all__ = [

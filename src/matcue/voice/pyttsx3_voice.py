@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import io
 import os
-import re
 import tempfile
 import threading
 import time
@@ -34,14 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from matcue.audio.clip import Clip
 from matcue.audio.files import read_wav
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice.base import VoiceSettings
 from matcue.voice.cache import SpeechCache, Warn, cache_key, default_cache_dir
+from matcue.voice.lengths import KEEP_LEAD as KEEP_LEAD  # re-exported: trimming's edges
+from matcue.voice.lengths import KEEP_TAIL as KEEP_TAIL
+from matcue.voice.lengths import plausible_duration, trim_silence
 
 ENGINE_NAME = "pyttsx3-espeak-ng"
 
@@ -62,15 +61,6 @@ FINISH_TIMEOUT = 15.0  # seconds to wait for one utterance (espeak runs ~900x re
 IDLE_TIMEOUT = 5.0  # seconds to wait for espeak to finish applying properties
 POLL = 0.001
 
-# Trimming: samples quieter than this fraction of the clip's peak count as silence at the
-# edges; this much of the edge is kept so consonant onsets and releases are not clipped off.
-SILENCE_FRACTION = 0.01
-KEEP_LEAD = 0.010
-KEEP_TAIL = 0.020
-
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_DIGIT = re.compile(r"\d")
-
 
 @dataclass(frozen=True)
 class VoiceInfo:
@@ -79,36 +69,6 @@ class VoiceInfo:
     id: str  # pass as VoiceSettings.voice
     name: str
     languages: tuple[str, ...]
-
-
-def plausible_duration(text: str, rate: int) -> tuple[float, float]:
-    """Generous (min, max) seconds for ``text`` spoken at ``rate`` words per minute.
-
-    A rendering outside this range is empty, cut short, or holds some other line. Numbers
-    count a word per digit for the maximum ("120" is "one hundred and twenty").
-    """
-    words = len(_WORD.findall(text))
-    digits = len(_DIGIT.findall(text))
-    per_word = 60.0 / rate
-    low = 0.2 * words * per_word
-    high = 4.0 * max(1, words + digits) * per_word + 1.0
-    return low, high
-
-
-def trim_silence(samples: npt.NDArray[np.float32], rate: int) -> npt.NDArray[np.float32]:
-    """``samples`` without leading/trailing silence, keeping a few ms at each edge."""
-    if samples.size == 0:
-        return samples
-    level = np.abs(samples)
-    peak = float(level.max())
-    keep_lead = round(KEEP_LEAD * rate)
-    keep_tail = round(KEEP_TAIL * rate)
-    if peak <= 1e-4:  # nothing audible at all
-        return np.zeros(min(samples.size, keep_lead + keep_tail), dtype=np.float32)
-    loud = np.flatnonzero(level > max(1e-4, SILENCE_FRACTION * peak))
-    start = max(0, int(loud[0]) - keep_lead)
-    stop = min(samples.size, int(loud[-1]) + 1 + keep_tail)
-    return samples[start:stop]
 
 
 class _Engine:
