@@ -16,6 +16,9 @@ Measures:
   (also on its own with ``--formats .wav,.flac``);
 - time and peak memory (max RSS) of exporting a two-hour session to MP3, as the whole
   ``matcue export`` command;
+- peak memory (max RSS) of exporting a two-minute session with a huge ``--music`` file (a
+  2 h 59 min 44.1 kHz stereo WAV, a 45-minute 96 kHz 8-channel WAV; sparse files, made in a
+  moment), also on its own with ``--music-memory``;
 - the keys' latency on a private PulseAudio null sink (``bench_key_latency``, also on its own with
   ``--keys``): key to silence for pause and the pain stop, key to sound for resume and skip;
 - the ten-minute capture (``bench_long_play(10)``): a ten-minute session played into the null
@@ -50,6 +53,7 @@ import os
 import platform
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -347,6 +351,65 @@ def bench_two_hours() -> dict[str, Any]:
         minutes = api.plan(routine, folders=folders_for(cache)).timeline.duration / 60
         run = timed_export(routine, work / "two-hours.mp3", cache)
         return {"minutes": minutes, "seconds": run.wall, "peak_mb": run.peak_mb}
+
+
+def sparse_wav(path: Path, seconds: float, rate: int, channels: int) -> Path:
+    """A 16-bit WAV of ``seconds`` whose samples take no disk space: a valid header, a second of
+    a 50 Hz hum, then a hole (silence) as long as the rest of the samples."""
+    size = round(seconds * rate) * channels * 2
+    fmt = struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    header = b"RIFF" + struct.pack("<I", 36 + size) + b"WAVE" + b"fmt " + fmt
+    header += b"data" + struct.pack("<I", size)
+    hum = (16000 * np.sin(2 * np.pi * 50 * np.arange(rate) / rate)).astype("<i2")
+    with path.open("wb") as out:
+        out.write(header + np.repeat(hum[:, None], channels, axis=1).tobytes())
+        out.truncate(len(header) + size)
+    return path
+
+
+MUSIC_FILES = ((2 * 60 + 59, 44100, 2), (45, 96000, 8))  # minutes, rate, channels
+
+
+def bench_music_memory() -> dict[str, Any]:
+    """Peak memory (max RSS) of `matcue export` of a ~2-minute session with each of
+    ``MUSIC_FILES`` as ``--music`` (warm speech cache), and without music."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = session_file(work, 2)
+        cache = work / "probe-cache"  # warm: the session file was made with it
+        minutes = api.plan(routine, folders=folders_for(cache)).timeline.duration / 60
+        peaks: list[tuple[str, float, float]] = []
+        for music_minutes, rate, channels in MUSIC_FILES:
+            name = (
+                f"{music_minutes // 60} h {music_minutes % 60} min"
+                if music_minutes >= 60
+                else (f"{music_minutes} min")
+            )
+            label = f"{name} {rate / 1000:g} kHz {channels}-channel WAV"
+            music = sparse_wav(work / "music.wav", music_minutes * 60, rate, channels)
+            command = [str(MATCUE), "export", str(routine), "-o", str(work / "out.wav")]
+            command += ["--force", "--quiet", "--music", str(music)]
+            done = subprocess.run(
+                [sys.executable, "-c", MEASURE, *command],
+                env=command_env(cache),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            wall, _, peak_kib = done.stdout.split()
+            peaks.append((label, float(wall), int(peak_kib) / 1024))
+            music.unlink()
+        plain = timed_export(routine, work / "out.wav", cache)
+        return {"minutes": minutes, "peaks": peaks, "plain_mb": plain.peak_mb}
+
+
+def print_music_memory(m: dict[str, Any]) -> None:
+    for label, wall, peak in m["peaks"]:
+        print(
+            f"| export a {m['minutes']:.0f}-minute session with a {label} as `--music`: peak "
+            f"memory (max RSS), time | {peak:.0f} MB ({m['plain_mb']:.0f} MB without music), "
+            f"{wall:.2f} s | < 300 MB |"
+        )
 
 
 def bench_long_play(minutes: float) -> dict[str, Any]:
@@ -743,6 +806,11 @@ def main() -> None:
         "--media-keys", action="store_true", help="only the media keys' (MPRIS) latency"
     )
     parser.add_argument(
+        "--music-memory",
+        action="store_true",
+        help="only the peak memory of a short export with a huge music file",
+    )
+    parser.add_argument(
         "--formats",
         help="only the per-format export rows, for these suffixes (e.g. .wav,.flac)",
     )
@@ -772,6 +840,11 @@ def main() -> None:
         return
     if args.media_keys:
         print_media_key_latency(bench_media_key_latency(repeats))
+        return
+    if args.music_memory:
+        print("| what | figure | target |")
+        print("| --- | --- | --- |")
+        print_music_memory(bench_music_memory())
         return
     if args.formats:
         print_format_rows(bench_formats(repeats, tuple(args.formats.split(","))))
@@ -812,6 +885,7 @@ def main() -> None:
         f"| export a {long['minutes']:.0f}-minute session to MP3: time, peak memory (max RSS) "
         f"| {long['seconds']:.0f} s, {long['peak_mb']:.0f} MB | ≤ 200 MB |"
     )
+    print_music_memory(bench_music_memory())
     print()
     print(
         "Export times in the first rows are the whole `matcue export` command, interpreter "

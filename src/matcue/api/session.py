@@ -13,6 +13,7 @@ the environment, read once here); warnings (a history that cannot be read, say) 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -316,7 +317,11 @@ def sound_options(session: Session) -> dict[str, object]:
     music = session.music
     return {
         "stereo": session.stereo,
-        "music": load_music(music, SESSION_RATE) if music is not None else None,
+        "music": (
+            load_music(music, SESSION_RATE, math.ceil(session.timeline.duration * SESSION_RATE))
+            if music is not None
+            else None
+        ),
     }
 
 

@@ -1,10 +1,14 @@
-"""Background music: decoded once, mixed under the session, ducked while the voice speaks.
+"""Background music: read in blocks, mixed under the session, ducked while the voice speaks.
 
-The file is decoded with soundfile, mixed down to mono, resampled to the session's rate by
-linear interpolation (numpy only) and brought to a modest level: its RMS at ``MUSIC_RMS_DB``
-with its peak at most ``MUSIC_PEAK_DB``. The renderer loops it (or cuts it) to the session's
-length and lowers it by ``DUCK_DB`` while any spoken line sounds, with ``DUCK_RAMP`` ramps
-that finish before the line starts and begin after it ends.
+The file is decoded with soundfile in blocks, mixed down to mono and resampled to the session's
+rate by linear interpolation (numpy only) as it is read (:mod:`matcue.audio.music_file`), and
+brought to a modest level: its RMS at ``MUSIC_RMS_DB`` with its peak at most ``MUSIC_PEAK_DB``.
+Music of up to ``HELD_SECONDS`` (at the session's rate) is held in memory, levelled as a whole;
+longer music stays in its file and is decoded again as the session plays it, levelled by the
+part the session needs (its first ``frames``), so memory stays small whatever the file. The
+renderer loops it (or cuts it) to the session's length and lowers it by ``DUCK_DB`` while any
+spoken line sounds, with ``DUCK_RAMP`` ramps that finish before the line starts and begin after
+it ends.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from matcue.audio.files import mono, quiet_stderr, resample, soundfile_module
+from matcue.audio.files import quiet_stderr, soundfile_module
+from matcue.audio.music_file import MusicReader
 from matcue.audio.units import db_to_gain
 from matcue.errors import InputError
 
@@ -29,27 +34,59 @@ DUCK_DB = -12.0
 DUCK_RAMP = 0.15
 """Seconds of each ramp down before a line and up after it."""
 MAX_MUSIC_SECONDS = 3 * 3600.0
+HELD_SECONDS = 5 * 60.0
+"""Music up to this long is held in memory (at 22,050 Hz, 5.3 MB a minute, and twice that in
+float64 while it is levelled)."""
+READ_FRAMES = 1 << 16
+"""Frames (at the session's rate) levelled or copied at a time when the music is read."""
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """Music that stays in its file: the open reader, and its gain and levelled peak."""
+
+    reader: MusicReader
+    gain: float
+    peak: float
 
 
 @dataclass(frozen=True, eq=False)
 class Music:
-    """One loop of the music: mono float32 at ``rate``, already at its mix level."""
+    """One loop of the music, mono float32 at ``rate`` at its mix level: ``samples`` when held
+    in memory, else read from ``streamed`` as it is played."""
 
     samples: npt.NDArray[np.float32]
     rate: int
+    streamed: Streamed | None = None
+
+    @property
+    def frames(self) -> int:
+        """The length of one loop."""
+        return self.streamed.reader.frames if self.streamed else int(self.samples.shape[0])
 
     @property
     def peak(self) -> float:
+        if self.streamed is not None:
+            return self.streamed.peak
         return float(np.max(np.abs(self.samples))) if self.samples.size else 0.0
 
     def block(self, start: int, frames: int) -> npt.NDArray[np.float32]:
         """Frames ``[start, start + frames)`` of the music looped forever."""
-        n = self.samples.shape[0]
+        n = self.frames
         if n == 0 or frames <= 0:
             return np.zeros(max(frames, 0), dtype=np.float32)
-        index = (np.arange(start, start + frames) % n).astype(np.intp)
-        out: npt.NDArray[np.float32] = self.samples[index]
-        return out
+        if self.streamed is None:
+            index = (np.arange(start, start + frames) % n).astype(np.intp)
+            out: npt.NDArray[np.float32] = self.samples[index]
+            return out
+        gain = np.float32(self.streamed.gain)
+        parts = []
+        at, left = start % n, frames
+        while left > 0:
+            take = min(left, n - at)
+            parts.append(self.streamed.reader.read(at, at + take) * gain)
+            at, left = 0, left - take
+        return np.concatenate(parts).astype(np.float32, copy=False)
 
 
 def level(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -64,31 +101,65 @@ def level(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (samples * np.float32(gain)).astype(np.float32)
 
 
-def load_music(path: Path, rate: int) -> Music:
-    """Decode ``path`` for mixing at ``rate`` Hz; InputError (one sentence) if it cannot be."""
+def load_music(path: Path, rate: int, frames: int | None = None) -> Music:
+    """Open ``path`` for mixing at ``rate`` Hz under a session of ``frames`` frames (None: as
+    long as the music); InputError (one sentence) if it cannot be."""
     sf = soundfile_module()
     if path.is_dir():
         raise InputError(f"the music {path} is a folder; give an audio file in it")
     if not path.is_file():
         raise InputError(f"there is no music file {path}; give an existing audio file")
+    reader: MusicReader | None = None
     try:
-        with quiet_stderr(), sf.SoundFile(str(path)) as f:
-            file_rate = int(f.samplerate)
-            if f.frames > MAX_MUSIC_SECONDS * file_rate:
+        with quiet_stderr():
+            sound = sf.SoundFile(str(path))
+            reader = MusicReader(sound, rate)
+            if sound.frames > MAX_MUSIC_SECONDS * reader.file_rate:
                 raise InputError(f"the music file {path} is longer than three hours")
-            data = f.read(dtype="float32", always_2d=True)
+            if reader.frames == 0 or reader.file_rate <= 0:
+                raise InputError(f"the music file {path} holds no sound")
+            if reader.frames <= HELD_SECONDS * rate:
+                samples = level(_read_all(reader))
+                reader.close()
+                return Music(samples=samples, rate=rate)
+            streamed = _measure(reader, reader.frames if frames is None else frames)
     except InputError:
+        if reader is not None:
+            reader.close()
         raise
     except Exception:  # libsndfile: unknown format, corrupt file, unreadable
+        if reader is not None:
+            reader.close()
         raise InputError(
             f"cannot read the music file {path}: it is not audio that matcue can decode "
             "(use WAV, FLAC, Ogg or MP3)"
         ) from None
-    if data.shape[0] == 0 or file_rate <= 0:
-        raise InputError(f"the music file {path} holds no sound")
-    channel = np.nan_to_num(mono(data), nan=0.0, posinf=0.0, neginf=0.0)
-    samples = level(resample(np.ascontiguousarray(channel), file_rate, rate))
-    return Music(samples=samples, rate=rate)
+    return Music(samples=np.zeros(0, dtype=np.float32), rate=rate, streamed=streamed)
+
+
+def _read_all(reader: MusicReader) -> npt.NDArray[np.float32]:
+    """The whole music at the session's rate, read block by block."""
+    out = np.empty(reader.frames, dtype=np.float32)
+    for at in range(0, reader.frames, READ_FRAMES):
+        stop = min(reader.frames, at + READ_FRAMES)
+        out[at:stop] = reader.read(at, stop)
+    return out
+
+
+def _measure(reader: MusicReader, frames: int) -> Streamed:
+    """The gain :func:`level` would give the music's first ``frames`` frames (at most one
+    loop), measured block by block."""
+    stop = max(1, min(frames, reader.frames))
+    energy, peak = 0.0, 0.0
+    for at in range(0, stop, READ_FRAMES):
+        block = reader.read(at, min(stop, at + READ_FRAMES))
+        energy += float(np.sum(np.square(block, dtype=np.float64)))
+        peak = max(peak, float(np.max(np.abs(block))))
+    rms = math.sqrt(energy / stop)
+    if rms <= 1e-9 or peak <= 0:
+        return Streamed(reader, 0.0, 0.0)
+    gain = min(db_to_gain(MUSIC_RMS_DB) / rms, db_to_gain(MUSIC_PEAK_DB) / peak)
+    return Streamed(reader, gain, peak * gain)
 
 
 def duck_envelope(
