@@ -27,12 +27,10 @@ import pytest
 
 from audio_helpers import PLAYING_TIMEOUT, SHORT_SESSION, Match, clean_take, match
 from conftest import PulseServer, Recording
-from matcue.audio import SESSION_LEVELS, render
-from matcue.audio.tones import load_sounds
+from matcue import api
 from matcue.playback import transport as tp
-from matcue.routine import load_routine
-from matcue.timeline import Pace, Timeline, compile
-from matcue.voice import Pyttsx3Voice, VoiceSettings
+from matcue.store import paths
+from matcue.timeline import Timeline
 from measure import bursts, onsets, quiet_after
 from pulse import MATCUE, KeyTake, keyed_play, player_env
 
@@ -54,22 +52,23 @@ class Reference:
     env: dict[str, str]
 
 
-def as_played(timeline: Timeline, voice: Pyttsx3Voice) -> npt.NDArray[np.int16]:
-    """``timeline`` rendered at RATE as ``matcue play`` renders it (the session's levels)."""
-    clips = voice.clips({c.text for c in timeline.cues if c.text})
-    return render(timeline, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
-
-
 @pytest.fixture(scope="module")
 def reference(
     pulse: PulseServer, speech_cache: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Reference:
+    """The session as ``matcue play`` makes it on a terminal (the keys line in its intro), made
+    through the library, with the shared speech cache."""
     cache = speech_cache
-    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
-    tl = compile(load_routine(ROUTINE), Pace(), lambda t: voice.clip(t).duration, keys=True)
-    pcm = as_played(tl, voice)
+    where = paths.folders(
+        {
+            paths.CACHE_ENV: str(cache),
+            paths.CONFIG_ENV: str(cache.parent / "no-config" / "config.toml"),
+            paths.DATA_ENV: str(cache.parent / "no-history"),
+        }
+    )
+    session = api.plan(ROUTINE, keys=True, folders=where)
     env = player_env(pulse, cache, tmp_path_factory.mktemp("keys-home"))
-    return Reference(tl, pcm, env)
+    return Reference(session.timeline, api.render(session), env)
 
 
 @pytest.fixture

@@ -27,12 +27,10 @@ import numpy.typing as npt
 import pytest
 
 from audio_helpers import PLAYING_TIMEOUT, SHORT_SESSION, clean_take, match
-from matcue.audio import SESSION_LEVELS, render
-from matcue.audio.tones import load_sounds
+from matcue import api
 from matcue.playback import transport as tp
-from matcue.routine import load_routine
-from matcue.timeline import Pace, Timeline, compile
-from matcue.voice import Pyttsx3Voice, VoiceSettings
+from matcue.store import paths
+from matcue.timeline import Timeline
 from measure import bursts, onsets
 from pulse import (
     MATCUE,
@@ -142,12 +140,15 @@ class Reference:
 def reference(pulse: PulseServer, tmp_path_factory: pytest.TempPathFactory) -> Reference:
     cache = tmp_path_factory.getbasetemp() / "speech-cache"  # shared with the other e2e tests
     cache.mkdir(exist_ok=True)
-    voice = Pyttsx3Voice(VoiceSettings(), cache_dir=cache)
-    tl = compile(
-        load_routine(SHORT_SESSION), Pace(), lambda t: voice.clip(t).duration, media_keys=True
+    where = paths.folders(
+        {
+            paths.CACHE_ENV: str(cache),
+            paths.CONFIG_ENV: str(cache.parent / "no-config" / "config.toml"),
+            paths.DATA_ENV: str(cache.parent / "no-history"),
+        }
     )
-    clips = voice.clips({c.text for c in tl.cues if c.text})
-    pcm = render(tl, clips, load_sounds(RATE), RATE, levels=SESSION_LEVELS)
+    session = api.plan(SHORT_SESSION, media_keys=True, folders=where)  # as `matcue play` makes it
+    tl, pcm = session.timeline, api.render(session)
     env = player_env(pulse, cache, tmp_path_factory.mktemp("mpris-home"))
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     return Reference(tl, pcm, env)
