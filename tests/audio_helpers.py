@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -270,4 +271,21 @@ def clean_take(
         f"every one of {attempts} takes was disturbed (the machine is too busy) and failed: "
         + "; ".join(notes),
         pytrace=False,
+    )
+
+
+def matcue(
+    *args: str | Path, cache: Path, cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``matcue`` in ``cwd`` (stdin not a terminal) with the speech cache
+    ``cache`` and no config file or history of the user's; its exit code and output."""
+    return subprocess.run(
+        [str(MATCUE), *map(str, args)],
+        cwd=cwd,
+        env=cli_env(cache),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
-from audio_helpers import cli_env
+from audio_helpers import cli_env, matcue
 from matcue.errors import ExportError, InputError
 from matcue.export import ExportOptions, Tags, export_session
 from matcue.export.formats import FORMATS, encoding
@@ -32,19 +32,6 @@ MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
 RATE = 22050
 TAGS = Tags(title="T", album="A", artist="matcue", date="2025-01-01", comment="pace 100 %")
-
-
-def matcue(*args: str | Path, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *map(str, args)],
-        cwd=cwd,
-        env=cli_env(cache),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -4,31 +4,17 @@ characters long, which a message shows as its first 60 characters and "…"."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from audio_helpers import cli_env
+from audio_helpers import matcue
 
 MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
 HUGE = "a" * 5000
 SHOWN = "a" * 60 + "…"
-
-
-def matcue(*args: str | Path, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *map(str, args)],
-        cwd=cwd,
-        env=cli_env(cache),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_an_output_with_a_trailing_slash_is_refused(speech_cache: Path, tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ import pytest
 from audio_helpers import cli_env
 from matcue.cli.terminal import keys_mode
 from test_faults import EXPORT_ROUTINE, PLAY_ROUTINE, SIGINT_SHIM, assert_whole_cache, files_in
+from test_faults import matcue as run
+from test_faults import warm as warm  # the shared warm speech cache
 
 MATCUE = Path(sys.executable).with_name("matcue")
 STOPPED = "Stopped.\n"
@@ -30,28 +32,6 @@ SHIM = SIGINT_SHIM.replace(
     "os.kill(os.getpid(), getattr(signal, os.environ['MATCUE_TEST_SIGNAL']))",
 )
 assert SHIM != SIGINT_SHIM
-
-
-def run(*args: str | Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *map(str, args)],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def warm(speech_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cwd = tmp_path_factory.mktemp("warm")
-    for routine in (EXPORT_ROUTINE, PLAY_ROUTINE):
-        done = run("plan", routine, env=cli_env(speech_cache), cwd=cwd)
-        assert done.returncode == 0, done.stderr
-    return speech_cache
 
 
 def signalled(name: str, stage: str, tmp_path: Path, cache: Path) -> dict[str, str]:

@@ -15,7 +15,7 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
-from audio_helpers import cli_env
+from audio_helpers import matcue as run_matcue_in
 from matcue.audio import Levels, render
 from test_export_loudness import RATE, independent_true_peak, session
 
@@ -29,16 +29,7 @@ TOO_LOUD = (
 
 
 def matcue(*args: str | Path, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MATCUE), *map(str, args)],
-        cwd=cwd,
-        env=cli_env(cache),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_matcue_in(*args, cache=cache, cwd=cwd, timeout=180)
 
 
 def lufs(path: Path) -> float:
