@@ -141,3 +141,11 @@ def test_at_the_default_opus_bitrate_the_ceiling_holds_without_a_warning(
     data, rate = sf.read(str(tmp_path / "s.opus"), dtype="float64")
     assert independent_true_peak(data, rate) <= 10 ** (-1 / 20)
     assert pyloudnorm.Meter(rate).integrated_loudness(data) == pytest.approx(-16.0, abs=1.0)
+
+
+@pytest.mark.parametrize("lufs", [-12.0, -40.0, float("nan")])
+def test_the_api_says_which_loudness_it_can_reach(lufs: float) -> None:
+    from matcue import api
+
+    with pytest.raises(api.InputError, match=r"give -30 to -16"):
+        api.prepare("first-aid", loudness=lufs)

@@ -21,11 +21,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from matcue.api.catalog import Listed, routines, show_sound_notes, voices
-from matcue.api.export import check_loudness, export, export_options
+from matcue.api.export import export, export_options
 from matcue.api.history import record, resume_point, start_exercise
 from matcue.api.model import SESSION_RATE, Options, Session
 from matcue.api.player import Player, session_bus
 from matcue.api.session import (
+    check_loudness,
     config,
     frames,
     load,

@@ -19,19 +19,6 @@ if TYPE_CHECKING:
 DEFAULT_LOUDNESS = -16.0  # LUFS
 
 
-def check_loudness(lufs: float) -> float:
-    """``lufs`` if a session can be made that loud; else ``InputError`` saying what can be
-    reached and why."""
-    from matcue.audio.levels import LOUDER_THAN_REACHABLE, MAX_LUFS, MIN_LUFS
-
-    if lufs > MAX_LUFS:
-        raise InputError(
-            f"--loudness {lufs:g} is louder than matcue can reach: {LOUDER_THAN_REACHABLE}; "
-            f"give {MIN_LUFS:g} to {MAX_LUFS:g}"
-        )
-    return lufs
-
-
 def export_options(
     output: str | Path,
     *,

@@ -241,6 +241,8 @@ def _session(
     render: bool = False,
     loudness: float | None = None,
 ) -> Session:
+    if loudness is not None:  # first: an api caller gets the sentence the command line gives
+        check_loudness(loudness)
     where = where or paths.folders()
     saved = config(where, warn)
     loaded = language(load(routine), options.lang)
@@ -341,6 +343,21 @@ def render(session: Session, start: int = 0) -> npt.NDArray[np.int16]:
         workers=FIT_WORKERS,
         **sound_options(session),  # type: ignore[arg-type]
     )
+
+
+def check_loudness(lufs: float) -> float:
+    """``lufs`` if a session can be levelled to it; else ``InputError`` saying what can be
+    reached and why."""
+    from matcue.audio.levels import LOUDER_THAN_REACHABLE, MAX_LUFS, MIN_LUFS
+
+    if lufs > MAX_LUFS:
+        raise InputError(
+            f"--loudness {lufs:g} is louder than matcue can reach: {LOUDER_THAN_REACHABLE}; "
+            f"give {MIN_LUFS:g} to {MAX_LUFS:g}"
+        )
+    if not lufs >= MIN_LUFS:  # NaN too
+        raise InputError(f"--loudness {lufs:g} is out of range; give {MIN_LUFS:g} to {MAX_LUFS:g}")
+    return lufs
 
 
 def levels_of(session: Session) -> Levels:
