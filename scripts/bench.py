@@ -555,6 +555,16 @@ def print_felt(lst: dict[str, float], first: dict[str, float]) -> None:
     )
 
 
+def take_env(server: PulseServer, work: Path) -> dict[str, str]:
+    """The environment of a latency take: the private server, a history of its own, and the
+    speech cache of ``MATCUE_CACHE_DIR`` if set (else one in ``work``)."""
+    return {
+        **server.env,
+        "MATCUE_DATA_DIR": str(work / "data"),
+        "MATCUE_CACHE_DIR": os.environ.get("MATCUE_CACHE_DIR", str(work / "cache")),
+    }
+
+
 def bench_key_latency(repeats: int = 3) -> dict[str, float]:
     """Median latencies in seconds, measured on a private PulseAudio null sink: key to
     silence for pause and pain stop, key to sound for resume and skip (to the skip's tone).
@@ -566,11 +576,7 @@ def bench_key_latency(repeats: int = 3) -> dict[str, float]:
     figures: dict[str, list[float]] = {"pause": [], "pain": [], "resume": [], "skip": []}
     with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
         work = Path(tmp)
-        env = {
-            **server.env,
-            "MATCUE_DATA_DIR": str(work / "data"),
-            "MATCUE_CACHE_DIR": os.environ.get("MATCUE_CACHE_DIR", str(work / "cache")),
-        }
+        env = take_env(server, work)
         rate = server.rate
         for _ in range(repeats):
             # pause in the intro's speech, resume after a second and a half, then quit
@@ -730,16 +736,10 @@ def bench_media_key_latency(repeats: int = 3) -> dict[str, float]:
     D-Bus: call to silence, call to sound for resume and skip, and call to its answer."""
     import numpy as np
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
     figures: dict[str, list[float]] = {"pause": [], "resume": [], "skip": [], "answer": []}
     with tempfile.TemporaryDirectory() as tmp, private_pulse() as server:
         work = Path(tmp)
-        env = {
-            **server.env,
-            "MATCUE_DATA_DIR": str(work / "data"),
-            "MATCUE_CACHE_DIR": os.environ.get("MATCUE_CACHE_DIR", str(work / "cache")),
-        }
+        env = take_env(server, work)
         rate = server.rate
         script = [(2.5, "PlayPause"), (4.0, "PlayPause"), (6.0, "Pause"), (7.5, "Next")]
         for _ in range(repeats):

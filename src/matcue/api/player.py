@@ -86,6 +86,7 @@ class Player:
         self._ended = False
         self._thread: threading.Thread | None = None
         self._outcome: SessionResult | BaseException | None = None
+        self._sound: dict[str, object] | None = None
         self._lock = threading.Lock()  # the speech engine is used from the pace thread too
 
     @property
@@ -238,7 +239,9 @@ class Player:
         # renders while the session plays level their clips on their own thread only
         # (workers=0): the levelling threads would take the cores the player and the sound
         # server need
-        return self._mix(timeline, start=frame, workers=workers, **sound_options(self.session))
+        if self._sound is None:  # stereo and the music, read once for every render of the session
+            self._sound = sound_options(self.session)
+        return self._mix(timeline, start=frame, workers=workers, **self._sound)
 
     def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
         """Lines (after a tick) in the session's channels, without the music (it goes on
