@@ -76,7 +76,7 @@ def count(start: int, *, at: float = 0.0, step: float = 1.0) -> tuple[Mark, ...]
 
 def test_the_rules_are_data_with_distinct_ids_and_one_sentence_each() -> None:
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 11
+    assert len(ids) == len(set(ids)) == 12
     for rule in RULES:
         assert rule.says.endswith(".") and rule.says.count(". ") == 0, rule.says
         for name in rule.bounds:  # every bound is named in its sentence
@@ -211,8 +211,7 @@ def test_every_rest_previews_the_next_position() -> None:
     good = rest_then_bird_dog("Rest.", "Next: bird dog.", "Kneel on all fours.")
     assert problems("rest-preview", good, exercises=exercises) == []
     # its own way there, when the exercise has one (the format's ``get_there:``)
-    there = replace(BIRD_DOG)
-    object.__setattr__(there, "get_there", "Come onto your hands and knees.")
+    there = replace(BIRD_DOG, get_there="Come onto your hands and knees.")
     come = rest_then_bird_dog("Rest.", "Next: bird dog.", "Come onto your hands and knees.")
     assert problems("rest-preview", come, exercises=(BRIDGE, there)) == []
     assert len(problems("rest-preview", good, exercises=(BRIDGE, there))) == 1
@@ -275,11 +274,8 @@ def test_the_first_exercise_never_says_stay() -> None:
     assert problems("first-stay", first("Lie on your back, knees bent.")) == []
 
 
-def _routine(tmp: Path | None, **kw: object) -> Routine:
-    made = Routine("test", "Test", (BRIDGE,), path=tmp)
-    for name, value in kw.items():
-        object.__setattr__(made, name, value)
-    return made
+def _routine(path: Path, cooldown_id: str | None = None) -> Routine:
+    return Routine("test", "Test", (BRIDGE,), path=path, cooldown_id=cooldown_id)
 
 
 def test_every_builtin_routine_states_its_cooldown() -> None:
@@ -287,6 +283,31 @@ def test_every_builtin_routine_states_its_cooldown() -> None:
     builtin = LIBRARY_DIR / "test.yaml"
     (found,) = problems("no-cooldown", heard, routine=_routine(builtin))
     assert found.text == "the built-in routine test states no cooldown"
-    assert problems("no-cooldown", heard, routine=_routine(builtin, cooldown="none")) == []
+    assert problems("no-cooldown", heard, routine=_routine(builtin, "none")) == []
     # a routine of one's own may leave it out
     assert problems("no-cooldown", heard, routine=_routine(Path("mine.yaml"))) == []
+
+
+def test_the_intro_says_what_the_routine_needs() -> None:
+    def intro(*lines: str) -> Timeline:
+        marks = tuple((0.25 + 0.5 * k, line) for k, line in enumerate(lines))
+        return session(P("intro", 6, (0, "[start]"), *marks), P("inhale", 3, ex=1, rep=1))
+
+    routine = replace(_routine(Path("mine.yaml")), equipment=("mat", "chair"))
+    (found,) = problems("intro-needs", intro("Test.", "You need a mat."), routine=routine)
+    assert found.text == "the intro does not say the routine needs 'chair'"
+    good = intro("Test.", "You need a mat and a chair.")
+    assert problems("intro-needs", good, routine=routine) == []
+
+
+def test_the_exercises_default_to_those_the_routine_plays() -> None:
+    rest = session(
+        P("inhale", 3, ex=1, rep=1),
+        P("rest", 8, (0, "[rest]"), (0.25, "Next: bird dog."), (1, "Kneel on all fours.")),
+        P("inhale", 3, ex=2, rep=1),
+    )
+    warmed = Routine("test", "Test", (BIRD_DOG,), warmup=(BRIDGE,))
+    assert problems("rest-preview", rest, routine=warmed) == []
+    # the routine's own exercises alone would put the bridge second
+    cold = Routine("test", "Test", (BIRD_DOG, BRIDGE))
+    assert len(problems("rest-preview", rest, routine=cold)) == 1

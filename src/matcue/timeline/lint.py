@@ -17,7 +17,7 @@ from matcue.timeline.lint_checks import Medium, Problem, Rule, Script
 from matcue.timeline.model import Timeline
 from matcue.timeline.phrases import Phrases, phrases_for
 
-__all__ = ["MEDIA", "PACES", "RULES", "Medium", "Problem", "Rule", "lint", "session_exercises"]
+__all__ = ["MEDIA", "PACES", "RULES", "Medium", "Problem", "Rule", "lint"]
 
 PACES: tuple[float, ...] = (50.0, 100.0, 200.0)
 """The paces (percent) every built-in routine is linted at."""
@@ -112,6 +112,11 @@ RULES: tuple[Rule, ...] = (
         {"words": ("stay",)},
     ),
     Rule(
+        "intro-needs",
+        "The intro names everything the routine needs (each item of its equipment).",
+        check.intro_needs,
+    ),
+    Rule(
         "no-cooldown",
         "Every built-in routine states `cooldown:` (a routine id, or none).",
         check.cooldown_stated,
@@ -134,10 +139,10 @@ def lint(
     ``routine`` is the routine it was compiled from (for the rules on the routine itself and
     on each exercise's position); ``medium`` how it is heard (compiled with the keys, the media
     keys, or for a file); ``phrases`` the catalogue it was compiled with (by default its
-    language's); ``exercises`` the session's exercises in order (by default
-    :func:`session_exercises` of ``routine``)."""
+    language's); ``exercises`` the session's exercises in order (by default those
+    ``routine`` plays: its warm-up's, its own, its cool-down's)."""
     if exercises is None:
-        exercises = session_exercises(routine, timeline) if routine is not None else ()
+        exercises = routine.played if routine is not None else ()
     script = Script(
         timeline,
         phrases or phrases_for(timeline.language),
@@ -146,23 +151,3 @@ def lint(
         tuple(exercises),
     )
     return [problem for rule in rules for problem in rule.check(rule, script)]
-
-
-def session_exercises(routine: Routine, timeline: Timeline) -> tuple[Exercise, ...]:
-    """The exercises of ``routine``'s session in order: its warm-up's, its own, its
-    cool-down's; by name where the session's exercises are not those in that order."""
-    from matcue.routine.library import LIBRARY_DIR, builtin_ids
-    from matcue.routine.loader import load_routine
-
-    def part(name: str) -> tuple[Exercise, ...]:
-        ident = getattr(routine, name, None)
-        if not isinstance(ident, str) or ident not in builtin_ids():
-            return ()
-        return load_routine(LIBRARY_DIR / f"{ident}.yaml").exercises
-
-    ordered = (*part("warmup"), *routine.exercises, *part("cooldown"))
-    names = [plan.name for plan in timeline.exercises]
-    if [ex.name for ex in ordered] == names:
-        return ordered
-    by_name = {ex.name: ex for ex in ordered}
-    return tuple(by_name[n] for n in names if n in by_name) if set(names) <= set(by_name) else ()

@@ -261,7 +261,7 @@ def rest_previews(rule: Rule, s: Script) -> Iterator[Problem]:
         if ex is None:
             continue
         heard = _flat(s.text(k))
-        how = getattr(ex, "get_there", None) or first_sentence(ex.position)
+        how = ex.get_there or first_sentence(ex.position)
         wanted = (ex.name, expand_side(how, "right", s.phrases))
         missing = [w for w in wanted if _flat(w) not in heard]
         if missing:
@@ -341,11 +341,21 @@ def first_never_stays(rule: Rule, s: Script) -> Iterator[Problem]:
                 yield Problem(rule.id, cue.t, repr(cue.text))
 
 
+def intro_needs(rule: Rule, s: Script) -> Iterator[Problem]:
+    if s.routine is None:
+        return
+    intro = [k for k, phase in enumerate(s.timeline.phases) if phase.kind == "intro"]
+    heard = _flat(" ".join(s.text(k) for k in intro))
+    for item in s.routine.equipment:
+        if _flat(item) not in heard:
+            yield Problem(rule.id, 0.0, f"the intro does not say the routine needs {item!r}")
+
+
 def cooldown_stated(rule: Rule, s: Script) -> Iterator[Problem]:
     routine = s.routine
     if routine is None or not is_builtin(routine):
         return
-    if getattr(routine, "cooldown", None) is None:
+    if routine.cooldown_id is None:
         yield Problem(rule.id, 0.0, f"the built-in routine {routine.id} states no cooldown")
 
 
