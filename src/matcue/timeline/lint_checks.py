@@ -256,16 +256,17 @@ def rest_previews(rule: Rule, s: Script) -> Iterator[Problem]:
     for k, phase in enumerate(phases):
         if phase.kind != "rest":
             continue
-        following = next((p.exercise for p in phases[k + 1 :] if p.exercise), None)
-        ex = s.exercise(following) if following else None
-        if ex is None:
+        # the rest and what follows it up to the next exercise's first phase
+        end = next((j for j in range(k + 1, len(phases)) if phases[j].exercise), None)
+        ex = s.exercise(phases[end].exercise or 0) if end is not None else None
+        if ex is None or end is None:
             continue
-        heard = _flat(s.text(k))
+        said = " ".join(s.text(j) for j in range(k, end))
         how = ex.get_there or first_sentence(ex.position)
         wanted = (ex.name, expand_side(how, "right", s.phrases))
-        missing = [w for w in wanted if _flat(w) not in heard]
+        missing = [w for w in wanted if _flat(w) not in _flat(said)]
         if missing:
-            yield Problem(rule.id, phase.t, f"{s.text(k)!r} does not say {missing[-1]!r}")
+            yield Problem(rule.id, phase.t, f"{said!r} does not say {missing[-1]!r}")
 
 
 def _control_lines(s: Script) -> tuple[set[str], set[str]]:
