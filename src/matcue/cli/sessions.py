@@ -98,7 +98,7 @@ def play_cmd(
     r = session.routine
     exercise = api.start_exercise(r, start_at) if start_at is not None else None
     if place is not None:
-        exercise = min(place.exercise, len(r.exercises))
+        exercise = min(place.exercise, len(r.played))
     _play(session, env, exercise, quiet, keys, bus, note)
 
 

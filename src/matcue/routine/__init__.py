@@ -13,9 +13,12 @@ from matcue.routine.loader import (
     validate_files,
 )
 from matcue.routine.model import (
+    BASES,
     LEVELS,
+    NO_COOLDOWN,
     SIDES,
     STEP_KINDS,
+    Base,
     Breath,
     Exercise,
     Level,
@@ -30,10 +33,13 @@ from matcue.routine.problems import Problem, RoutineError
 from matcue.routine.values import parse_duration
 
 __all__ = [
+    "BASES",
     "LEVELS",
     "LIBRARY_DIR",
+    "NO_COOLDOWN",
     "SIDES",
     "STEP_KINDS",
+    "Base",
     "Breath",
     "Exercise",
     "Level",

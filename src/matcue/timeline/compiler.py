@@ -72,12 +72,13 @@ def compile(
 
     body = Builder(pace, measure, words)
     made: dict[Exercise, Exercise] = {}  # a routine may repeat an exercise: one of each
-    exercises = tuple(effective_once(ex, pace, made) for ex in routine.exercises)
+    played = routine.played  # the warm-up's exercises, the routine's own, the cool-down's
+    exercises = tuple(effective_once(ex, pace, made) for ex in played)
     plans = []
     for i, exercise in enumerate(exercises, 1):
         following = exercises[i] if i < len(exercises) else None
         body.exercise(i, exercise, following)
-        stage = stage_for(routine.exercises[i - 1], pace.week)
+        stage = stage_for(played[i - 1], pace.week)
         percent = pace.percent * exercise.pace / 100.0
         plans.append(
             ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent)
@@ -160,10 +161,9 @@ def least_duration(routine: Routine, pace: Pace, phrases: Phrases | None = None)
     """
     words = phrases or phrases_for(routine.language)
     total = 0.0
-    for i, exercise in enumerate(routine.exercises):
-        total += _least_exercise(
-            effective(exercise, pace), pace, words, last=i == len(routine.exercises) - 1
-        )
+    played = routine.played
+    for i, exercise in enumerate(played):
+        total += _least_exercise(effective(exercise, pace), pace, words, last=i == len(played) - 1)
     return total
 
 
