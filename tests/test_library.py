@@ -102,7 +102,7 @@ def test_compiles_without_overlapping_speech_fake_lengths(rid: str) -> None:
         tl = compile(routine, pace, fake_speech_len)
         assert speech_problems(tl) == []
         # one chapter per exercise, plus intro and closing
-        assert len(tl.chapters) == len(routine.exercises) + 2
+        assert len(tl.chapters) == len(routine.played) + 2
 
 
 @pytest.fixture(scope="module")
