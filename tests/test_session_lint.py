@@ -245,6 +245,11 @@ def test_the_session_ends_with_a_get_up_line() -> None:
         body, P("outro", 5, (0.25, "Roll onto your side, then push yourself up."), (4, "[end]"))
     )
     assert problems("no-get-up", gets_up) == []
+    # a session that ends standing has nothing to get up from
+    standing = Routine("test", "Test", (replace(BRIDGE, base="standing"),))
+    assert problems("no-get-up", ends, routine=standing) == []
+    lying = Routine("test", "Test", (replace(BRIDGE, base="back"),))
+    assert len(problems("no-get-up", ends, routine=lying)) == 1
 
 
 def test_breath_lines_are_short() -> None:

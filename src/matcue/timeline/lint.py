@@ -78,7 +78,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-get-up",
-        "Every session ends with a line on getting up safely (one of `words`).",
+        "Every session ends with a line on getting up safely (a `get_up_*` line of its "
+        "catalogue, or one with any of `words`), unless it ends in a base of `up_already`.",
         check.get_up_line,
         {
             "words": (
@@ -94,7 +95,8 @@ RULES: tuple[Rule, ...] = (
                 "before you walk",
                 "walk on",
                 "stand still",
-            )
+            ),
+            "up_already": ("standing",),
         },
     ),
     Rule(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import pairwise
 
@@ -299,14 +299,25 @@ def medium_controls(rule: Rule, s: Script) -> Iterator[Problem]:
 
 
 def get_up_line(rule: Rule, s: Script) -> Iterator[Problem]:
-    words = rule.pattern("words")
     phases = s.timeline.phases
     if not phases:
         return
-    last = len(phases) - 1
-    outro = phases[last]
-    if outro.kind != "outro" or not words.search(s.text(last)):
-        yield Problem(rule.id, outro.t, f"the session ends with {s.text(last)!r}")
+    last = s.exercise(max((p.exercise or 0 for p in phases), default=0))
+    base = (last.base if last is not None else None) or (s.routine.base if s.routine else None)
+    if base in rule.words("up_already"):
+        return
+    catalogue = {
+        _flat(str(getattr(s.phrases, f.name)))
+        for f in fields(s.phrases)
+        if f.name.startswith("get_up_")
+    }
+    words = rule.pattern("words")
+    outro = len(phases) - 1
+    said = s.text(outro)
+    if phases[outro].kind != "outro" or not (
+        words.search(said) or any(line in _flat(said) for line in catalogue)
+    ):
+        yield Problem(rule.id, phases[outro].t, f"the session ends with {said!r}")
 
 
 def _breath_words(s: Script) -> tuple[str, ...]:
