@@ -22,6 +22,7 @@ import pytest
 import soundfile as sf
 
 from audio_helpers import cli_env
+from matcue.routine import load_routine
 from matcue.routine.library import LIBRARY_DIR
 from matcue.timeline.sounds import SOUND_LENGTHS
 
@@ -508,11 +509,20 @@ def test_list_shows_every_built_in_routine(speech_cache: Path) -> None:
     shipped = sorted(p.stem for p in LIBRARY_DIR.glob("*.yaml"))
     assert {"gentle-daily", "first-aid"} <= set(shipped)
     header, *rows = done.stdout.splitlines()
-    assert header.split() == ["id", "level", "ex", "length", "title"]
+    assert header.split() == ["id", "level", "ex", "length", "title", "(what", "it", "needs)"]
     assert [row.split()[0] for row in rows] == shipped
     first_aid = next(row for row in rows if row.startswith("first-aid "))
-    assert first_aid.endswith("First aid for sudden back pain")
     assert re.fullmatch(r"\d+:[0-5]\d", first_aid.split()[3])  # its length, m:ss
+    # each title is followed by what the routine needs: its equipment, when it has any
+    by_id = {row.split()[0]: row for row in rows}
+    for rid in shipped:
+        routine = load_routine(LIBRARY_DIR / f"{rid}.yaml")
+        needs = f" (needs: {', '.join(routine.equipment)})" if routine.equipment else ""
+        assert by_id[rid].endswith(f"  {routine.title}{needs}"), by_id[rid]
+    # the routines a mat alone will not do say so
+    assert "pool" in by_id["pool-swim"].partition("(needs: ")[2]
+    assert "helper" in by_id["oblique-strength"].partition("(needs: ")[2]
+    assert re.search(r"machine|bench", by_id["gym-hyperextension"].partition("(needs: ")[2])
 
 
 def test_list_speaks_no_line_and_its_lengths_are_close_to_the_plans(

@@ -39,7 +39,7 @@ def validate_cmd(
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the built-in routines with their length at pace 100."""
+    """List the built-in routines with their length at pace 100 and what each needs."""
     env = current()
     rows = api.routines()  # lengths estimated from the words: no line is spoken to list them
     if as_json:
@@ -58,14 +58,22 @@ def list_cmd(
         env.stdout.write("\n")
         return
     width = max((len(row.routine.id) for row in rows), default=2)
-    print(f"{'id':<{width}}  {'level':<12}  {'ex':>2}  {'length':>6}  title", file=env.stdout)
+    print(
+        f"{'id':<{width}}  {'level':<12}  {'ex':>2}  {'length':>6}  title (what it needs)",
+        file=env.stdout,
+    )
     for row in rows:
         r = row.routine
         print(
             f"{r.id:<{width}}  {r.level:<12}  {len(r.played):>2}  {clock(row.seconds):>6}  "
-            f"{r.title}",
+            f"{r.title}{needs(r.equipment)}",
             file=env.stdout,
         )
+
+
+def needs(equipment: tuple[str, ...]) -> str:
+    """What a routine needs, after its title in ``list``: " (needs: pool)"."""
+    return f" (needs: {', '.join(equipment)})" if equipment else ""
 
 
 def show_cmd(routine: RoutineArg) -> None:
