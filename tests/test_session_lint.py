@@ -76,7 +76,7 @@ def count(start: int, *, at: float = 0.0, step: float = 1.0) -> tuple[Mark, ...]
 
 def test_the_rules_are_data_with_distinct_ids_and_one_sentence_each() -> None:
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == 13
     for rule in RULES:
         assert rule.says.endswith(".") and rule.says.count(". ") == 0, rule.says
         for name in rule.bounds:  # every bound is named in its sentence
@@ -277,6 +277,36 @@ def test_the_first_exercise_never_says_stay() -> None:
     (found,) = problems("first-stay", first("Stay on your back, knees bent."))
     assert found.text == "'Stay on your back, knees bent.'"
     assert problems("first-stay", first("Lie on your back, knees bent.")) == []
+    # the intro's cautions are not the exercise's words
+    intro = session(
+        P("intro", 4, (0.25, "Stay within a range that feels easy.")),
+        P("position", 4, (0.25, "Next: Bridge."), (1, "Lie on your back."), ex=1),
+        P("inhale", 3, ex=1, rep=1),
+    )
+    assert problems("first-stay", intro) == []
+
+
+SIDE_LIFT = Exercise(
+    "Side leg lift", "Lie on your {side} side. Rest your head on your arm.", (Step("inhale"),)
+)
+
+
+def test_a_switch_of_sides_restates_the_position() -> None:
+    def switch(*lines: str) -> Timeline:
+        marks = tuple((0.25 + 0.5 * k, line) for k, line in enumerate(lines))
+        return session(
+            P("inhale", 3, ex=1, rep=1),
+            P("switch", 8, (0, "[switch]"), *marks, ex=1),
+            P("inhale", 3, ex=1, rep=1),
+        )
+
+    bare = switch("Switch sides.", "Now your left side.")
+    (found,) = problems("switch-silent", bare, exercises=(SIDE_LIFT,))
+    assert found.text.endswith("does not say 'Lie on your left side.'")
+    wrong_side = switch("Switch sides.", "Lie on your right side.")
+    assert len(problems("switch-silent", wrong_side, exercises=(SIDE_LIFT,))) == 1
+    told = switch("Switch sides.", "Now your left side.", "Lie on your left side.")
+    assert problems("switch-silent", told, exercises=(SIDE_LIFT,)) == []
 
 
 def _routine(path: Path, cooldown_id: str | None = None) -> Routine:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from matcue.routine.model import Exercise, Routine
 from matcue.timeline import lint_checks as check
-from matcue.timeline.lint_checks import Medium, Problem, Rule, Script
+from matcue.timeline.lint_script import Medium, Problem, Rule, Script
 from matcue.timeline.model import Timeline
 from matcue.timeline.phrases import Phrases, phrases_for
 
@@ -64,6 +64,12 @@ RULES: tuple[Rule, ...] = (
         "Every rest before an exercise says its name and how to get there (its `get_there`, "
         "else the first sentence of its position).",
         check.rest_previews,
+    ),
+    Rule(
+        "switch-silent",
+        "Every switch of sides restates the position for the new side (the first sentence of "
+        "its position or its get_there, with the new side).",
+        check.switch_restates,
     ),
     Rule(
         "wrong-controls",
