@@ -76,7 +76,7 @@ def count(start: int, *, at: float = 0.0, step: float = 1.0) -> tuple[Mark, ...]
 
 def test_the_rules_are_data_with_distinct_ids_and_one_sentence_each() -> None:
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 13
+    assert len(ids) == len(set(ids)) == 15
     for rule in RULES:
         assert rule.says.endswith(".") and rule.says.count(". ") == 0, rule.says
         for name in rule.bounds:  # every bound is named in its sentence
@@ -129,6 +129,18 @@ def test_a_short_hold_is_counted_from_its_length() -> None:
     # a hold over ten seconds is another rule's
     long = session(P("hold", 20, (0, "[tick]"), (10, "Ten seconds left."), *count(5, at=15)))
     assert problems("short-hold-count", long) == []
+
+
+def test_a_long_hold_counts_only_its_last_five() -> None:
+    numbers = ("Six.", "Five.", "Four.", "Three.", "Two.", "One.")
+    every = session(P("hold", 30, *((24 + k, n) for k, n in enumerate(numbers)), ex=1, rep=1))
+    (found,) = problems("long-hold-count", every)
+    assert (found.t, found.text) == (24.0, "a long hold counts from 'Six.'")
+    last_five = session(
+        P("hold", 30, (0, "[tick]"), (15, "Halfway."), (20, "Ten seconds left."),
+          *count(5, at=25), ex=1, rep=1)
+    )  # fmt: skip
+    assert problems("long-hold-count", last_five) == []
 
 
 @pytest.mark.parametrize("kind", ["relax", "inhale", "exhale"])
@@ -346,3 +358,25 @@ def test_the_exercises_default_to_those_the_routine_plays() -> None:
     # the routine's own exercises alone would put the bridge second
     cold = Routine("test", "Test", (BIRD_DOG, BRIDGE))
     assert len(problems("rest-preview", rest, routine=cold)) == 1
+
+
+def test_moving_into_a_standing_exercise_says_eyes_open() -> None:
+    lying, standing = replace(BRIDGE, base="back"), replace(BIRD_DOG, base="standing")
+
+    def stand_up(*lines: str) -> Timeline:
+        marks = tuple((0.25 + 0.5 * k, line) for k, line in enumerate(lines))
+        return session(
+            P("inhale", 3, ex=1, rep=1),
+            P("rest", 8, (0, "[rest]"), *marks),
+            P("inhale", 3, ex=2, rep=1),
+        )
+
+    closed = stand_up("Next: bird dog.")
+    (found,) = problems("eyes-closed", closed, exercises=(lying, standing))
+    assert found.text == "exercise 2 (standing) without 'eyes open'"
+    told = stand_up("Next: bird dog.", "Keep your eyes open while you stand.")
+    assert problems("eyes-closed", told, exercises=(lying, standing)) == []
+    # already standing: said once, on getting up
+    assert problems("eyes-closed", closed, exercises=(standing, standing)) == [
+        Problem("eyes-closed", 0.0, "exercise 1 (standing) without 'eyes open'")
+    ]

@@ -44,6 +44,12 @@ RULES: tuple[Rule, ...] = (
         {"longest": 10, "tick_slot": 0.75},
     ),
     Rule(
+        "long-hold-count",
+        "A hold longer than `longest` seconds counts only its `last` seconds aloud.",
+        check.long_holds_counted,
+        {"longest": 10, "last": 5},
+    ),
+    Rule(
         "relax-counted",
         "Relax and breath phases (`kinds`) are never counted: no number, no tick.",
         check.relax_not_counted,
@@ -118,6 +124,12 @@ RULES: tuple[Rule, ...] = (
         "got down yet.",
         check.first_never_stays,
         {"words": ("stay",)},
+    ),
+    Rule(
+        "eyes-closed",
+        "Moving into an exercise done in one of `bases`, the listener hears `words`.",
+        check.eyes_open,
+        {"bases": ("standing",), "words": ("eyes open",)},
     ),
     Rule(
         "intro-needs",

@@ -64,6 +64,16 @@ def short_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
             yield Problem(rule.id, phase.t, f"a {length} s hold heard as {heard}")
 
 
+def long_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
+    longest, last = rule.number("longest"), rule.number("last")
+    for k, phase in enumerate(s.timeline.phases):
+        if phase.kind != "hold" or round(phase.dur / s.second(phase)) <= longest:
+            continue
+        high = [cue for cue, n in s.marks(k) if n is not None and n > last]
+        if high:
+            yield Problem(rule.id, high[0].t, f"a long hold counts from {high[0].text!r}")
+
+
 def relax_not_counted(rule: Rule, s: Script) -> Iterator[Problem]:
     kinds = rule.words("kinds")
     for k, phase in enumerate(s.timeline.phases):
@@ -157,6 +167,25 @@ def switch_restates(rule: Rule, s: Script) -> Iterator[Problem]:
         ]
         if not any(_flat(w) in _flat(s.text(k)) for w in wanted):
             yield Problem(rule.id, phase.t, f"{s.text(k)!r} does not say {wanted[0]!r}")
+
+
+def eyes_open(rule: Rule, s: Script) -> Iterator[Problem]:
+    words, bases = rule.pattern("words"), rule.words("bases")
+    firsts, lasts = s.first_reps(), s.last_reps()
+    before = None  # the base of the exercise before
+    for number, first in sorted(firsts.items(), key=lambda item: item[1]):
+        ex = s.exercise(number)
+        base = ex.base if ex is not None else None
+        if base in bases and before not in bases:
+            begin = lasts.get(number - 1, -1) + 1
+            if not any(words.search(s.text(k)) for k in range(begin, first)):
+                where = s.timeline.phases[first].t
+                yield Problem(
+                    rule.id,
+                    where,
+                    f"exercise {number} ({base}) without {' or '.join(rule.words('words'))!r}",
+                )
+        before = base
 
 
 def _control_lines(s: Script) -> tuple[set[str], set[str]]:
