@@ -126,6 +126,14 @@ def test_a_short_hold_is_counted_from_its_length() -> None:
         pace=200,
     )
     assert problems("short-hold-count", fast) == []
+    # its length is the routine's, when words made the phase longer than written
+    plan = ExercisePlan(1, "Bridge", 1, 1, "none", 1, None, 100.0, (3.0,), 3.0, 4.0, 0.0, 0.0, 0.0)
+    worded = ((0, "[tick]"), (0.25, "Hold. Hips high."), *count(3, at=3))
+    assert problems("short-hold-count", session(P("hold", 6, *worded, ex=1, rep=1))) != []
+    assert (
+        problems("short-hold-count", session(P("hold", 6, *worded, ex=1, rep=1), plans=(plan,)))
+        == []
+    )
     # a hold over ten seconds is another rule's
     long = session(P("hold", 20, (0, "[tick]"), (10, "Ten seconds left."), *count(5, at=15)))
     assert problems("short-hold-count", long) == []

@@ -43,15 +43,10 @@ def short_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
         return
     longest, slot = rule.number("longest"), rule.number("tick_slot")
     for k, phase in enumerate(s.timeline.phases):
-        if phase.kind != "hold":
+        length = s.hold_length(k)
+        if length is None or length > longest:
             continue
-        plan = s.plan(phase)
-        if plan is not None and plan.breath_hold and abs(phase.dur - plan.breath_hold) < EPS:
-            continue  # the breath held after an inhale (ratio breathing): not a hold step
         second = s.second(phase)
-        length = round(phase.dur / second)
-        if length > longest:
-            continue
         marks = s.marks(k)
         said = [n for _, n in marks if n is not None]
         ticks = len(marks) - len(said)
@@ -66,8 +61,9 @@ def short_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
 
 def long_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
     longest, last = rule.number("longest"), rule.number("last")
-    for k, phase in enumerate(s.timeline.phases):
-        if phase.kind != "hold" or round(phase.dur / s.second(phase)) <= longest:
+    for k in range(len(s.timeline.phases)):
+        length = s.hold_length(k)
+        if length is None or length <= longest:
             continue
         high = [cue for cue, n in s.marks(k) if n is not None and n > last]
         if high:

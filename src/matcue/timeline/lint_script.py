@@ -147,6 +147,31 @@ class Script:
         plan = self.plan(phase)
         return 100.0 / (plan.pace if plan is not None else self.timeline.pace.percent)
 
+    def hold_length(self, k: int) -> int | None:
+        """The length, in the routine's whole seconds, of hold phase ``k``; None for a breath
+        held after an inhale (ratio breathing)."""
+        return self._hold_lengths.get(k)
+
+    @cached_property
+    def _hold_lengths(self) -> dict[int, int]:
+        # The j-th hold of a rep (of one side) is the exercise's j-th hold step: its length is
+        # the plan's, not the phase's, which its words may have made longer.
+        out: dict[int, int] = {}
+        seen: dict[tuple[int | None, int | None, int | None, str | None], int] = {}
+        for k, phase in enumerate(self.timeline.phases):
+            if phase.kind != "hold":
+                continue
+            plan, second = self.plan(phase), self.second(phase)
+            if plan is not None and plan.breath_hold:  # breath holds among the steps' holds
+                if abs(phase.dur - plan.breath_hold) > EPS:
+                    out[k] = round(phase.dur / second)
+                continue
+            key = (phase.exercise, phase.set, phase.rep, phase.side)
+            j = seen[key] = seen.get(key, -1) + 1
+            written = plan.holds[j] if plan is not None and j < len(plan.holds) else phase.dur
+            out[k] = round(written / second)
+        return out
+
     def exercise(self, n: int) -> Exercise | None:
         """The ``n``-th exercise of the session (1-based), when known."""
         return self.exercises[n - 1] if 0 < n <= len(self.exercises) else None
