@@ -155,6 +155,24 @@ def test_validate_says_matcues_own_sentence_for_deep_nesting(
     assert done.stdout == ""
 
 
+def test_validate_accepts_the_keys_of_a_session_arc(speech_cache: Path, tmp_path: Path) -> None:
+    warm_up = len(load_routine(LIBRARY_DIR / "warm-up.yaml").exercises)
+    head = "matcue: 1\ntitle: Arc\nbase: back\nwarmup: warm-up\n"
+    body = (
+        "exercises:\n  - name: Bridge\n    base: back\n    get_there: Lie on your back.\n"
+        "    position: Lie down.\n    steps:\n      - hold: 20\n        remind: [Breathe.]\n"
+    )
+    (tmp_path / "arc.yaml").write_text(head + "cooldown: none\n" + body, "utf-8")
+    (tmp_path / "typo.yaml").write_text(head + "cooldown: cool-dwn\n" + body, "utf-8")
+    done = matcue("validate", "arc.yaml", "typo.yaml", cache=speech_cache, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == f"arc.yaml: ok ({warm_up + 1} exercises)\n"  # as the session plays
+    assert done.stderr.startswith(
+        "typo.yaml:5:11: cooldown must name a built-in routine, or none; there is none called "
+        "'cool-dwn'"
+    )
+
+
 def test_validate_a_missing_file_is_invalid_input(speech_cache: Path) -> None:
     done = matcue("validate", "no-such-file.yaml", cache=speech_cache)
     assert done.returncode == 2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matcue.routine.model import Exercise, Step
 from matcue.timeline.model import Pace, PhaseKind, SideName
@@ -145,22 +145,16 @@ def rep_specs(
             return one_line(short_cue) if mode == "always" else ()
         return one_line(cue, *rest) if mode != "never" else one_line(*rest)
 
-    def hold_spec(seconds: float, say: str | None, remind: tuple[str, ...] = ()) -> Spec:
+    def hold_spec(
+        seconds: float, say: str | None, remind: tuple[str, ...] = (), brief: bool = False
+    ) -> Spec:
+        """A hold; ``brief``: a breath hold of a short rep (said nothing when not counted)."""
         if say and out:  # said on the move into the hold, before its count
-            last = out[-1]
-            out[-1] = Spec(
-                last.kind,
-                last.seconds,
-                last.tone,
-                one_line(*last.lines, say),
-                last.count,
-                last.spoken,
-                last.timed,
-            )
+            out[-1] = replace(out[-1], lines=one_line(*out[-1].lines, say))
             say = None
         count, timed = hold_marks(seconds, remind, words, pace.count)
         lines = one_line(say)
-        if pace.count == "off":
+        if pace.count == "off" and not brief:
             length = max(1, round(scale(seconds)))
             lines = one_line(words.hold_seconds(length), say)
         return Spec("hold", seconds, "tick", lines, count, pace.count == "voice", timed)
@@ -168,7 +162,7 @@ def rep_specs(
     def after_inhale(next_step: Step | None) -> None:
         """Ratio breathing: the breath is held after each inhale (unless a hold follows)."""
         if breath_hold > 0 and (next_step is None or next_step.kind != "hold"):
-            out.append(hold_spec(breath_hold, None))
+            out.append(hold_spec(breath_hold, None, brief=short))
 
     for n, step in enumerate(ex.steps):
         following = ex.steps[n + 1] if n + 1 < len(ex.steps) else None
@@ -213,6 +207,6 @@ def rep_specs(
                     breathe_out = ()
                 out.append(Spec("inhale", timing.inhale, "inhale", breathe_in, 0))
                 if breath_hold > 0:
-                    out.append(hold_spec(breath_hold, None))
+                    out.append(hold_spec(breath_hold, None, brief=short))
                 out.append(Spec("exhale", timing.exhale, "exhale", breathe_out, 0))
     return tuple(out)
