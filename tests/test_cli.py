@@ -155,6 +155,24 @@ def test_validate_says_matcues_own_sentence_for_deep_nesting(
     assert done.stdout == ""
 
 
+def test_validate_accepts_the_keys_of_a_session_arc(speech_cache: Path, tmp_path: Path) -> None:
+    warm_up = len(load_routine(LIBRARY_DIR / "warm-up.yaml").exercises)
+    head = "matcue: 1\ntitle: Arc\nbase: back\nwarmup: warm-up\n"
+    body = (
+        "exercises:\n  - name: Bridge\n    base: back\n    get_there: Lie on your back.\n"
+        "    position: Lie down.\n    steps:\n      - hold: 20\n        remind: [Breathe.]\n"
+    )
+    (tmp_path / "arc.yaml").write_text(head + "cooldown: none\n" + body, "utf-8")
+    (tmp_path / "typo.yaml").write_text(head + "cooldown: cool-dwn\n" + body, "utf-8")
+    done = matcue("validate", "arc.yaml", "typo.yaml", cache=speech_cache, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == f"arc.yaml: ok ({warm_up + 1} exercises)\n"  # as the session plays
+    assert done.stderr.startswith(
+        "typo.yaml:5:11: cooldown must name a built-in routine, or none; there is none called "
+        "'cool-dwn'"
+    )
+
+
 def test_validate_a_missing_file_is_invalid_input(speech_cache: Path) -> None:
     done = matcue("validate", "no-such-file.yaml", cache=speech_cache)
     assert done.returncode == 2
@@ -281,7 +299,7 @@ def test_plan_prints_a_readable_table(speech_cache: Path) -> None:
     done = matcue("plan", "timed.yaml", cache=speech_cache)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Timed breathing — 1:30 at pace 100"
+    assert lines[0] == "Timed breathing — 1:41 at pace 100"
     assert lines[1] == "settings: pace 100 %, week 1, language en"
     assert lines[2].startswith("  1. Belly breath: 2 reps, breath 5.0:6.0 s")
     header = lines.index("") + 1
@@ -291,6 +309,7 @@ def test_plan_prints_a_readable_table(speech_cache: Path) -> None:
     assert kinds[0] == "intro" and kinds[-1] == "outro"
     assert {"position", "get_ready", "inhale", "exhale", "hold", "switch", "rest"} <= set(kinds)
     assert rows[0].startswith("  0:00") and "Timed breathing." in rows[0]
+    assert "Question mark lists the keys." in rows[0]  # it previews `play` on a terminal
     assert any("Lift your right leg." in row and "right" in row.split() for row in rows)
 
 
@@ -395,7 +414,10 @@ def test_export_writes_the_whole_session_as_wav(speech_cache: Path, tmp_path: Pa
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    minutes, seconds = divmod(round(plan["duration_s"]), 60)
+    # the plan previews `play` on a terminal; the file has no keys line (one line and its gap)
+    keys = next(c for c in plan["cues"] if c.get("text", "").endswith("lists the keys."))
+    duration = plan["duration_s"] - keys["dur"] - 0.25
+    minutes, seconds = divmod(round(duration), 60)
     assert done.stderr == f"Wrote out.wav ({minutes}:{seconds:02d}).\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
     info = sf.info(str(tmp_path / "out.wav"))
@@ -405,7 +427,7 @@ def test_export_writes_the_whole_session_as_wav(speech_cache: Path, tmp_path: Pa
         1,
         SESSION_RATE,
     )
-    assert abs(info.frames - plan["duration_s"] * SESSION_RATE) <= 0.001 * SESSION_RATE + 1
+    assert abs(info.frames - duration * SESSION_RATE) <= 0.002 * SESSION_RATE + 1
 
 
 def test_export_to_an_unknown_format_is_invalid_input(speech_cache: Path, tmp_path: Path) -> None:

@@ -31,9 +31,13 @@ def plan_cmd(
     options: api.Options,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
-    """Show the timed script of a session: every phase and what is said when."""
+    """Show the timed script of a session: every phase and what is said when.
+
+    It previews `play` on a terminal, so the intro names the keys; an exported file and a
+    session played without a terminal say nothing about controls.
+    """
     env = current()
-    timeline = api.plan(routine, options, folders=env.where(), warn=env.warn).timeline
+    timeline = api.plan(routine, options, keys=True, folders=env.where(), warn=env.warn).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
