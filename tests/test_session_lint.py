@@ -76,7 +76,7 @@ def count(start: int, *, at: float = 0.0, step: float = 1.0) -> tuple[Mark, ...]
 
 def test_the_rules_are_data_with_distinct_ids_and_one_sentence_each() -> None:
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == 15
     for rule in RULES:
         assert rule.says.endswith(".") and rule.says.count(". ") == 0, rule.says
         for name in rule.bounds:  # every bound is named in its sentence
@@ -126,9 +126,29 @@ def test_a_short_hold_is_counted_from_its_length() -> None:
         pace=200,
     )
     assert problems("short-hold-count", fast) == []
+    # its length is the routine's, when words made the phase longer than written
+    plan = ExercisePlan(1, "Bridge", 1, 1, "none", 1, None, 100.0, (3.0,), 3.0, 4.0, 0.0, 0.0, 0.0)
+    worded = ((0, "[tick]"), (0.25, "Hold. Hips high."), *count(3, at=3))
+    assert problems("short-hold-count", session(P("hold", 6, *worded, ex=1, rep=1))) != []
+    assert (
+        problems("short-hold-count", session(P("hold", 6, *worded, ex=1, rep=1), plans=(plan,)))
+        == []
+    )
     # a hold over ten seconds is another rule's
     long = session(P("hold", 20, (0, "[tick]"), (10, "Ten seconds left."), *count(5, at=15)))
     assert problems("short-hold-count", long) == []
+
+
+def test_a_long_hold_counts_only_its_last_five() -> None:
+    numbers = ("Six.", "Five.", "Four.", "Three.", "Two.", "One.")
+    every = session(P("hold", 30, *((24 + k, n) for k, n in enumerate(numbers)), ex=1, rep=1))
+    (found,) = problems("long-hold-count", every)
+    assert (found.t, found.text) == (24.0, "a long hold counts from 'Six.'")
+    last_five = session(
+        P("hold", 30, (0, "[tick]"), (15, "Halfway."), (20, "Ten seconds left."),
+          *count(5, at=25), ex=1, rep=1)
+    )  # fmt: skip
+    assert problems("long-hold-count", last_five) == []
 
 
 @pytest.mark.parametrize("kind", ["relax", "inhale", "exhale"])
@@ -245,6 +265,11 @@ def test_the_session_ends_with_a_get_up_line() -> None:
         body, P("outro", 5, (0.25, "Roll onto your side, then push yourself up."), (4, "[end]"))
     )
     assert problems("no-get-up", gets_up) == []
+    # a session that ends standing has nothing to get up from
+    standing = Routine("test", "Test", (replace(BRIDGE, base="standing"),))
+    assert problems("no-get-up", ends, routine=standing) == []
+    lying = Routine("test", "Test", (replace(BRIDGE, base="back"),))
+    assert len(problems("no-get-up", ends, routine=lying)) == 1
 
 
 def test_breath_lines_are_short() -> None:
@@ -272,6 +297,36 @@ def test_the_first_exercise_never_says_stay() -> None:
     (found,) = problems("first-stay", first("Stay on your back, knees bent."))
     assert found.text == "'Stay on your back, knees bent.'"
     assert problems("first-stay", first("Lie on your back, knees bent.")) == []
+    # the intro's cautions are not the exercise's words
+    intro = session(
+        P("intro", 4, (0.25, "Stay within a range that feels easy.")),
+        P("position", 4, (0.25, "Next: Bridge."), (1, "Lie on your back."), ex=1),
+        P("inhale", 3, ex=1, rep=1),
+    )
+    assert problems("first-stay", intro) == []
+
+
+SIDE_LIFT = Exercise(
+    "Side leg lift", "Lie on your {side} side. Rest your head on your arm.", (Step("inhale"),)
+)
+
+
+def test_a_switch_of_sides_restates_the_position() -> None:
+    def switch(*lines: str) -> Timeline:
+        marks = tuple((0.25 + 0.5 * k, line) for k, line in enumerate(lines))
+        return session(
+            P("inhale", 3, ex=1, rep=1),
+            P("switch", 8, (0, "[switch]"), *marks, ex=1),
+            P("inhale", 3, ex=1, rep=1),
+        )
+
+    bare = switch("Switch sides.", "Now your left side.")
+    (found,) = problems("switch-silent", bare, exercises=(SIDE_LIFT,))
+    assert found.text.endswith("does not say 'Lie on your left side.'")
+    wrong_side = switch("Switch sides.", "Lie on your right side.")
+    assert len(problems("switch-silent", wrong_side, exercises=(SIDE_LIFT,))) == 1
+    told = switch("Switch sides.", "Now your left side.", "Lie on your left side.")
+    assert problems("switch-silent", told, exercises=(SIDE_LIFT,)) == []
 
 
 def _routine(path: Path, cooldown_id: str | None = None) -> Routine:
@@ -311,3 +366,25 @@ def test_the_exercises_default_to_those_the_routine_plays() -> None:
     # the routine's own exercises alone would put the bridge second
     cold = Routine("test", "Test", (BIRD_DOG, BRIDGE))
     assert len(problems("rest-preview", rest, routine=cold)) == 1
+
+
+def test_moving_into_a_standing_exercise_says_eyes_open() -> None:
+    lying, standing = replace(BRIDGE, base="back"), replace(BIRD_DOG, base="standing")
+
+    def stand_up(*lines: str) -> Timeline:
+        marks = tuple((0.25 + 0.5 * k, line) for k, line in enumerate(lines))
+        return session(
+            P("inhale", 3, ex=1, rep=1),
+            P("rest", 8, (0, "[rest]"), *marks),
+            P("inhale", 3, ex=2, rep=1),
+        )
+
+    closed = stand_up("Next: bird dog.")
+    (found,) = problems("eyes-closed", closed, exercises=(lying, standing))
+    assert found.text == "exercise 2 (standing) without 'eyes open'"
+    told = stand_up("Next: bird dog.", "Keep your eyes open while you stand.")
+    assert problems("eyes-closed", told, exercises=(lying, standing)) == []
+    # already standing: said once, on getting up
+    assert problems("eyes-closed", closed, exercises=(standing, standing)) == [
+        Problem("eyes-closed", 0.0, "exercise 1 (standing) without 'eyes open'")
+    ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from matcue.routine.model import Exercise, Routine
 from matcue.timeline import lint_checks as check
-from matcue.timeline.lint_checks import Medium, Problem, Rule, Script
+from matcue.timeline.lint_script import Medium, Problem, Rule, Script
 from matcue.timeline.model import Timeline
 from matcue.timeline.phrases import Phrases, phrases_for
 
@@ -44,6 +44,12 @@ RULES: tuple[Rule, ...] = (
         {"longest": 10, "tick_slot": 0.75},
     ),
     Rule(
+        "long-hold-count",
+        "A hold longer than `longest` seconds counts only its `last` seconds aloud.",
+        check.long_holds_counted,
+        {"longest": 10, "last": 5},
+    ),
+    Rule(
         "relax-counted",
         "Relax and breath phases (`kinds`) are never counted: no number, no tick.",
         check.relax_not_counted,
@@ -66,6 +72,12 @@ RULES: tuple[Rule, ...] = (
         check.rest_previews,
     ),
     Rule(
+        "switch-silent",
+        "Every switch of sides restates the position for the new side (the first sentence of "
+        "its position or its get_there, with the new side).",
+        check.switch_restates,
+    ),
+    Rule(
         "wrong-controls",
         "No line names a control the medium lacks: `never` in none, `key_words` only when "
         "the keys work, `media_words` only with the media keys.",
@@ -78,7 +90,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-get-up",
-        "Every session ends with a line on getting up safely (one of `words`).",
+        "Every session ends with a line on getting up safely (a `get_up_*` line of its "
+        "catalogue, or one with any of `words`), unless it ends in a base of `up_already`.",
         check.get_up_line,
         {
             "words": (
@@ -94,7 +107,8 @@ RULES: tuple[Rule, ...] = (
                 "before you walk",
                 "walk on",
                 "stand still",
-            )
+            ),
+            "up_already": ("standing",),
         },
     ),
     Rule(
@@ -110,6 +124,12 @@ RULES: tuple[Rule, ...] = (
         "got down yet.",
         check.first_never_stays,
         {"words": ("stay",)},
+    ),
+    Rule(
+        "eyes-closed",
+        "Moving into an exercise done in one of `bases`, the listener hears `words`.",
+        check.eyes_open,
+        {"bases": ("standing",), "words": ("eyes open",)},
     ),
     Rule(
         "intro-needs",

@@ -1,148 +1,23 @@
 """The checks of the session lint (:mod:`matcue.timeline.lint`), one function per rule.
 
 Each check takes its ``Rule`` (for the bound values it names) and a ``Script`` (the compiled
-session as it is heard: each phase with the cues that start in it) and yields a ``Problem``
-for each place that breaks the rule. The rules themselves, in words, are in ``lint.RULES``.
+session as it is heard: :mod:`matcue.timeline.lint_script`) and yields a ``Problem`` for each
+place that breaks the rule. The rules themselves, in words, are in ``lint.RULES``.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterator, Sequence
+from dataclasses import fields
 from itertools import pairwise
 
 from matcue.routine.library import LIBRARY_DIR
-from matcue.routine.model import Exercise, Routine
-from matcue.timeline.model import Cue, ExercisePlan, Phase, Timeline
-from matcue.timeline.phrases import Phrases, sentence
+from matcue.routine.model import Routine
+from matcue.timeline.lint_script import EPS, Problem, Rule, Script
+from matcue.timeline.model import Cue
+from matcue.timeline.phrases import sentence
 from matcue.timeline.reps import expand_side
-
-EPS = 1e-6  # seconds: two cue times this close are one moment
-_HIGHEST_NUMBER = 300  # number words recognised in a count
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One place where the session breaks a rule: the rule's id, when (seconds from the
-    session start) and what is heard there."""
-
-    rule: str
-    t: float
-    text: str
-
-    def __str__(self) -> str:
-        minutes, seconds = divmod(self.t, 60)
-        return f"{int(minutes)}:{seconds:04.1f} {self.rule}: {self.text}"
-
-
-@dataclass(frozen=True)
-class Medium:
-    """How the session reaches the listener, which decides the controls they have."""
-
-    name: str
-    keys: bool  # the terminal's keys control it
-    media_keys: bool  # the headphone and media buttons control it too
-
-
-Bound = float | int | str | tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule of the lint: its id, the rule in one sentence, the values it is bound by and
-    the function that finds where a session breaks it."""
-
-    id: str
-    says: str
-    check: Callable[[Rule, Script], Iterator[Problem]]
-    bounds: Mapping[str, Bound] = field(default_factory=dict)
-
-    def number(self, name: str) -> float:
-        value = self.bounds[name]
-        assert isinstance(value, int | float)
-        return float(value)
-
-    def words(self, name: str) -> tuple[str, ...]:
-        value = self.bounds[name]
-        return (value,) if isinstance(value, str) else tuple(map(str, value))  # type: ignore[arg-type]
-
-    def pattern(self, name: str) -> re.Pattern[str]:
-        """A case-blind pattern matching any of the phrases under ``name``, as whole words."""
-        alternatives = "|".join(re.escape(w) for w in self.words(name))
-        return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Script:
-    """The compiled session as it is heard, with what the checks need to read it."""
-
-    timeline: Timeline
-    phrases: Phrases
-    medium: Medium
-    routine: Routine | None = None
-    exercises: Sequence[Exercise] = ()  # the session's exercises in order, when known
-
-    @cached_property
-    def heard(self) -> tuple[tuple[Cue, ...], ...]:
-        """The cues of each phase (those starting in it), in time order."""
-        starts = [p.t for p in self.timeline.phases]
-        out: list[list[Cue]] = [[] for _ in starts]
-        for cue in self.timeline.cues:
-            out[max(0, bisect_right(starts, cue.t + EPS) - 1)].append(cue)
-        return tuple(map(tuple, out))
-
-    @cached_property
-    def numbers(self) -> dict[str, int]:
-        """A count's spoken lines -> their numbers ("Seven." -> 7)."""
-        return {self.phrases.number(n): n for n in range(1, _HIGHEST_NUMBER + 1)}
-
-    def marks(self, k: int) -> list[tuple[Cue, int | None]]:
-        """The count marks of phase ``k``: its numbers (with their value) and its ticks other
-        than the tick that opens it."""
-        start = self.timeline.phases[k].t
-        out: list[tuple[Cue, int | None]] = []
-        for cue in self.heard[k]:
-            if cue.kind == "speech" and cue.text in self.numbers:
-                out.append((cue, self.numbers[cue.text]))
-            elif cue.sound == "tick" and cue.t > start + EPS:
-                out.append((cue, None))
-        return out
-
-    def first_reps(self) -> dict[int, int]:
-        """Exercise number -> the index of the first phase of its first rep."""
-        out: dict[int, int] = {}
-        for k, phase in enumerate(self.timeline.phases):
-            if phase.rep is not None and phase.exercise is not None:
-                out.setdefault(phase.exercise, k)
-        return out
-
-    def last_reps(self) -> dict[int, int]:
-        """Exercise number -> the index of the last phase of its last rep."""
-        out: dict[int, int] = {}
-        for k, phase in enumerate(self.timeline.phases):
-            if phase.rep is not None and phase.exercise is not None:
-                out[phase.exercise] = k
-        return out
-
-    def text(self, k: int) -> str:
-        return " ".join(c.text or "" for c in self.heard[k] if c.kind == "speech")
-
-    def plan(self, phase: Phase) -> ExercisePlan | None:
-        """The numbers of the exercise ``phase`` belongs to, when known."""
-        plans, n = self.timeline.exercises, phase.exercise
-        return plans[n - 1] if n is not None and 0 < n <= len(plans) else None
-
-    def second(self, phase: Phase) -> float:
-        """How long one of the routine's seconds lasts in ``phase`` (at its pace)."""
-        plan = self.plan(phase)
-        return 100.0 / (plan.pace if plan is not None else self.timeline.pace.percent)
-
-    def exercise(self, n: int) -> Exercise | None:
-        """The ``n``-th exercise of the session (1-based), when known."""
-        return self.exercises[n - 1] if 0 < n <= len(self.exercises) else None
 
 
 def _quoted(cues: Sequence[Cue]) -> str:
@@ -168,15 +43,10 @@ def short_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
         return
     longest, slot = rule.number("longest"), rule.number("tick_slot")
     for k, phase in enumerate(s.timeline.phases):
-        if phase.kind != "hold":
+        length = s.hold_length(k)
+        if length is None or length > longest:
             continue
-        plan = s.plan(phase)
-        if plan is not None and plan.breath_hold and abs(phase.dur - plan.breath_hold) < EPS:
-            continue  # the breath held after an inhale (ratio breathing): not a hold step
         second = s.second(phase)
-        length = round(phase.dur / second)
-        if length > longest:
-            continue
         marks = s.marks(k)
         said = [n for _, n in marks if n is not None]
         ticks = len(marks) - len(said)
@@ -187,6 +57,17 @@ def short_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
         if not ok:
             heard = _quoted(s.heard[k]) or "nothing"
             yield Problem(rule.id, phase.t, f"a {length} s hold heard as {heard}")
+
+
+def long_holds_counted(rule: Rule, s: Script) -> Iterator[Problem]:
+    longest, last = rule.number("longest"), rule.number("last")
+    for k in range(len(s.timeline.phases)):
+        length = s.hold_length(k)
+        if length is None or length <= longest:
+            continue
+        high = [cue for cue, n in s.marks(k) if n is not None and n > last]
+        if high:
+            yield Problem(rule.id, high[0].t, f"a long hold counts from {high[0].text!r}")
 
 
 def relax_not_counted(rule: Rule, s: Script) -> Iterator[Problem]:
@@ -269,6 +150,40 @@ def rest_previews(rule: Rule, s: Script) -> Iterator[Problem]:
             yield Problem(rule.id, phase.t, f"{said!r} does not say {missing[-1]!r}")
 
 
+def switch_restates(rule: Rule, s: Script) -> Iterator[Problem]:
+    for k, phase in enumerate(s.timeline.phases):
+        ex = s.exercise(phase.exercise or 0) if phase.kind == "switch" else None
+        if ex is None:
+            continue
+        side = phase.side or "left"  # the side it switches to
+        wanted = [
+            expand_side(first_sentence(text), side, s.phrases)
+            for text in (ex.position, ex.get_there)
+            if text
+        ]
+        if not any(_flat(w) in _flat(s.text(k)) for w in wanted):
+            yield Problem(rule.id, phase.t, f"{s.text(k)!r} does not say {wanted[0]!r}")
+
+
+def eyes_open(rule: Rule, s: Script) -> Iterator[Problem]:
+    words, bases = rule.pattern("words"), rule.words("bases")
+    firsts, lasts = s.first_reps(), s.last_reps()
+    before = None  # the base of the exercise before
+    for number, first in sorted(firsts.items(), key=lambda item: item[1]):
+        ex = s.exercise(number)
+        base = ex.base if ex is not None else None
+        if base in bases and before not in bases:
+            begin = lasts.get(number - 1, -1) + 1
+            if not any(words.search(s.text(k)) for k in range(begin, first)):
+                where = s.timeline.phases[first].t
+                yield Problem(
+                    rule.id,
+                    where,
+                    f"exercise {number} ({base}) without {' or '.join(rule.words('words'))!r}",
+                )
+        before = base
+
+
 def _control_lines(s: Script) -> tuple[set[str], set[str]]:
     """The catalogue's lines on the keys, and on the media keys (each sentence on its own)."""
     controls = s.phrases.controls
@@ -299,14 +214,25 @@ def medium_controls(rule: Rule, s: Script) -> Iterator[Problem]:
 
 
 def get_up_line(rule: Rule, s: Script) -> Iterator[Problem]:
-    words = rule.pattern("words")
     phases = s.timeline.phases
     if not phases:
         return
-    last = len(phases) - 1
-    outro = phases[last]
-    if outro.kind != "outro" or not words.search(s.text(last)):
-        yield Problem(rule.id, outro.t, f"the session ends with {s.text(last)!r}")
+    last = s.exercise(max((p.exercise or 0 for p in phases), default=0))
+    base = (last.base if last is not None else None) or (s.routine.base if s.routine else None)
+    if base in rule.words("up_already"):
+        return
+    catalogue = {
+        _flat(str(getattr(s.phrases, f.name)))
+        for f in fields(s.phrases)
+        if f.name.startswith("get_up_")
+    }
+    words = rule.pattern("words")
+    outro = len(phases) - 1
+    said = s.text(outro)
+    if phases[outro].kind != "outro" or not (
+        words.search(said) or any(line in _flat(said) for line in catalogue)
+    ):
+        yield Problem(rule.id, phases[outro].t, f"the session ends with {said!r}")
 
 
 def _breath_words(s: Script) -> tuple[str, ...]:
@@ -337,6 +263,8 @@ def first_never_stays(rule: Rule, s: Script) -> Iterator[Problem]:
     words = rule.pattern("words")
     first = min(s.first_reps().values(), default=len(s.timeline.phases))
     for k in range(first):
+        if s.timeline.phases[k].exercise is None:  # the intro: not the exercise's words
+            continue
         for cue in s.heard[k]:
             if cue.text and words.search(cue.text):
                 yield Problem(rule.id, cue.t, repr(cue.text))
