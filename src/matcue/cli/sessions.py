@@ -30,14 +30,21 @@ def plan_cmd(
     routine: RoutineArg,
     options: api.Options,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+    as_export: Annotated[
+        bool,
+        typer.Option(
+            "--export", help="Show it as an exported file says it: no line about the keys."
+        ),
+    ] = False,
 ) -> None:
     """Show the timed script of a session: every phase and what is said when.
 
-    It previews `play` on a terminal, so the intro names the keys; an exported file and a
-    session played without a terminal say nothing about controls.
+    It previews `play` on a terminal, so the intro names the keys; an exported file (see
+    --export) and a session played without a terminal say nothing about controls.
     """
     env = current()
-    timeline = api.plan(routine, options, keys=True, folders=env.where(), warn=env.warn).timeline
+    where = env.where()
+    timeline = api.plan(routine, options, keys=not as_export, folders=where, warn=env.warn).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
