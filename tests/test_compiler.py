@@ -506,7 +506,9 @@ def test_hold_count_keeps_to_the_clock_when_its_phase_grows() -> None:
     [
         # ten seconds left at 2, the last five from 7; no room for a reminder before
         (12, (), [(2.0, "Ten seconds left.")]),
-        # a reminder halfway to "ten seconds left"; over twenty seconds "halfway" too
+        # a reminder halfway to "ten seconds left"
+        (22, (), [(6.0, "Keep breathing."), (12.0, "Ten seconds left.")]),
+        # from thirty seconds "halfway" too
         (20, (), [(5.0, "Keep breathing."), (10.0, "Ten seconds left.")]),
         (
             30,
