@@ -539,6 +539,23 @@ def test_a_long_hold_says_halfway_ten_seconds_left_and_counts_its_last_five(
     assert marks(tl, hold) == [(0.0, "[tick]"), *expected, *count]
 
 
+def test_a_long_hold_with_tones_or_no_count_keeps_its_reminders() -> None:
+    steps = (Step("exhale"), Step("hold", seconds=30, remind=("Hips level.",)))
+    ex = exercise(steps=steps, reps=1, timing=NO_WAIT)
+    tones = build(ex, pace=Pace(100, gap=GAP, count="tones"))
+    assert marks(tones, of_kind(tones, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (7.5, "Hips level."),
+        *((float(t), "[tick]") for t in range(25, 30)),
+    ]
+    off = build(ex, pace=Pace(100, gap=GAP, count="off"))
+    assert marks(off, of_kind(off, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (0.25, "Hold for thirty seconds."),
+        (7.5, "Hips level."),
+    ]
+
+
 def test_relax_and_free_breaths_are_never_counted() -> None:
     steps = (Step("relax", seconds=30), Step("breathe", cycles=2))
     tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT))
