@@ -506,7 +506,9 @@ def test_hold_count_keeps_to_the_clock_when_its_phase_grows() -> None:
     [
         # ten seconds left at 2, the last five from 7; no room for a reminder before
         (12, (), [(2.0, "Ten seconds left.")]),
-        # a reminder halfway to "ten seconds left"; over twenty seconds "halfway" too
+        # a reminder halfway to "ten seconds left"
+        (22, (), [(6.0, "Keep breathing."), (12.0, "Ten seconds left.")]),
+        # from thirty seconds "halfway" too
         (20, (), [(5.0, "Keep breathing."), (10.0, "Ten seconds left.")]),
         (
             30,
@@ -535,6 +537,23 @@ def test_a_long_hold_says_halfway_ten_seconds_left_and_counts_its_last_five(
     assert hold.dur == seconds
     count = [(seconds - n, f"{number_words(n).capitalize()}.") for n in range(5, 0, -1)]
     assert marks(tl, hold) == [(0.0, "[tick]"), *expected, *count]
+
+
+def test_a_long_hold_with_tones_or_no_count_keeps_its_reminders() -> None:
+    steps = (Step("exhale"), Step("hold", seconds=30, remind=("Hips level.",)))
+    ex = exercise(steps=steps, reps=1, timing=NO_WAIT)
+    tones = build(ex, pace=Pace(100, gap=GAP, count="tones"))
+    assert marks(tones, of_kind(tones, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (7.5, "Hips level."),
+        *((float(t), "[tick]") for t in range(25, 30)),
+    ]
+    off = build(ex, pace=Pace(100, gap=GAP, count="off"))
+    assert marks(off, of_kind(off, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (0.25, "Hold for thirty seconds."),
+        (7.5, "Hips level."),
+    ]
 
 
 def test_relax_and_free_breaths_are_never_counted() -> None:
@@ -691,6 +710,12 @@ def test_set_rest_previews_the_next_set_and_counts_down() -> None:
     # every set numbers its reps anew, starting with "Begin." after the countdown
     openers = [opener[0] for opener in rep_openers(tl)]
     assert openers == ["Rep one.", "Last one.", "Begin.", "Last one.", "Begin.", "Last one."]
+
+
+def test_words_of_praise_are_taken_in_turn_across_set_rests_and_rests() -> None:
+    tl = build(exercise(reps=1, sets=2), exercise(reps=1, sets=2), exercise(reps=1))
+    praise = [said(in_phase(tl, p))[0] for p in tl.phases if p.kind in ("set_rest", "rest")]
+    assert praise == ["Well done.", "Good work.", "Nicely done.", "Well done."]
 
 
 def test_each_side_sets_remind_which_side_comes_first() -> None:

@@ -52,8 +52,9 @@ Slot = tuple[
     SideName | None,
     bool,
 ]
-ExerciseKey = tuple[int, bool, tuple[str, ...]]
-"""An exercise laid out: (id of the effective exercise, counted before it, its opening)."""
+ExerciseKey = tuple[int, bool, tuple[str, ...], int]
+"""An exercise laid out: (id of the effective exercise, counted before it, its opening, the
+turn of the words of praise at its start)."""
 by_time = itemgetter(0, 1)
 
 
@@ -77,6 +78,7 @@ class Builder:
         self.counted = False  # the last phase ended with a countdown ("... two, one")
         self.previewed = False  # the last phase was a rest that previewed the next exercise
         self.eyes_said = False  # ... and told the listener to keep their eyes open
+        self.praised = 0  # words of praise said so far (they are taken in turn)
         # the slots of each exercise laid out so far, by (id of the effective exercise, counted
         # before it): an exercise object stays alive (and its id its own) while compiling
         self._exercises: dict[ExerciseKey, list[Slot]] = {}
@@ -180,7 +182,7 @@ class Builder:
         title = {"warmup": words.warmup_chapter, "cooldown": words.cooldown_chapter}.get(ex.part)
         self.chapter(title.format(name=ex.name) if title else ex.name)
         opening = self.opening(ex, previous)
-        key = (id(ex), self.counted, opening)
+        key = (id(ex), self.counted, opening, self.praised % len(words.praise))
         slots = self._exercises.get(key)
         if slots is None:
             self._recording = self._exercises[key] = []
@@ -188,6 +190,7 @@ class Builder:
             self._recording = None
         elif slots:
             self.place_many(slots, i, key)
+            self.praised += sum(1 for slot in slots if slot[2] == "set_rest")
         self.previewed = self.eyes_said = False
         if following is not None:
             self.rest(i, ex, following)
@@ -224,7 +227,7 @@ class Builder:
         way = following.get_there or first_sentence(following.position)
         eyes = eyes_open(ex.base, following.base)
         lines = (
-            words.praise_line(i - 1),
+            self.praise(),
             sentence(words.rest),
             sentence(words.coming_up.format(name=following.name)),
             *one_line(expand_side(way, "right", words)),
@@ -288,7 +291,7 @@ class Builder:
                     timing.set_rest,
                     tone="rest",
                     lines=(
-                        words.praise_line(s - 2),
+                        self.praise(),
                         sentence(words.rest),
                         words.next_set_line(s, ex.sets),
                         *([start_side] if start_side else []),
@@ -309,6 +312,11 @@ class Builder:
                     rep(s, r, "left", [left], short)
             else:
                 run(s, None)
+
+    def praise(self) -> str:
+        """The next word of praise (at a set's end), the variants taken in turn."""
+        self.praised += 1
+        return self.words.praise_line(self.praised - 1)
 
     def switch(self, i: int, s: int, ex: Exercise) -> None:
         """Between the sides of ``sides: each``: "Switch sides.", the new side, the position

@@ -87,8 +87,10 @@ def compile(
         body.exercise(i, exercise, previous, following)
         stage = stage_for(played[i - 1], pace.week)
         percent = pace.percent * exercise.pace / 100.0
+        after = following.base if following else exercise.base
+        rest = exercise.timing.rest + change_seconds(exercise.base, after)
         plans.append(
-            ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent)
+            ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent, rest)
         )
     body.outro(exercises[-1].base if exercises else None)
 

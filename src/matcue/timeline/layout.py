@@ -3,7 +3,7 @@
 - The tone sounds at 0; the lines follow ``gap`` apart from ``gap`` on.
 - A timed line (a long hold's "halfway", "ten seconds left", a reminder) is said at its time
   counted back from the phase's end, if it fits there without touching another line or the
-  count; one that does not fit is left out (the ones of rank 0 are placed first).
+  count; one that does not fit is left out (lines are placed by rank, the lowest first).
 - The count puts one mark on each second boundary counted back from the end: ``count`` at
   ``count`` seconds before the end ... "one" at one second before. A count never skips a
   number: where numbers cannot fit their seconds (or would touch the lines before), the first
@@ -59,7 +59,7 @@ def lay_out(
         dur = max(scale(seconds), need + (scale(count) if reserve else 0.0))
     count_start = dur - scale(count) if count else dur
 
-    for rank in (0, 1):
+    for rank in sorted({line[2] for line in timed}):
         for before, text, line_rank in sorted(timed, key=lambda x: -x[0]):
             if line_rank != rank:
                 continue

@@ -3,7 +3,7 @@ countdown), with its words, its holds and their counts, before it is placed in t
 
 Holds (DESIGN §3): a hold's ``say:`` is spoken on the step before it (long form only), so a
 hold of up to ``LONG_HOLD`` seconds is counted in full, from its length down to one. A longer
-hold says "halfway" (when it is longer than twice ``LONG_HOLD``) and "ten seconds left", counts
+hold says "halfway" (from ``HALFWAY_FROM`` seconds) and "ten seconds left", counts
 its last ``LAST_COUNT`` seconds, and says its reminders (``remind:``, else "Keep breathing.")
 between them. Relax steps and free breaths are never counted.
 
@@ -31,9 +31,12 @@ LAST_COUNT = 5  # a longer hold counts its last seconds
 REMIND_EVERY = 20.0  # one reminder for each this many seconds of a stretch without words
 REMIND_MIN = 6.0  # a shorter stretch gets no reminder
 
+HALFWAY_FROM = 3 * LONG_HOLD  # "halfway" only where it comes well before "ten seconds left"
+
 TimedLine = tuple[float, str, int]
 """A line said at a time counted back from its phase's end (pace-100 seconds), and its rank:
-0 is said whenever it fits, 1 (a reminder) only where it fits around the rank-0 lines."""
+lines are placed by rank ("ten seconds left" 0, "halfway" 1, reminders 2), each only where it
+fits around those placed before it."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def hold_marks(
     """The count at the end of a hold of ``seconds`` (pace 100) and its timed lines.
 
     Up to ``LONG_HOLD``: the whole count. Longer: the last ``LAST_COUNT``, "ten seconds left"
-    and, over twice ``LONG_HOLD``, "halfway" (said only when numbers are: ``mode`` "voice"),
+    and, from ``HALFWAY_FROM``, "halfway" (said only when numbers are: ``mode`` "voice"),
     with reminders in the stretches before and between them that are at least ``REMIND_MIN``
     long, one for each ``REMIND_EVERY`` seconds. ``mode`` "off" counts nothing."""
     if seconds <= LONG_HOLD + EPS:
@@ -79,10 +82,10 @@ def hold_marks(
     if mode == "voice":
         timed.append((LONG_HOLD, sentence(words.ten_left), 0))
     stretches = [(seconds, LONG_HOLD)]
-    if seconds > 2 * LONG_HOLD:
+    if seconds >= HALFWAY_FROM - EPS:
         half = seconds / 2
         if mode == "voice":
-            timed.append((half, sentence(words.halfway), 0))
+            timed.append((half, sentence(words.halfway), 1))
         stretches = [(seconds, half), (half, LONG_HOLD)]
     lines = reminders or (words.keep_breathing,)
     turn = 0
@@ -92,7 +95,7 @@ def hold_marks(
         n = max(1, math.floor((start - end) / REMIND_EVERY))
         for j in range(n):
             at = start - (start - end) * (j + 1) / (n + 1)
-            timed.append((at, sentence(lines[turn % len(lines)]), 1))
+            timed.append((at, sentence(lines[turn % len(lines)]), 2))
             turn += 1
     return (LAST_COUNT if mode != "off" else 0), tuple(timed)
 
