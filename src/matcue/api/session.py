@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from matcue.audio import Clip
     from matcue.audio.levels import Levels
-    from matcue.voice import Pyttsx3Voice
+    from matcue.voice import PiperVoiceFile, Voice
 
 
 NO_OPTIONS = Options()  # every option as the config file and the routine have it
@@ -154,19 +154,61 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
 
 def voice_for(
     routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
-) -> Pyttsx3Voice:
+) -> Voice:
     """The speech engine for ``routine``: the voice and rate given, else saved (at full
-    volume: :func:`volume_of` acts in the mix, after the levelling)."""
-    from matcue.voice import Pyttsx3Voice, VoiceSettings
+    volume: :func:`volume_of` acts in the mix, after the levelling). A Piper voice
+    (``piper``, ``piper:NAME``, a ``.onnx`` file) speaks through :class:`PiperVoice`; a saved
+    one of another language than the routine's gives way to the default engine."""
+    from matcue.voice import PiperVoice, Pyttsx3Voice, VoiceSettings, is_piper
 
     voice = options.voice or saved.get("voice")
+    rate = int(options.rate if options.rate is not None else saved.get("rate", 150))
+    if voice and is_piper(str(voice)):
+        found = piper_voice(str(voice), routine, where, given=options.voice is not None)
+        if found is not None:
+            settings = VoiceSettings(voice=found.id, rate=rate, language=routine.language)
+            return PiperVoice(settings, found, where.cache_dir, warn, rate=SESSION_RATE)
+        voice = None  # a saved Piper voice, none for this language: the default engine
     if options.voice is None and voice and not _speaks(str(voice), routine.language):
         voice = None  # a saved voice of another language: the routine's language decides
-    rate = options.rate if options.rate is not None else saved.get("rate", 150)
     settings = VoiceSettings(
-        voice=str(voice) if voice else None, rate=int(rate), language=routine.language
+        voice=str(voice) if voice else None, rate=rate, language=routine.language
     )
     return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
+
+
+def piper_voice(
+    spec: str, routine: Routine, where: Folders, *, given: bool
+) -> PiperVoiceFile | None:
+    """The Piper voice ``spec`` names for ``routine`` (``piper``: one for its language), or
+    None when it was saved (not ``given`` now) and speaks another language. Given, a voice of
+    another language is refused (InputError), and none for the language says how to get one."""
+    from matcue.errors import SpeechEngineError
+    from matcue.voice import find_voice, voice_for_language
+    from matcue.voice.piper_voices import PREFIX, download_hint, piper_version
+
+    piper_version()  # the extra is missing: say so before anything else
+    folder = where.voices_dir
+    lang = routine.language
+    name = _spoken().get(values.base_language(lang), lang)
+    if spec.strip().lower() in ("piper", PREFIX):
+        found = voice_for_language(lang, folder)
+        if found is None and given:
+            raise SpeechEngineError(
+                f"{routine.id} is in {name}, and there is no {name} Piper voice in {folder} or "
+                f"an installed voice package; {download_hint(lang, folder)}"
+            )
+        return found
+    found = find_voice(spec, folder)
+    if values.base_language(found.language) == values.base_language(lang):
+        return found
+    if not given:
+        return None
+    theirs = _spoken().get(values.base_language(found.language), found.language)
+    raise InputError(
+        f"--voice {found.id} speaks {theirs}, and {routine.id} is in {name}: give a {name} "
+        f"voice ({download_hint(lang, folder)})"
+    )
 
 
 def volume_of(options: Options, saved: Config) -> float:
@@ -282,7 +324,7 @@ def _session(
 def timeline_of(
     routine: Routine,
     pace: Pace,
-    speech: Pyttsx3Voice,
+    speech: Voice,
     on_new_clip: Callable[[Clip], None] | None = None,
     *,
     keys: bool = False,
@@ -304,7 +346,7 @@ def timeline_of(
     return timeline
 
 
-def clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
+def clips(timeline: Timeline, speech: Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
     """Every spoken line's clip (cached by the voice) and every tone, for the renderer."""
     from matcue.audio.tones import load_sounds
 
