@@ -4,14 +4,15 @@ The same rules as the default engine, so that a session sounds and runs alike wi
 
 * ``--rate`` in words per minute becomes Piper's ``length_scale`` by a mapping measured against
   espeak-ng (:func:`length_scale`), clamped to 0.5-2.0 (about 110 to 280 words a minute):
-  beyond it Piper's voices speak far outside the rates they were trained on;
+  the mapping was measured from 150 to 250 words a minute, and 1 is a voice's own pace;
 * output is deterministic: both noise scales are 0 (Piper's defaults make every rendering
   differ, by 81 ms in one measured line);
 * lines are levelled by matcue, not by Piper (``normalize_audio`` levels each sentence on its
   own, up to 6.9 dB apart inside one line); the volume scales the samples as espeak-ng's does;
 * Piper gives one chunk per sentence: each is trimmed of its silent edges and matcue puts its
   own gap between them, ``SENTENCE_GAP`` scaled with the length scale;
-* a voice's rate other than the session's is resampled to it;
+* a voice's rate other than the session's is resampled to it, and a new line is put on the
+  16-bit grid its cache entry holds (so it sounds the same before and after the cache);
 * a line's cache key covers everything that changes its sound: the engine, piper-tts's
   version, the sha256 of the model and of its settings, the speaker, the length scale, the
   noise scales, the gap, the volume, the output rate, the text and the cache version.
@@ -33,8 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from matcue import settings as setting_specs
-from matcue.audio.clip import Clip
-from matcue.audio.files import resample
+from matcue.audio.clip import Clip, Int16Clip
+from matcue.audio.files import pcm16, resample
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice.base import VoiceSettings
 from matcue.voice.cache import SpeechCache, Warn, cache_key, default_cache_dir
@@ -235,7 +236,8 @@ class PiperVoice:
         if self.settings.volume != 1.0:
             samples = samples * np.float32(self.settings.volume)
         self.renders += 1
-        clip = Clip(samples=samples, rate=self.rate)
+        # on the 16-bit grid the cache keeps it on: a line sounds the same the first time
+        clip = Int16Clip(pcm16(samples), self.rate)
         if not low * 0.5 <= clip.duration <= high:
             raise SpeechEngineError(
                 f"the Piper voice {self.voice_id} spoke {line!r} in {clip.duration:.2f} s where "

@@ -65,7 +65,11 @@ def piper_version() -> str:
         version = importlib.metadata.version("piper-tts")
     except importlib.metadata.PackageNotFoundError:
         raise SpeechEngineError(INSTALL_PIPER) from None
-    if importlib.util.find_spec("piper") is None or importlib.util.find_spec("onnxruntime") is None:
+    try:
+        found = all(importlib.util.find_spec(name) for name in ("piper", "onnxruntime"))
+    except (ImportError, ValueError):
+        found = False
+    if not found:
         raise SpeechEngineError(INSTALL_PIPER)
     return version
 
@@ -99,8 +103,8 @@ def _read_config(config: Path) -> dict[str, Any]:
         data = json.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpeechEngineError(
-            f"the Piper voice {config.name.removesuffix('.json')} has no {config.name} beside "
-            "it; download both files of the voice"
+            f"the Piper voice {config.with_name(config.name.removesuffix('.json'))} has no "
+            f"{config.name} beside it; download both files of the voice"
         ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         why = "it cannot be read" if isinstance(exc, OSError) else "it is not valid JSON"
