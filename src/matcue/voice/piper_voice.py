@@ -210,6 +210,11 @@ class PiperVoice:
         )
         self.renders = 0  # lines this voice sent to the model (cache misses)
 
+    def load(self) -> None:
+        """Load the voice's model now (once per process), as the first line missing from the
+        cache would: for a caller that wants it ready before the lines are needed."""
+        _model(self.voice, self._digest)
+
     def key(self, text: str) -> str:
         """The cache key of ``text`` in this voice (the length scale, in the voice's identity,
         stands for the rate: two rates clamped to one scale share their lines)."""
@@ -229,8 +234,7 @@ class PiperVoice:
         cached = self.cache.get(key, min_duration=low * 0.5, max_duration=high)
         if cached is not None:
             return cached
-        model = _model(self.voice, self._digest)
-        sentences = model.sentences(line, self.length_scale, self.voice.speaker)
+        sentences = _model(self.voice, self._digest).sentences(line, self.length_scale, self.voice.speaker)
         samples = joined(sentences, self.voice.sample_rate, self.gap)
         samples = trim_silence(resample(samples, self.voice.sample_rate, self.rate), self.rate)
         if self.settings.volume != 1.0:
