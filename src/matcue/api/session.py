@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from matcue.api.history import week
 from matcue.api.model import SESSION_RATE, Config, Options, Session, Warn, warn_on_stderr
+from matcue.api.speech import spoken, voice_for
 from matcue.errors import InputError
 from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import resolve
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from matcue.audio import Clip
     from matcue.audio.levels import Levels
-    from matcue.voice import PiperVoiceFile, Voice
+    from matcue.voice import Voice
 
 
 NO_OPTIONS = Options()  # every option as the config file and the routine have it
@@ -92,27 +93,19 @@ def language(routine: Routine, lang: str | None) -> Routine:
         raise InputError(
             f"--lang must be a language code like en, pl or cs, not '{lang}'"
         ) from None
-    if values.base_language(code) not in _spoken():
+    if values.base_language(code) not in spoken():
         raise InputError(f"--lang {code}: matcue speaks {_speaks_list()}")
     return replace(routine, language=code)
 
 
-def _spoken() -> dict[str, str]:
-    """The languages matcue has its own words in: code -> name."""
-    from matcue.timeline.phrases import CATALOGUES
-
-    names = {"en": "English", "pl": "Polish", "cs": "Czech"}
-    return {code: names.get(code, code) for code in CATALOGUES}
-
-
 def _speaks_list() -> str:
-    pairs = [f"{code} ({name})" for code, name in _spoken().items()]
+    pairs = [f"{code} ({name})" for code, name in spoken().items()]
     return ", ".join(pairs[:-1]) + " and " + pairs[-1]
 
 
 def fallback_note(routine: Routine) -> str | None:
     """The warning for a routine in a language matcue has no words of its own in."""
-    if values.base_language(routine.language) in _spoken():
+    if values.base_language(routine.language) in spoken():
         return None
     return (
         f"{routine.id} is in {routine.language}, and matcue speaks {_speaks_list()}: its own "
@@ -152,65 +145,6 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
     return Pace(**given)  # type: ignore[arg-type]
 
 
-def voice_for(
-    routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
-) -> Voice:
-    """The speech engine for ``routine``: the voice and rate given, else saved (at full
-    volume: :func:`volume_of` acts in the mix, after the levelling). A Piper voice
-    (``piper``, ``piper:NAME``, a ``.onnx`` file) speaks through :class:`PiperVoice`; a saved
-    one of another language than the routine's gives way to the default engine."""
-    from matcue.voice import PiperVoice, Pyttsx3Voice, VoiceSettings, is_piper
-
-    voice = options.voice or saved.get("voice")
-    rate = int(options.rate if options.rate is not None else saved.get("rate", 150))
-    if voice and is_piper(str(voice)):
-        found = piper_voice(str(voice), routine, where, given=options.voice is not None)
-        if found is not None:
-            settings = VoiceSettings(voice=found.id, rate=rate, language=routine.language)
-            return PiperVoice(settings, found, where.cache_dir, warn, rate=SESSION_RATE)
-        voice = None  # a saved Piper voice, none for this language: the default engine
-    if options.voice is None and voice and not _speaks(str(voice), routine.language):
-        voice = None  # a saved voice of another language: the routine's language decides
-    settings = VoiceSettings(
-        voice=str(voice) if voice else None, rate=rate, language=routine.language
-    )
-    return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
-
-
-def piper_voice(
-    spec: str, routine: Routine, where: Folders, *, given: bool
-) -> PiperVoiceFile | None:
-    """The Piper voice ``spec`` names for ``routine`` (``piper``: one for its language), or
-    None when it was saved (not ``given`` now) and speaks another language. Given, a voice of
-    another language is refused (InputError), and none for the language says how to get one."""
-    from matcue.errors import SpeechEngineError
-    from matcue.voice import find_voice, voice_for_language
-    from matcue.voice.piper_voices import PREFIX, download_hint, piper_version
-
-    piper_version()  # the extra is missing: say so before anything else
-    folder = where.voices_dir
-    lang = routine.language
-    name = _spoken().get(values.base_language(lang), lang)
-    if spec.strip().lower() in ("piper", PREFIX):
-        found = voice_for_language(lang, folder)
-        if found is None and given:
-            raise SpeechEngineError(
-                f"{routine.id} is in {name}, and there is no {name} Piper voice in {folder} or "
-                f"an installed voice package; {download_hint(lang, folder)}"
-            )
-        return found
-    found = find_voice(spec, folder)
-    if values.base_language(found.language) == values.base_language(lang):
-        return found
-    if not given:
-        return None
-    theirs = _spoken().get(values.base_language(found.language), found.language)
-    raise InputError(
-        f"--voice {found.id} speaks {theirs}, and {routine.id} is in {name}: give a {name} "
-        f"voice ({download_hint(lang, folder)})"
-    )
-
-
 def volume_of(options: Options, saved: Config) -> float:
     """The speech volume, 0 to 1: ``--volume``'s, else the config's, else 1."""
     from matcue.store.config import parse_volume
@@ -218,18 +152,6 @@ def volume_of(options: Options, saved: Config) -> float:
     if options.volume is not None:
         return parse_volume(options.volume)
     return float(saved.get("volume", 1.0))
-
-
-def _speaks(voice_id: str, lang: str) -> bool:
-    """Whether the voice ``voice_id`` speaks ``lang`` (an unknown voice: yes, so that the voice
-    stage reports it)."""
-    from matcue.voice import list_voices
-
-    base = values.base_language(lang)
-    for info in list_voices():
-        if info.id == voice_id.strip().lower():
-            return any(values.base_language(x) == base for x in info.languages)
-    return True
 
 
 def plan(

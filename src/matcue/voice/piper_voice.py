@@ -234,7 +234,9 @@ class PiperVoice:
         cached = self.cache.get(key, min_duration=low * 0.5, max_duration=high)
         if cached is not None:
             return cached
-        sentences = _model(self.voice, self._digest).sentences(line, self.length_scale, self.voice.speaker)
+        sentences = _model(self.voice, self._digest).sentences(
+            line, self.length_scale, self.voice.speaker
+        )
         samples = joined(sentences, self.voice.sample_rate, self.gap)
         samples = trim_silence(resample(samples, self.voice.sample_rate, self.rate), self.rate)
         if self.settings.volume != 1.0:
