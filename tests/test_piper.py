@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio_helpers import cli_env
+from audio_helpers import matcue
 from matcue import api
 from matcue.api import SESSION_RATE
 from matcue.cli import Environment, Playback, main
@@ -33,7 +33,6 @@ from matcue.voice.piper_voice import FASTEST_WPM, SLOWEST_WPM
 from virtual import RecordingDevice, Script, VirtualClock
 
 JOE = "piper:en_US-joe-medium"
-MATCUE = Path(sys.executable).with_name("matcue")
 ROUTINES = Path(__file__).parent / "routines"
 EXPORT_ROUTINE = ROUTINES / "export" / "two-exercises.yaml"
 PLAY_ROUTINE = ROUTINES / "cli" / "short-session.yaml"
@@ -109,7 +108,10 @@ def test_joe_speaks_real_lines_of_plausible_length(piper_cache: Path) -> None:
 
 def test_the_same_line_twice_is_the_same_sound(tmp_path: Path, piper_cache: Path) -> None:
     first = joe(piper_cache).clip(ONE)
-    again = joe(tmp_path).clip(ONE)  # an empty cache: synthesised anew
+    fresh = joe(tmp_path)  # an empty cache: synthesised anew
+    assert fresh.cached(ONE) is None
+    again = fresh.clip(ONE)
+    assert fresh.cached(ONE) is again and fresh.renders == 1
     assert again.frames == first.frames
     # the cached one was read back from 16 bits: the same samples to within one step
     assert np.allclose(np.asarray(first.samples), np.asarray(again.samples), atol=1 / 32768)
@@ -417,25 +419,12 @@ def test_without_the_piper_extra_a_piper_voice_says_what_to_install(tmp_path: Pa
     shim = tmp_path / "shim"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(NO_PIPER_SHIM)
-    env = cli_env(tmp_path / "cache", PYTHONPATH=str(shim))
-
-    def plan(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(MATCUE), "plan", str(EXPORT_ROUTINE), *args],
-            env=env,
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    done = plan("--voice", JOE)
+    cache, hidden = tmp_path / "cache", {"PYTHONPATH": str(shim)}
+    done = matcue("plan", EXPORT_ROUTINE, "--voice", JOE, cache=cache, cwd=tmp_path, extra=hidden)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         "matcue: Piper voices need matcue's piper extra: install it with "
         "`pip install 'matcue[piper]'`.\n"
     )
-    done = plan()  # the default engine speaks without it
-    assert done.returncode == 0, done.stderr
+    done = matcue("plan", EXPORT_ROUTINE, cache=cache, cwd=tmp_path, extra=hidden)
+    assert done.returncode == 0, done.stderr  # the default engine speaks without it

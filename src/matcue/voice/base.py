@@ -24,7 +24,8 @@ class VoiceSettings:
 
 class Voice(Protocol):
     """A speech engine (pyttsx3's :class:`~matcue.voice.Pyttsx3Voice`, Piper's
-    :class:`~matcue.voice.piper_voice.PiperVoice`) with its speech cache."""
+    :class:`~matcue.voice.piper_voice.PiperVoice`) with its speech cache (both are a
+    :class:`~matcue.voice.cached.CachedVoice`)."""
 
     settings: VoiceSettings
     voice_id: str  # the voice it speaks with, as ``--voice`` names it
@@ -33,6 +34,10 @@ class Voice(Protocol):
 
     def clip(self, text: str) -> Clip:
         """The spoken ``text``, trimmed of leading/trailing silence. Cached: cheap to call again."""
+        ...
+
+    def cached(self, text: str) -> Clip | None:
+        """``text``'s clip if the cache holds it (nothing is spoken), else None."""
         ...
 
     def clips(self, texts: Iterable[str]) -> dict[str, Clip]:

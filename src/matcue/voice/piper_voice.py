@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from matcue.audio.files import pcm16, resample
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice.base import VoiceSettings
 from matcue.voice.cache import SpeechCache, Warn, cache_key, default_cache_dir
+from matcue.voice.cached import CachedVoice
 from matcue.voice.lengths import plausible_duration, trim_silence
 from matcue.voice.piper_voices import INSTALL_PIPER, PiperVoiceFile, digests, piper_version
 
@@ -171,7 +171,7 @@ def _check_settings(settings: VoiceSettings) -> None:
         raise InputError(f"speech volume must be between 0 and 1, not {settings.volume}")
 
 
-class PiperVoice:
+class PiperVoice(CachedVoice):
     """The ``Voice`` protocol through a Piper voice, each distinct line rendered once.
 
     ``rate``: the output rate (the session's); None keeps the voice's own."""
@@ -220,20 +220,14 @@ class PiperVoice:
         stands for the rate: two rates clamped to one scale share their lines)."""
         return cache_key(ENGINE_NAME, self._identity, 0, self.settings.volume, text.strip())
 
-    def cache_path(self, text: str) -> Path:
-        """Where ``text``'s clip is (or will be) cached on disk."""
-        return self.cache.path_for(self.key(text))
-
-    def clip(self, text: str) -> Clip:
-        """The spoken ``text``, trimmed of leading/trailing silence; read-only, cached."""
-        line = text.strip()
-        if not line:
-            raise InputError("a spoken line is empty; give it some words")
-        key = self.key(line)
+    def expected(self, line: str) -> tuple[float, float]:
+        """A generous range for ``line``'s length at the rate its length scale speaks."""
         low, high = plausible_duration(line, round(spoken_wpm(self.length_scale)))
-        cached = self.cache.get(key, min_duration=low * 0.5, max_duration=high)
-        if cached is not None:
-            return cached
+        return low * 0.5, high
+
+    def make(self, line: str) -> Clip:
+        """``line`` through the model, its sentences joined by matcue's gap, trimmed, at the
+        output rate and volume; SpeechEngineError if its length is implausible."""
         sentences = _model(self.voice, self._digest).sentences(
             line, self.length_scale, self.voice.speaker
         )
@@ -241,20 +235,12 @@ class PiperVoice:
         samples = trim_silence(resample(samples, self.voice.sample_rate, self.rate), self.rate)
         if self.settings.volume != 1.0:
             samples = samples * np.float32(self.settings.volume)
-        self.renders += 1
         # on the 16-bit grid the cache keeps it on: a line sounds the same the first time
         clip = Int16Clip(pcm16(samples), self.rate)
-        if not low * 0.5 <= clip.duration <= high:
+        low, high = self.expected(line)
+        if not low <= clip.duration <= high:
             raise SpeechEngineError(
                 f"the Piper voice {self.voice_id} spoke {line!r} in {clip.duration:.2f} s where "
-                f"{low * 0.5:.2f}-{high:.2f} s was expected; try another voice"
+                f"{low:.2f}-{high:.2f} s was expected; try another voice"
             )
-        return self.cache.put(key, clip)
-
-    def clips(self, texts: Iterable[str]) -> dict[str, Clip]:
-        """Each distinct text's clip; only lines missing from the cache are rendered."""
-        out: dict[str, Clip] = {}
-        for text in texts:
-            if text not in out:
-                out[text] = self.clip(text)
-        return out
+        return clip
