@@ -28,6 +28,7 @@ from audio_helpers import matcue
 from matcue import api
 from matcue.api import SESSION_RATE
 from matcue.cli import Environment, Playback, main
+from matcue.errors import SpeechEngineError
 from matcue.voice import PiperVoice, VoiceSettings, find_voice, length_scale
 from matcue.voice.piper_voice import FASTEST_WPM, SLOWEST_WPM
 from virtual import RecordingDevice, Script, VirtualClock
@@ -104,6 +105,14 @@ def test_joe_speaks_real_lines_of_plausible_length(piper_cache: Path) -> None:
         longest = max(longest, quiet)
     # the gap, and the edges kept on each side of it (20 ms and 10 ms), less a window or two
     assert voice.gap - 0.02 <= longest * 0.01 <= voice.gap + 0.05, longest
+
+
+def test_a_line_piper_makes_no_sound_for_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(SpeechEngineError) as caught:
+        joe(tmp_path).clip("...")
+    assert str(caught.value) == (
+        f"the Piper voice {JOE} made no sound for '...'; give the line some words"
+    )
 
 
 def test_the_same_line_twice_is_the_same_sound(tmp_path: Path, piper_cache: Path) -> None:

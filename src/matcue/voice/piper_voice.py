@@ -238,6 +238,11 @@ class PiperVoice(CachedVoice):
         # on the 16-bit grid the cache keeps it on: a line sounds the same the first time
         clip = Int16Clip(pcm16(samples), self.rate)
         low, high = self.expected(line)
+        if not clip.frames:
+            raise SpeechEngineError(
+                f"the Piper voice {self.voice_id} made no sound for {line!r}; give the line "
+                "some words"
+            )
         if not low <= clip.duration <= high:
             raise SpeechEngineError(
                 f"the Piper voice {self.voice_id} spoke {line!r} in {clip.duration:.2f} s where "
