@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +62,7 @@ def joe(cache: Path, rate: int = 150, volume: float = 1.0, out: int = SESSION_RA
 @pytest.fixture
 def hermetic(piper_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The module's speech cache, and a data folder (voices, history) and config of this
-    test's own, through the environment the CLI reads at the edge; yields the data folder."""
+    test's own, through the environment the CLI reads at the edge; returns the data folder."""
     monkeypatch.setenv("MATCUE_CACHE_DIR", str(piper_cache))
     monkeypatch.setenv("MATCUE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MATCUE_CONFIG", str(tmp_path / "config" / "config.toml"))
@@ -332,7 +331,8 @@ def test_piper_for_an_english_routine_finds_joe(hermetic: Path) -> None:
 
 
 @pytest.fixture
-def broken_voices(tmp_path: Path, joe_files: tuple[Path, Path]) -> Iterator[Path]:
+def broken_voices(tmp_path: Path, joe_files: tuple[Path, Path]) -> Path:
+    """A folder of voices missing a file, with broken settings or a model cut short."""
     model, config = joe_files
     folder = tmp_path / "broken"
     folder.mkdir()
@@ -343,7 +343,7 @@ def broken_voices(tmp_path: Path, joe_files: tuple[Path, Path]) -> Iterator[Path
     (folder / "empty.onnx.json").write_text("{}")
     (folder / "cut.onnx").write_bytes(model.read_bytes()[:4096])  # a download cut short
     (folder / "cut.onnx.json").symlink_to(config)
-    yield folder
+    return folder
 
 
 @pytest.mark.parametrize(
