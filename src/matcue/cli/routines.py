@@ -30,7 +30,7 @@ def validate_cmd(
             shown = err.format() if isinstance(err, api.RoutineError) else f"matcue: {err}"
             print(shown, file=env.stderr)
         else:
-            n = len(routine.exercises)
+            n = len(routine.played)
             print(f"{path}: ok ({n} exercise{'s' if n != 1 else ''})", file=env.stdout)
     if bad:
         raise typer.Exit(ExitStatus.INVALID)
@@ -49,7 +49,7 @@ def list_cmd(
                 "title": row.routine.title,
                 "level": row.routine.level,
                 "equipment": list(row.routine.equipment),
-                "exercises": len(row.routine.exercises),
+                "exercises": len(row.routine.played),
                 "duration_s": round(row.seconds, 3),
             }
             for row in rows
@@ -62,7 +62,7 @@ def list_cmd(
     for row in rows:
         r = row.routine
         print(
-            f"{r.id:<{width}}  {r.level:<12}  {len(r.exercises):>2}  {clock(row.seconds):>6}  "
+            f"{r.id:<{width}}  {r.level:<12}  {len(r.played):>2}  {clock(row.seconds):>6}  "
             f"{r.title}",
             file=env.stdout,
         )

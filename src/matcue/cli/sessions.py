@@ -30,10 +30,21 @@ def plan_cmd(
     routine: RoutineArg,
     options: api.Options,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+    as_export: Annotated[
+        bool,
+        typer.Option(
+            "--export", help="Show it as an exported file says it: no line about the keys."
+        ),
+    ] = False,
 ) -> None:
-    """Show the timed script of a session: every phase and what is said when."""
+    """Show the timed script of a session: every phase and what is said when.
+
+    It previews `play` on a terminal, so the intro names the keys; an exported file (see
+    --export) and a session played without a terminal say nothing about controls.
+    """
     env = current()
-    timeline = api.plan(routine, options, folders=env.where(), warn=env.warn).timeline
+    where = env.where()
+    timeline = api.plan(routine, options, keys=not as_export, folders=where, warn=env.warn).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
@@ -98,7 +109,7 @@ def play_cmd(
     r = session.routine
     exercise = api.start_exercise(r, start_at) if start_at is not None else None
     if place is not None:
-        exercise = min(place.exercise, len(r.exercises))
+        exercise = min(place.exercise, len(r.played))
     _play(session, env, exercise, quiet, keys, bus, note)
 
 
