@@ -13,6 +13,7 @@ from matcue.routine.model import Exercise, Routine, Step
 from matcue.timeline import Cue, Pace, Phase, Timeline
 from matcue.timeline.lint import MEDIA, PACES, RULES, Medium, Problem, Rule, lint
 from matcue.timeline.model import ExercisePlan
+from matcue.timeline.phrases import CZECH
 
 KEYS, MEDIA_KEYS, EXPORT = MEDIA
 Mark = tuple[float, str]  # (seconds into its phase, a line, or "[tick]" / "[rest]"...)
@@ -384,6 +385,9 @@ def test_moving_into_a_standing_exercise_says_eyes_open() -> None:
     assert found.text == "exercise 2 (standing) without 'eyes open'"
     told = stand_up("Next: bird dog.", "Keep your eyes open while you stand.")
     assert problems("eyes-closed", told, exercises=(lying, standing)) == []
+    czech = stand_up("Ve stoje mějte oči otevřené.")  # the Czech catalogue's line
+    assert problems("eyes-closed", czech, exercises=(lying, standing), phrases=CZECH) == []
+    assert len(problems("eyes-closed", czech, exercises=(lying, standing))) == 1
     # already standing: said once, on getting up
     assert problems("eyes-closed", closed, exercises=(standing, standing)) == [
         Problem("eyes-closed", 0.0, "exercise 1 (standing) without 'eyes open'")

@@ -127,7 +127,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "eyes-closed",
-        "Moving into an exercise done in one of `bases`, the listener hears `words`.",
+        "Moving into an exercise done in one of `bases`, the listener hears `words` (or the "
+        "catalogue's eyes-open line).",
         check.eyes_open,
         {"bases": ("standing",), "words": ("eyes open",)},
     ),

@@ -167,6 +167,7 @@ def switch_restates(rule: Rule, s: Script) -> Iterator[Problem]:
 
 def eyes_open(rule: Rule, s: Script) -> Iterator[Problem]:
     words, bases = rule.pattern("words"), rule.words("bases")
+    advice = _flat(str(getattr(s.phrases, "eyes_open", "")))  # the catalogue's own line
     firsts, lasts = s.first_reps(), s.last_reps()
     before = None  # the base of the exercise before
     for number, first in sorted(firsts.items(), key=lambda item: item[1]):
@@ -174,7 +175,8 @@ def eyes_open(rule: Rule, s: Script) -> Iterator[Problem]:
         base = ex.base if ex is not None else None
         if base in bases and before not in bases:
             begin = lasts.get(number - 1, -1) + 1
-            if not any(words.search(s.text(k)) for k in range(begin, first)):
+            said = " ".join(s.text(k) for k in range(begin, first))
+            if not (words.search(said) or (advice and advice in _flat(said))):
                 where = s.timeline.phases[first].t
                 yield Problem(
                     rule.id,
