@@ -576,11 +576,12 @@ def test_list_json_describes_every_built_in_routine(speech_cache: Path) -> None:
 def test_voices_lists_an_english_voice(speech_cache: Path) -> None:
     done = matcue("voices", cache=speech_cache)
     assert done.returncode == 0, done.stderr
-    rows = [line.split(None, 2) for line in done.stdout.splitlines()]
+    header, *rows = [line.split(None, 5) for line in done.stdout.splitlines()]
+    assert header == ["id", "engine", "language", "quality", "rate", "name"]
     assert len(rows) > 1
-    english = [r for r in rows if len(r) == 3 and r[1].split(",")[0].strip().startswith("en")]
+    english = [r for r in rows if r[1] == "espeak-ng" and r[2].split(",")[0].startswith("en")]
     assert english, done.stdout
-    assert any("English" in r[2] for r in english)
+    assert any("English" in r[5] for r in english)
 
 
 def test_version(quick: dict[tuple[str, ...], subprocess.CompletedProcess[str]]) -> None:

@@ -15,7 +15,7 @@ from matcue.timeline import Timeline
 
 if TYPE_CHECKING:
     from matcue.audio.levels_cache import LevelsCache
-    from matcue.voice import Pyttsx3Voice
+    from matcue.voice import Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 Warn = Callable[[str], object]
@@ -55,7 +55,7 @@ class Session:
     """A routine compiled with its options: what plan, play and export work from."""
 
     routine: Routine
-    speech: Pyttsx3Voice
+    speech: Voice
     timeline: Timeline
     stereo: bool
     music: Path | None = None

@@ -87,7 +87,18 @@ def voices_cmd(
         typer.Option("--lang", metavar="CODE", help="Only voices for this language (pl, cs)."),
     ] = None,
 ) -> None:
-    """List the text-to-speech voices: id, languages and name."""
+    """List the text-to-speech voices, espeak-ng's and Piper's: id (what --voice takes), engine,
+    languages, quality, sample rate and name."""
     env = current()
-    for v in api.voices(lang):
-        print(f"{v.id:<24} {', '.join(v.languages):<10} {v.name}", file=env.stdout)
+    rows = api.voices(lang, folders=env.where())
+    table = [
+        (v.id, v.engine, ",".join(v.languages), v.quality, str(v.sample_rate), v.name) for v in rows
+    ]
+    header = ("id", "engine", "language", "quality", "rate", "name")
+    widths = [max(len(row[i]) for row in (header, *table)) for i in range(5)]
+    for row in (header, *table):
+        cells = [
+            cell.rjust(w) if i == 4 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row[:5], widths, strict=True))
+        ]
+        print("  ".join([*cells, row[5]]), file=env.stdout)
