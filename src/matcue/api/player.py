@@ -11,6 +11,7 @@ words all stay, and renders the rest with the same stereo and music.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -241,6 +242,11 @@ class Player:
         # server need
         if self._sound is None:  # stereo and the music, read once for every render of the session
             self._sound = sound_options(self.session)
+        from matcue.audio.music import Music, reach
+
+        music = self._sound["music"]
+        if isinstance(music, Music):  # a slower pace plays more of long music: measured as it comes
+            self._sound["music"] = reach(music, math.ceil(timeline.duration * SESSION_RATE))
         return self._mix(timeline, start=frame, workers=workers, **self._sound)
 
     def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
