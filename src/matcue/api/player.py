@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from matcue.api.growing import Grower
+    from matcue.audio import Clip
+    from matcue.audio.levels import MixLevels
     from matcue.playback import Clock, Device, SessionResult
     from matcue.playback.loop import Session as Loop
     from matcue.playback.mpris import MediaKeys
@@ -45,6 +48,10 @@ class Player:
     once (whenever a command can come). ``device``, ``clock``, ``commands``, ``background``:
     replace the real ones (tests). ``status``: called with a one-line status four times a
     second; ``on_start``: once the sound has started.
+
+    ``inline``: render the later parts of the session (and make its lines, for a session
+    prepared ``at_once``) in the loop's own thread, a step each time it looks, instead of on a
+    thread of their own (by default: when a ``clock`` is given, virtual time).
 
     ``media_keys``: publish the session to the desktop's media controls (MPRIS on the session
     D-Bus at ``bus``, an address; None: :func:`session_bus`'s) while it plays, so that media
@@ -67,6 +74,7 @@ class Player:
         media_keys: bool = False,
         bus: str | None = None,
         note: Callable[[str], object] | None = None,
+        inline: bool | None = None,
     ) -> None:
         self.session = session
         self.exercise = exercise
@@ -87,7 +95,10 @@ class Player:
         self._thread: threading.Thread | None = None
         self._outcome: SessionResult | BaseException | None = None
         self._sound: dict[str, object] | None = None
-        self._lock = threading.Lock()  # the speech engine is used from the pace thread too
+        # the speech engine is used from the pace thread, and the one making lines, too
+        self._lock = session.lines.lock if session.lines is not None else threading.Lock()
+        self._inline = clock is not None if inline is None else inline
+        self._grower: Grower | None = None
 
     @property
     def start_time(self) -> float:
@@ -138,40 +149,42 @@ class Player:
 
     def run(self) -> SessionResult:
         """Play to the end (or a quit, a pain stop, Ctrl-C) in this thread."""
-        from matcue.audio import seconds_to_frames
-        from matcue.playback import Hooks, Track
+        from matcue.playback import Hooks
         from matcue.playback.device import Simpleaudio
         from matcue.playback.loop import Session as Loop
 
         session = self.session
-        timeline = session.timeline
-        start = self.start_time
-        base = seconds_to_frames(start, SESSION_RATE)
-        # before playing: levelled by worker threads (what comes before the start if needed)
+        grower = self._grower = self._parts()
+        # before playing: the first part, levelled by worker threads
         from matcue.audio.render import FIT_WORKERS
 
-        pcm = self._render(timeline, base, FIT_WORKERS)
-        hooks = Hooks(self._at_pace, self._render, self._say, phrases_for(session.routine.language))
+        track = grower.first(self.start_time, FIT_WORKERS)
+        words = phrases_for(session.routine.language)
+        hooks = Hooks(self._at_pace, self._render, self._say, words, grower.take)
         device = self._device if self._device is not None else Simpleaudio()
         loop = Loop(
-            Track(timeline, pcm, base),
+            track,
             SESSION_RATE,
             hooks,
             commands=self.commands,
             device=device,
             clock=self._clock,
-            start=start,
+            start=self.start_time,
             status=self._status,
             on_start=self._on_start,
             background=self._background,
+            on_late=self._late,
         )
         if self.answers:
             loop.prepare()
         self._loop = loop
         media = self._media_keys()
+        if not self._inline:
+            grower.start()
         try:
             return loop.run()
         finally:
+            grower.stop()
             self._ended = True
             self.queue.end()  # a media key waiting for the session goes on
             if media is not None:
@@ -226,9 +239,12 @@ class Player:
 
     def _at_pace(self, percent: float) -> Timeline:
         session = self.session
+        timeline = session.timeline
+        if session.lines is not None:  # every line, made now: the session's own timeline
+            timeline = replace(session.lines.finish().timeline)  # (a copy: not a part's)
         compile_at = at_pace(
             session.routine,
-            session.timeline,
+            timeline,
             self._speech_len,
             keys=session.keys,
             media_keys=session.media_keys,
@@ -239,9 +255,122 @@ class Player:
         # renders while the session plays level their clips on their own thread only
         # (workers=0): the levelling threads would take the cores the player and the sound
         # server need
+        again = self._grower.again(timeline, frame, workers) if self._grower else None
+        if again is not None:  # a part of the session: to its end, with its levels
+            return again
+        return self._mix(timeline, start=frame, workers=workers, **self._options())
+
+    def _options(self) -> dict[str, object]:
         if self._sound is None:  # stereo and the music, read once for every render of the session
             self._sound = sound_options(self.session)
-        return self._mix(timeline, start=frame, workers=workers, **self._sound)
+        return self._sound
+
+    def _parts(self) -> Grower:
+        from matcue.api.ahead import Partial
+        from matcue.api.growing import Grower
+
+        session = self.session
+        lines = session.lines
+        if lines is not None:
+            partial = lines.partial
+        else:
+            timeline = session.timeline
+            first = tp.phase_index(timeline, self.start_time)
+            partial = Partial(timeline, first, len(timeline.phases), True)
+        return Grower(
+            partial,
+            lines,
+            self._part,
+            self._levels,
+            SESSION_RATE,
+            inline=self._inline,
+            note=self._note,
+        )
+
+    def _made(self, timeline: Timeline) -> tuple[Timeline, dict[str, Clip] | None]:
+        """``timeline`` with only the lines made (all but in a session still making them),
+        and those lines' clips (None: the voice's, every line)."""
+        lines = self.session.lines
+        if lines is None:
+            return timeline, None
+        made = dict(lines.made)
+        cues = tuple(c for c in timeline.cues if c.text is None or c.text in made)
+        return replace(timeline, cues=cues), made
+
+    def _levels(self, timeline: Timeline) -> MixLevels:
+        from matcue.api.session import levels_of
+        from matcue.audio.render import mix_levels
+
+        timeline, made = self._made(timeline)
+        speech, sounds = self._clips(timeline, made)
+        music = self._options()["music"]
+        return mix_levels(
+            timeline,
+            speech,
+            sounds,
+            SESSION_RATE,
+            levels=levels_of(self.session),
+            levels_cache=self.session.levels_cache,
+            music=music,  # type: ignore[arg-type]
+        )
+
+    def _clips(
+        self, timeline: Timeline, made: dict[str, Clip] | None
+    ) -> tuple[dict[str, Clip], dict[str, Clip]]:
+        if made is None:
+            with self._lock:
+                return clips(timeline, self.session.speech)
+        from matcue.audio.tones import load_sounds
+
+        texts = {c.text for c in timeline.cues if c.text is not None}
+        return {t: made[t] for t in texts}, load_sounds(SESSION_RATE)
+
+    def _part(
+        self, timeline: Timeline, start: int, end: int, mix: MixLevels, workers: int
+    ) -> npt.NDArray[np.int16]:
+        """Frames ``start`` to ``end`` of ``timeline``, rendered with ``mix``."""
+        import numpy as np
+
+        from matcue.api.session import levels_of
+        from matcue.audio import render_chunks
+
+        timeline, made = self._made(timeline)
+        speech, sounds = self._clips(timeline, made)
+        blocks = []
+        left = end - start
+        chunks = render_chunks(
+            timeline,
+            speech,
+            sounds,
+            SESSION_RATE,
+            levels=levels_of(self.session),
+            levels_cache=self.session.levels_cache,
+            start=start,
+            workers=workers,
+            mix=mix,
+            **self._options(),  # type: ignore[arg-type]
+        )
+        try:
+            for block in chunks:
+                if left <= 0:
+                    break
+                blocks.append(block[:left])
+                left -= block.shape[0]
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+        if not blocks:
+            stereo = bool(self._options()["stereo"])
+            return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
+        return np.concatenate(blocks)
+
+    def _late(self, count: int) -> None:
+        if self._note is not None:
+            self._note(f"a line was late: the session waited for it ({count} so far)")
+
+    @property
+    def late(self) -> int:
+        """How many times the session reached a line not made yet, and waited for it."""
+        return self._loop.late if self._loop is not None else 0
 
     def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
         """Lines (after a tick) in the session's channels, without the music (it goes on

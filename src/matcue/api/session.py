@@ -214,10 +214,17 @@ def prepare(
     loudness: float | None = None,
     folders: Folders | None = None,
     warn: Warn = warn_on_stderr,
+    at_once: bool = False,
+    exercise: int | None = None,
 ) -> Session:
     """As :func:`plan`, for a session to be rendered (played or exported): each newly spoken
     line is also measured and levelled (for ``loudness`` LUFS, if not the default -16) in the
-    levels cache while the next lines are spoken."""
+    levels cache while the next lines are spoken.
+
+    ``at_once``: for a session to be played from exercise ``exercise`` (None: the intro),
+    return as soon as its first minute or so is made (:mod:`matcue.api.ahead`): the
+    :class:`Player` makes the other lines while it plays. Its timeline is then exact up to
+    there, with the other lines' lengths estimated."""
     return _session(
         routine,
         options,
@@ -227,6 +234,8 @@ def prepare(
         warn=warn,
         render=True,
         loudness=loudness,
+        at_once=at_once,
+        exercise=exercise,
     )
 
 
@@ -240,6 +249,8 @@ def _session(
     warn: Warn,
     render: bool = False,
     loudness: float | None = None,
+    at_once: bool = False,
+    exercise: int | None = None,
 ) -> Session:
     if loudness is not None:  # first: an api caller gets the sentence the command line gives
         check_loudness(loudness)
@@ -250,7 +261,17 @@ def _session(
     volume = volume_of(options, saved)  # before the speech is made: a bad one is quick
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
-    if render:
+    lines = None
+    if at_once:
+        from matcue.api.ahead import Lines
+        from matcue.audio.levels_cache import LevelsCache
+
+        check_routine(loaded, pace)
+        levels_cache = LevelsCache(speech.cache.root)
+        lines = Lines(loaded, pace, speech, keys=keys, media_keys=media_keys, exercise=exercise)
+        timeline = lines.ready().timeline
+        check_timeline(timeline)
+    elif render:
         from matcue.audio import SESSION_LEVELS, measuring_ahead
         from matcue.audio.levels_cache import LevelsCache
 
@@ -276,6 +297,7 @@ def _session(
         keys,
         media_keys,
         volume,
+        lines,
     )
 
 

@@ -1,0 +1,153 @@
+"""The parts of a session rendered while it plays.
+
+Before the first sound only the first ``FIRST_PART`` seconds are rendered (to a phase
+boundary); the rest is rendered in the background, and while lines are still being made
+(:mod:`matcue.api.ahead`) each part ends where the session is exact so far. Every part is a
+:class:`~matcue.playback.Track` with ``more`` until the last; the session loop splices each
+in where the one before ends (:mod:`matcue.playback.growing`).
+
+Every part is rendered with the same :class:`~matcue.audio.levels.MixLevels`, worked out
+once over the session: so the parts join up sample for sample, as one render would. While
+lines are missing the line loudness is worked out from the lines made (the level a session
+of such lines has); once every line is made, the parts from then on take the session's own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcue.api.ahead import Lines, Partial
+from matcue.audio.levels import MixLevels
+from matcue.audio.units import seconds_to_frames
+from matcue.playback.stream import Track
+from matcue.timeline import Timeline
+
+Pcm = npt.NDArray[np.int16]
+FIRST_PART = 30.0  # seconds of session rendered before the first sound, at least
+Render = Callable[[Timeline, int, int, MixLevels, int], Pcm]  # timeline, from, to, mix, workers
+
+
+@dataclass(frozen=True)
+class Part:
+    """What a part of ``timeline`` was rendered with, to render it again from another frame."""
+
+    timeline: Timeline
+    end: int  # frames: where the part ends (no further is made)
+    lo: int  # frames: nothing before this can be rendered yet
+    mix: MixLevels
+
+
+class Grower:
+    """The session's parts: :meth:`first` before the sound starts, then :meth:`step` (a line
+    made, a part rendered) on a thread of its own (:meth:`start`) or, ``inline``, once each
+    time the loop asks for the next part (:meth:`take`: virtual time)."""
+
+    def __init__(
+        self,
+        partial: Partial,
+        lines: Lines | None,
+        render: Render,
+        levels: Callable[[Timeline], MixLevels],
+        rate: int,
+        *,
+        inline: bool = False,
+        note: Callable[[str], object] | None = None,
+    ) -> None:
+        self.partial = partial
+        self.lines = lines
+        self.render = render
+        self.levels = levels
+        self.rate = rate
+        self.inline = inline
+        self.note = note
+        self.mix = levels(partial.timeline)
+        self.parts: dict[int, Part] = {}
+        self.ready: deque[Track] = deque()
+        self.to = partial.first  # the phase the parts rendered so far end at
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self._began = time.monotonic()
+
+    def _frames(self, seconds: float) -> int:
+        return seconds_to_frames(seconds, self.rate)
+
+    def _part(self, partial: Partial, start: int, upto: int, workers: int) -> Track:
+        """Render ``partial`` from frame ``start`` to phase ``upto``."""
+        timeline = partial.timeline
+        end = self._frames(partial.at(upto))
+        lo = 0 if partial.whole or partial.first == 0 else self._frames(partial.at(partial.first))
+        self.parts[id(timeline)] = Part(timeline, end, lo, self.mix)
+        pcm = self.render(timeline, start, end, self.mix, workers)
+        self.to = upto
+        return Track(timeline, pcm, start, upto < len(timeline.phases), lo)
+
+    def first(self, start: float, workers: int) -> Track:
+        """The first part, from ``start`` seconds: ``FIRST_PART`` seconds to a phase boundary
+        (or all that is exact, if less)."""
+        p = self.partial
+        upto = p.first
+        while upto < p.exact and p.at(upto) < start + FIRST_PART:
+            upto += 1
+        return self._part(p, self._frames(start), upto, workers)
+
+    def again(self, timeline: Timeline, start: int, workers: int) -> Pcm | None:
+        """``timeline`` (a part's) rendered again from ``start`` to its part's end; None if it
+        is not a part's."""
+        part = self.parts.get(id(timeline))
+        if part is None:
+            return None
+        return self.render(timeline, start, part.end, part.mix, workers)
+
+    @property
+    def done(self) -> bool:
+        return self.partial.whole and self.to >= len(self.partial.timeline.phases)
+
+    def step(self) -> bool:
+        """Make a line (compiling again when it is time) and render the part that has become
+        exact, if any; False once the whole session is rendered."""
+        if self.done:
+            return False
+        lines = self.lines
+        if lines is not None and not self.partial.whole:
+            lines.advance()
+            if lines.partial is not self.partial:
+                self.partial = lines.partial
+                if self.partial.whole:
+                    self.mix = self.levels(self.partial.timeline)
+                    if self.note is not None:
+                        took = time.monotonic() - self._began
+                        self.note(f"all {len(lines.made)} lines made, {took:.2f} s after the start")
+        p = self.partial
+        if p.exact > self.to:
+            self.ready.append(self._part(p, self._frames(p.at(self.to)), p.exact, 0))
+        return not self.done
+
+    def take(self) -> Track | None:
+        """The next part, once rendered (None: not yet)."""
+        if self.error is not None:
+            raise self.error
+        if self.inline and not self.stopped.is_set():
+            self.step()
+        return self.ready.popleft() if self.ready else None
+
+    def start(self) -> None:
+        """Make and render the rest on a thread of its own (until :meth:`stop`)."""
+
+        def work() -> None:
+            try:
+                while not self.stopped.is_set() and self.step():
+                    pass
+            except BaseException as err:  # raised again by take(), in the loop
+                self.error = err
+
+        threading.Thread(target=work, name="matcue-parts", daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopped.set()
