@@ -31,6 +31,8 @@ from matcue.timeline import Timeline
 
 Pcm = npt.NDArray[np.int16]
 FIRST_PART = 30.0  # seconds of session rendered before the first sound, at least
+RENDER_AHEAD = 15.0  # seconds: while lines are made, a part is rendered once the sound is this
+# near the end of the last one (later, it is rendered at the session's own levels)
 Render = Callable[[Timeline, int, int, MixLevels, int], Pcm]  # timeline, from, to, mix, workers
 
 
@@ -68,9 +70,12 @@ class Grower:
         self.inline = inline
         self.note = note
         self.mix = levels(partial.timeline)
+        self.exact = partial.whole  # the mix is the session's own
+        self.exact_from: int | None = None  # the first frame rendered with it
         self.parts: dict[int, Part] = {}
         self.ready: deque[Track] = deque()
         self.to = partial.first  # the phase the parts rendered so far end at
+        self.playhead: Callable[[], float] | None = None  # where the session is (seconds)
         self.stopped = threading.Event()
         self.error: BaseException | None = None
         self._began = time.monotonic()
@@ -84,6 +89,8 @@ class Grower:
         end = self._frames(partial.at(upto))
         lo = 0 if partial.whole or partial.first == 0 else self._frames(partial.at(partial.first))
         self.parts[id(timeline)] = Part(timeline, end, lo, self.mix)
+        if self.exact and self.exact_from is None:
+            self.exact_from = start
         pcm = self.render(timeline, start, end, self.mix, workers)
         self.to = upto
         return Track(timeline, pcm, start, upto < len(timeline.phases), lo)
@@ -121,13 +128,20 @@ class Grower:
                 self.partial = lines.partial
                 if self.partial.whole:
                     self.mix = self.levels(self.partial.timeline)
+                    self.exact = True
                     if self.note is not None:
                         took = time.monotonic() - self._began
                         self.note(f"all {len(lines.made)} lines made, {took:.2f} s after the start")
         p = self.partial
-        if p.exact > self.to:
+        if p.exact > self.to and (self.exact or self._near(p)):
             self.ready.append(self._part(p, self._frames(p.at(self.to)), p.exact, 0))
         return not self.done
+
+    def _near(self, partial: Partial) -> bool:
+        """Whether the sound is near the end of what is rendered (or no one says where it is)."""
+        if self.playhead is None:
+            return True
+        return partial.at(self.to) - self.playhead() < RENDER_AHEAD
 
     def take(self) -> Track | None:
         """The next part, once rendered (None: not yet)."""

@@ -178,6 +178,7 @@ class Player:
         if self.answers:
             loop.prepare()
         self._loop = loop
+        grower.playhead = lambda: loop.position(loop.now())
         media = self._media_keys()
         if not self._inline:
             grower.start()
@@ -366,6 +367,12 @@ class Player:
     def _late(self, count: int) -> None:
         if self._note is not None:
             self._note(f"a line was late: the session waited for it ({count} so far)")
+
+    @property
+    def exact_from(self) -> int | None:
+        """The first frame played at the session's own levels (before it, while lines were
+        still being made, at the level of the lines made so far); None before the start."""
+        return self._grower.exact_from if self._grower is not None else None
 
     @property
     def late(self) -> int:

@@ -300,11 +300,11 @@ class Session(PaceSplicing, Growing):
         last_line = ""
         try:
             while ending is None:
+                if self._maybe_grow(self.now()):  # the next part spliced in (or waited for)
+                    continue
                 now = self.now()
                 stream = self.stream
                 wait = POLL
-                if self._maybe_grow(now):  # the next part spliced in (or waited for)
-                    continue
                 if stream is None and self.waiting is None and not self.commands.open:
                     ending = "quit"
                     self._stopped_at = self.state.paused_at
