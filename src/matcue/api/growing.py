@@ -18,12 +18,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from matcue.api.ahead import Lines, Partial
+from matcue.api.model import SESSION_RATE, Session
+from matcue.api.session import clips, levels_of
+from matcue.audio.clip import Clip
 from matcue.audio.levels import MixLevels
 from matcue.audio.units import seconds_to_frames
 from matcue.playback.stream import Track
@@ -165,3 +168,87 @@ class Grower:
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+class Renders:
+    """How the parts of a played session are rendered: with only the lines made, and the
+    levels given. ``lock`` guards the voice; ``options``: the render's stereo and music."""
+
+    def __init__(
+        self, session: Session, lock: threading.Lock, options: Callable[[], dict[str, object]]
+    ) -> None:
+        self.session = session
+        self._lock = lock
+        self.options = options
+
+    def made(self, timeline: Timeline) -> tuple[Timeline, dict[str, Clip] | None]:
+        """``timeline`` with only the lines made (all but in a session still making them),
+        and those lines' clips (None: the voice's, every line)."""
+        lines = self.session.lines
+        if lines is None:
+            return timeline, None
+        made = dict(lines.made)
+        cues = tuple(c for c in timeline.cues if c.text is None or c.text in made)
+        return replace(timeline, cues=cues), made
+
+    def levels(self, timeline: Timeline) -> MixLevels:
+        from matcue.audio.render import mix_levels
+
+        timeline, made = self.made(timeline)
+        speech, sounds = self.clips(timeline, made)
+        music = self.options()["music"]
+        return mix_levels(
+            timeline,
+            speech,
+            sounds,
+            SESSION_RATE,
+            levels=levels_of(self.session),
+            levels_cache=self.session.levels_cache,
+            music=music,  # type: ignore[arg-type]
+        )
+
+    def clips(
+        self, timeline: Timeline, made: dict[str, Clip] | None
+    ) -> tuple[dict[str, Clip], dict[str, Clip]]:
+        if made is None:
+            with self._lock:
+                return clips(timeline, self.session.speech)
+        from matcue.audio.tones import load_sounds
+
+        texts = {c.text for c in timeline.cues if c.text is not None}
+        return {t: made[t] for t in texts}, load_sounds(SESSION_RATE)
+
+    def part(
+        self, timeline: Timeline, start: int, end: int, mix: MixLevels, workers: int
+    ) -> npt.NDArray[np.int16]:
+        """Frames ``start`` to ``end`` of ``timeline``, rendered with ``mix``."""
+        from matcue.audio import render_chunks
+
+        timeline, made = self.made(timeline)
+        speech, sounds = self.clips(timeline, made)
+        blocks = []
+        left = end - start
+        chunks = render_chunks(
+            timeline,
+            speech,
+            sounds,
+            SESSION_RATE,
+            levels=levels_of(self.session),
+            levels_cache=self.session.levels_cache,
+            start=start,
+            workers=workers,
+            mix=mix,
+            **self.options(),  # type: ignore[arg-type]
+        )
+        try:
+            for block in chunks:
+                if left <= 0:
+                    break
+                blocks.append(block[:left])
+                left -= block.shape[0]
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+        if not blocks:
+            stereo = bool(self.options()["stereo"])
+            return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
+        return np.concatenate(blocks)

@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from matcue.api.growing import Grower
-    from matcue.audio import Clip
-    from matcue.audio.levels import MixLevels
     from matcue.playback import Clock, Device, SessionResult
     from matcue.playback.loop import Session as Loop
     from matcue.playback.mpris import MediaKeys
@@ -268,7 +266,7 @@ class Player:
 
     def _parts(self) -> Grower:
         from matcue.api.ahead import Partial
-        from matcue.api.growing import Grower
+        from matcue.api.growing import Grower, Renders
 
         session = self.session
         lines = session.lines
@@ -278,91 +276,16 @@ class Player:
             timeline = session.timeline
             first = tp.phase_index(timeline, self.start_time)
             partial = Partial(timeline, first, len(timeline.phases), True)
+        renders = Renders(session, self._lock, self._options)
         return Grower(
             partial,
             lines,
-            self._part,
-            self._levels,
+            renders.part,
+            renders.levels,
             SESSION_RATE,
             inline=self._inline,
             note=self._note,
         )
-
-    def _made(self, timeline: Timeline) -> tuple[Timeline, dict[str, Clip] | None]:
-        """``timeline`` with only the lines made (all but in a session still making them),
-        and those lines' clips (None: the voice's, every line)."""
-        lines = self.session.lines
-        if lines is None:
-            return timeline, None
-        made = dict(lines.made)
-        cues = tuple(c for c in timeline.cues if c.text is None or c.text in made)
-        return replace(timeline, cues=cues), made
-
-    def _levels(self, timeline: Timeline) -> MixLevels:
-        from matcue.api.session import levels_of
-        from matcue.audio.render import mix_levels
-
-        timeline, made = self._made(timeline)
-        speech, sounds = self._clips(timeline, made)
-        music = self._options()["music"]
-        return mix_levels(
-            timeline,
-            speech,
-            sounds,
-            SESSION_RATE,
-            levels=levels_of(self.session),
-            levels_cache=self.session.levels_cache,
-            music=music,  # type: ignore[arg-type]
-        )
-
-    def _clips(
-        self, timeline: Timeline, made: dict[str, Clip] | None
-    ) -> tuple[dict[str, Clip], dict[str, Clip]]:
-        if made is None:
-            with self._lock:
-                return clips(timeline, self.session.speech)
-        from matcue.audio.tones import load_sounds
-
-        texts = {c.text for c in timeline.cues if c.text is not None}
-        return {t: made[t] for t in texts}, load_sounds(SESSION_RATE)
-
-    def _part(
-        self, timeline: Timeline, start: int, end: int, mix: MixLevels, workers: int
-    ) -> npt.NDArray[np.int16]:
-        """Frames ``start`` to ``end`` of ``timeline``, rendered with ``mix``."""
-        import numpy as np
-
-        from matcue.api.session import levels_of
-        from matcue.audio import render_chunks
-
-        timeline, made = self._made(timeline)
-        speech, sounds = self._clips(timeline, made)
-        blocks = []
-        left = end - start
-        chunks = render_chunks(
-            timeline,
-            speech,
-            sounds,
-            SESSION_RATE,
-            levels=levels_of(self.session),
-            levels_cache=self.session.levels_cache,
-            start=start,
-            workers=workers,
-            mix=mix,
-            **self._options(),  # type: ignore[arg-type]
-        )
-        try:
-            for block in chunks:
-                if left <= 0:
-                    break
-                blocks.append(block[:left])
-                left -= block.shape[0]
-        finally:
-            chunks.close()  # type: ignore[attr-defined]
-        if not blocks:
-            stereo = bool(self._options()["stereo"])
-            return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
-        return np.concatenate(blocks)
 
     def _late(self, count: int) -> None:
         if self._note is not None:

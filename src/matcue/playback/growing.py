@@ -40,6 +40,7 @@ class Growing:
     waiting: tuple[int, float, Pcm] | None  # (phase, seconds into it, what to say first)
     upcoming: deque[Track]
     late: int
+    _starts: dict[int, tuple[Timeline, list[int]]]  # phase start frames, by timeline
 
     def now(self) -> float:
         raise NotImplementedError
@@ -94,8 +95,13 @@ class Growing:
 
     def _phase_from(self, timeline: Timeline, frame: int) -> int:
         """The first phase of ``timeline`` that starts at or after ``frame``."""
-        starts = [seconds_to_frames(p.t, self.rate) for p in timeline.phases]
-        return bisect.bisect_left(starts, frame)
+        known = self._starts.get(id(timeline))
+        if known is None or known[0] is not timeline:
+            if len(self._starts) > 8:
+                self._starts.clear()
+            starts = [seconds_to_frames(p.t, self.rate) for p in timeline.phases]
+            known = self._starts[id(timeline)] = (timeline, starts)
+        return bisect.bisect_left(known[1], frame)
 
     def _maybe_grow(self, now: float) -> bool:
         """Splice the next part in when the sound nears the end of this one, or play on from

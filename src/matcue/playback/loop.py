@@ -115,6 +115,7 @@ class Session(PaceSplicing, Growing):
         self.pending: Pending | None = None
         self.waiting: tuple[int, float, Pcm] | None = None
         self.upcoming: deque[Track] = deque()
+        self._starts: dict[int, tuple[Timeline, list[int]]] = {}
         self.late = 0
         self.on_late = on_late
         self.reps = 0
