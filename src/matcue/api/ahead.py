@@ -36,7 +36,7 @@ from matcue.voice.base import Voice
 from matcue.voice.cache import SpeechCache
 from matcue.voice.lengths import plausible_duration
 
-START_LEAD = 30.0  # seconds of the session exact before it starts
+START_LEAD = 10.0  # seconds of the session exact before it starts
 PLAN_EVERY = 8  # lines made between two compiles
 SAME = 1e-6  # seconds: two times this close are the same
 
@@ -104,6 +104,7 @@ class Lines:
         self.busy = threading.RLock()  # one caller at a time makes lines (player, pace change)
         self.made: dict[str, Clip] = {}
         self.made_since = 0  # lines made since the last compile
+        self.on_made: Callable[[Clip], object] | None = None  # sees each line made
         self.estimate = speech_estimate(voice.settings.rate)
         self.words: Phrases = phrases_for(routine.language)
         with self.lock:
@@ -218,9 +219,12 @@ class Lines:
             return False
         text = self.order.pop(0)
         with self.lock:
-            if text not in self.made:
-                self.made[text] = self.voice.clip(text)
-                self.made_since += 1
+            if text in self.made:
+                return True
+            clip = self.made[text] = self.voice.clip(text)
+            self.made_since += 1
+        if self.on_made is not None:
+            self.on_made(clip)
         return True
 
     def advance(self) -> Partial | None:

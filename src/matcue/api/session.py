@@ -262,23 +262,28 @@ def _session(
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
     lines = None
-    if at_once:
-        from matcue.api.ahead import Lines
-        from matcue.audio.levels_cache import LevelsCache
-
-        check_routine(loaded, pace)
-        levels_cache = LevelsCache(speech.cache.root)
-        lines = Lines(loaded, pace, speech, keys=keys, media_keys=media_keys, exercise=exercise)
-        timeline = lines.ready().timeline
-        check_timeline(timeline)
-    elif render:
+    if render:
         from matcue.audio import SESSION_LEVELS, measuring_ahead
         from matcue.audio.levels_cache import LevelsCache
 
         levels_cache = LevelsCache(speech.cache.root)  # beside the speech (the same root)
         levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
         with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:
-            timeline = timeline_of(loaded, pace, speech, measure, keys=keys, media_keys=media_keys)
+            if at_once:  # the first lines: the player makes the others
+                from matcue.api.ahead import Lines
+
+                check_routine(loaded, pace)
+                lines = Lines(
+                    loaded, pace, speech, keys=keys, media_keys=media_keys, exercise=exercise
+                )
+                lines.on_made = measure
+                timeline = lines.ready().timeline
+                lines.on_made = None
+                check_timeline(timeline)
+            else:
+                timeline = timeline_of(
+                    loaded, pace, speech, measure, keys=keys, media_keys=media_keys
+                )
     else:
         timeline = timeline_of(loaded, pace, speech, keys=keys, media_keys=media_keys)
     note = fallback_note(loaded)
