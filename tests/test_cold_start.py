@@ -207,7 +207,6 @@ def test_from_an_exercise_it_starts_there_and_plays_the_rest_of_the_plan(tmp_pat
 
 def test_a_pace_change_while_lines_are_made_plays_on_at_the_new_pace(tmp_path: Path) -> None:
     take = Cold(tmp_path, cost=0.2, events=[(2.0, C.FASTER)])
-    assert len(take.voice.made) > take.made_at_start  # lines were still being made at 2 s
     assert take.result.ending == "finished"
     assert take.result.timeline.pace.percent > 100
     assert take.player.late == 0

@@ -19,10 +19,13 @@ import bisect
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
+
 from matcue.audio.units import seconds_to_frames
 from matcue.playback import transport as tp
+from matcue.playback.device import Device
 from matcue.playback.splice import Pending
-from matcue.playback.stream import Hooks, Pcm, Stream, Track, silent
+from matcue.playback.stream import Hooks, Pcm, Stream, Track, like, silent
 from matcue.timeline.model import Timeline
 
 GROW_LEAD = 0.3  # seconds before a part's end at which the next part's stream is started
@@ -34,6 +37,8 @@ class Growing:
     track: Track
     rate: int
     hooks: Hooks
+    device: Device
+    _last_frame: int
     stream: Stream | None
     draining: list[tuple[Stream, int]]
     pending: Pending | None
@@ -127,10 +132,15 @@ class Growing:
         self.upcoming.popleft()
         self._adopt(part)
         last = int(stream.buf.shape[0])  # the old stream plays to its end
-        now = self.now()
-        pad = max(0, last - stream.index(now))
+        guess = max(0, last - stream.index(self.now()))
+        buf = np.concatenate([silent(guess, part.pcm), like(part.pcm, stream.buf)])
+        now = self.now()  # the copy took time: start with as much less silence
+        skip = min(guess, max(0, guess - (last - stream.index(now))))
         self.draining.append((stream, last))
-        self._play(part.base, silent(0, part.pcm), now, pad)
+        self.stream = Stream(
+            self.device, buf[skip:], self.rate, part.base, guess - skip, now, False
+        )
+        self._last_frame = part.base
         return True
 
     def _adopt(self, part: Track) -> None:
