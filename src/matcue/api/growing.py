@@ -8,8 +8,10 @@ in where the one before ends (:mod:`matcue.playback.growing`).
 
 Every part is rendered with the same :class:`~matcue.audio.levels.MixLevels`, worked out
 once over the session: so the parts join up sample for sample, as one render would. While
-lines are missing the line loudness is worked out from the lines made (the level a session
-of such lines has); once every line is made, the parts from then on take the session's own.
+lines are missing they are worked out from the part that is exact (its lines and tones, as a
+session of its own: for the built-in routines' intros the lines come out 0.1 to 0.7 dB under
+the session's own, never over); once every line is made, the later parts take the session's
+own.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class Grower:
         partial: Partial,
         lines: Lines | None,
         render: Render,
-        levels: Callable[[Timeline], MixLevels],
+        levels: Callable[[Timeline, float], MixLevels],
         rate: int,
         *,
         inline: bool = False,
@@ -72,7 +74,7 @@ class Grower:
         self.rate = rate
         self.inline = inline
         self.note = note
-        self.mix = levels(partial.timeline)
+        self.mix = levels(partial.timeline, partial.at(partial.exact))
         self.exact = partial.whole  # the mix is the session's own
         self.exact_from: int | None = None  # the first frame rendered with it
         self.parts: dict[int, Part] = {}
@@ -130,7 +132,7 @@ class Grower:
             if lines.partial is not self.partial:
                 self.partial = lines.partial
                 if self.partial.whole:
-                    self.mix = self.levels(self.partial.timeline)
+                    self.mix = self.levels(self.partial.timeline, self.partial.timeline.duration)
                     self.exact = True
                     if self.note is not None:
                         took = time.monotonic() - self._began
@@ -191,10 +193,15 @@ class Renders:
         cues = tuple(c for c in timeline.cues if c.text is None or c.text in made)
         return replace(timeline, cues=cues), made
 
-    def levels(self, timeline: Timeline) -> MixLevels:
+    def levels(self, timeline: Timeline, until: float) -> MixLevels:
+        """The levels of ``timeline`` as far as ``until`` seconds (where it is exact): all of
+        it, the session's own; less, those of a session of just that part (its lines come out
+        a little under the session's own)."""
         from matcue.audio.render import mix_levels
 
         timeline, made = self.made(timeline)
+        if until < timeline.duration:
+            timeline = replace(timeline, cues=tuple(c for c in timeline.cues if c.t < until))
         speech, sounds = self.clips(timeline, made)
         music = self.options()["music"]
         return mix_levels(
