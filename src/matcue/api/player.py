@@ -42,7 +42,7 @@ class Player:
     own, ``wait()`` returns the result. ``press()`` gives it a command from any thread.
 
     ``exercise``: start at this exercise (1-based) instead of the intro. ``answers``: make the
-    spoken answers to pause, quit and the pain stop before the session starts, so they come at
+    spoken answers to pause, quit and the pain stop as the session starts, so they come at
     once (whenever a command can come). ``device``, ``clock``, ``commands``, ``background``:
     replace the real ones (tests). ``status``: called with a one-line status four times a
     second; ``on_start``: once the sound has started.
@@ -169,12 +169,17 @@ class Player:
             clock=self._clock,
             start=self.start_time,
             status=self._status,
-            on_start=self._on_start,
             background=self._background,
             on_late=self._late,
         )
-        if self.answers:
-            loop.prepare()
+
+        def started() -> None:
+            if self._on_start is not None:
+                self._on_start()
+            if self.answers:  # once the sound has started: making them need not delay it
+                loop.prepare()
+
+        loop.on_start = started
         self._loop = loop
         grower.playhead = lambda: loop.position(loop.now())
         media = self._media_keys()
