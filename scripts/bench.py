@@ -492,6 +492,7 @@ ALL_MADE = "lines made"  # ... and when every line of a session started cold is 
 class FirstSound:
     seconds: float  # from the command to the first sound at the sink
     late: int  # lines the session had to wait for
+    underruns: int  # ALSA's underruns while it played (the sound starved)
     made_after: float | None  # seconds from the start to every line made (None: all warm)
 
 
@@ -543,7 +544,8 @@ def first_sound(
         rec.close()
     if heard is None:
         raise SystemExit("matcue play made no sound in two minutes")
-    return FirstSound(heard, sum(LATE in n for n in notes), made_after)
+    late = sum(LATE in n for n in notes)
+    return FirstSound(heard, late, sum(UNDERRUN in n for n in notes), made_after)
 
 
 def bench_first_sound(repeats: int) -> dict[str, float]:
@@ -582,6 +584,7 @@ def bench_first_sound(repeats: int) -> dict[str, float]:
             "warm": min(t.seconds for t in warm),
             "cold": min(t.seconds for t in cold),
             "late": sum(t.late for t in warm + cold),
+            "underruns": sum(t.underruns for t in warm + cold),
             "takes": len(warm + cold),
             "made": max(t.made_after or 0.0 for t in cold),
             "minutes": minutes,
@@ -603,8 +606,8 @@ def print_felt(lst: dict[str, float], first: dict[str, float]) -> None:
         f"| {first['cold']:.2f} s | ≤ 1.0 s |"
     )
     print(
-        f"| lines late in those {first['takes']:.0f} takes (the sound waited for a line) "
-        f"| {first['late']:.0f} | 0 |"
+        f"| lines late in those {first['takes']:.0f} takes (the sound waited for a line), "
+        f"ALSA underruns | {first['late']:.0f}, {first['underruns']:.0f} | 0 |"
     )
 
 
