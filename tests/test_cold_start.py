@@ -75,7 +75,8 @@ class Cold:
         cost: float = 0.05,
         length: Callable[[str], float] = estimated_length,
         exercise: int | None = None,
-        events: list[tuple[float, C | str]] | None = None,
+        events: list[tuple[float, C | str]] | None = None,  # seconds after the start
+        status: Callable[[str], object] | None = None,
     ) -> None:
         self.routine: Routine = load_routine(ROUTINE)
         self.clock = VirtualClock(RATE)
@@ -98,11 +99,16 @@ class Cold:
             answers=False,
             device=self.device,
             clock=self.clock,
-            commands=Script(self.clock, events or []),
+            commands=Script(self.clock, [(t + self.clock.now(), e) for t, e in events or []]),
             background=lambda work: work(),  # a pace change's work at once, in virtual time
             on_start=self._started,
+            status=None if status is None else lambda line: status(f"{self.since()} {line}"),
         )
         self.result = self.player.run()
+
+    def since(self) -> float:
+        """Seconds since the session started."""
+        return self.clock.now() - self.device.streams[0].start / RATE
 
     def _started(self) -> None:
         self.made_at_start = len(self.voice.made)
@@ -225,3 +231,22 @@ def test_the_first_compile_orders_the_lines_as_the_session_needs_them(
     ahead = [c.text for c in timeline.cues if c.text is not None and c.t >= since]
     made = list(voice.made)
     assert made[: len(dict.fromkeys(ahead))][:5] == list(dict.fromkeys(ahead))[:5]
+
+
+def test_next_past_what_is_made_waits_there_and_plays_on_from_that_exercise(
+    tmp_path: Path,
+) -> None:
+    said: list[str] = []
+    take = Cold(tmp_path, cost=0.3, events=[(1.0, C.NEXT)], status=said.append)
+    assert take.result.ending == "finished" and take.player.late == 0  # a seek is not late
+    # from the key on, even while it waited, it was where the key sent it
+    shown = [line.split(" ", 1) for line in said]
+    after = [line for when, line in shown if float(when) >= 1.0]
+    assert after[0].startswith("1/3 Tilt"), shown[:6]
+    want = starts(take.export())
+    heard = starts(take.heard())
+    begin = round(next(p.t for p in take.plan.phases if p.exercise == 1) * RATE)
+    rest = [f for f in want if f > begin]  # after the exercise's first sound
+    lag = heard[-1] - rest[-1]  # the end bell, heard later by the intro cut short and the wait
+    worst = max(abs(h - lag - w) for h, w in zip(heard[-len(rest) :], rest, strict=True))
+    assert worst <= TOLERANCE * RATE

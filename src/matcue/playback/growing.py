@@ -22,7 +22,6 @@ from collections.abc import Callable
 import numpy as np
 
 from matcue.audio.units import seconds_to_frames
-from matcue.playback import transport as tp
 from matcue.playback.device import Device
 from matcue.playback.splice import Pending
 from matcue.playback.stream import Hooks, Pcm, Stream, Track, like, silent
@@ -42,7 +41,7 @@ class Growing:
     stream: Stream | None
     draining: list[tuple[Stream, int]]
     pending: Pending | None
-    waiting: tuple[int, float, Pcm] | None  # (phase, seconds into it, what to say first)
+    waiting: tuple[int, int, Pcm] | None  # (phase, frames into it, what to say first)
     upcoming: deque[Track]
     late: int
     _starts: dict[int, tuple[Timeline, list[int]]]  # phase start frames, by timeline
@@ -65,9 +64,9 @@ class Growing:
 
     def _wait_at(self, frame: int, prefix: Pcm) -> None:
         """Wait, silent, until the part holding ``frame`` comes; then play from it."""
-        timeline = self.track.timeline
-        k = tp.phase_index(timeline, frame / self.rate)
-        self.waiting = (k, frame / self.rate - timeline.phases[k].t, prefix)
+        starts = self._phase_starts(self.track.timeline)
+        k = max(0, bisect.bisect_right(starts, frame) - 1)
+        self.waiting = (k, frame - starts[k], prefix)
         self.stream = None
 
     def _stall(self, stream: Stream) -> None:
@@ -100,13 +99,17 @@ class Growing:
 
     def _phase_from(self, timeline: Timeline, frame: int) -> int:
         """The first phase of ``timeline`` that starts at or after ``frame``."""
+        return bisect.bisect_left(self._phase_starts(timeline), frame)
+
+    def _phase_starts(self, timeline: Timeline) -> list[int]:
+        """The frame each phase of ``timeline`` starts at (kept for the last few timelines)."""
         known = self._starts.get(id(timeline))
         if known is None or known[0] is not timeline:
             if len(self._starts) > 8:
                 self._starts.clear()
             starts = [seconds_to_frames(p.t, self.rate) for p in timeline.phases]
             known = self._starts[id(timeline)] = (timeline, starts)
-        return bisect.bisect_left(known[1], frame)
+        return known[1]
 
     def _maybe_grow(self, now: float) -> bool:
         """Splice the next part in when the sound nears the end of this one, or play on from
@@ -119,7 +122,7 @@ class Growing:
             self.upcoming.popleft()
             self._adopt(part)
             k, offset, prefix = self.waiting
-            frame = seconds_to_frames(part.timeline.phases[k].t + offset, self.rate)
+            frame = self._phase_starts(part.timeline)[k] + offset
             if self._outside(frame):
                 return False  # not there yet: the next part, then
             self.waiting = None

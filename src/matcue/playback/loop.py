@@ -113,7 +113,7 @@ class Session(PaceSplicing, Growing):
         self.draining: list[tuple[Stream, int]] = []  # old streams silent from a frame on
         self.overlays: list[tuple[Handle, Pcm]] = []
         self.pending: Pending | None = None
-        self.waiting: tuple[int, float, Pcm] | None = None
+        self.waiting: tuple[int, int, Pcm] | None = None
         self.upcoming: deque[Track] = deque()
         self._starts: dict[int, tuple[Timeline, list[int]]] = {}
         self.late = 0
@@ -234,7 +234,7 @@ class Session(PaceSplicing, Growing):
         """Seconds into the current timeline."""
         if self.waiting is not None:
             k, offset, _ = self.waiting
-            return self.track.timeline.phases[k].t + offset
+            return self.track.timeline.phases[k].t + offset / self.rate
         if self.stream is None:
             return self.state.paused_at
         return min(self.stream.frame(now), self.stream.end) / self.rate
