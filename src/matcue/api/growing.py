@@ -16,6 +16,8 @@ own.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -36,8 +38,11 @@ from matcue.timeline import Timeline
 
 Pcm = npt.NDArray[np.int16]
 FIRST_PART = 30.0  # seconds of session rendered before the first sound, at least
-RENDER_AHEAD = 15.0  # seconds: while lines are made, a part is rendered once the sound is this
-# near the end of the last one (later, it is rendered at the session's own levels)
+RENDER_AHEAD = 15.0  # seconds: a part is rendered once the sound is this near the end of the
+# last one (not at once: the start of the sound keeps the cores; and the later a part is
+# rendered, the likelier every line is made by then, and it takes the session's own levels)
+IDLE = 0.1  # seconds between looks at where the sound is, when there is only that to do
+BACKGROUND_NICE = 10  # the thread making lines and parts yields the cores to the sound
 Render = Callable[[Timeline, int, int, MixLevels, int], Pcm]  # timeline, from, to, mix, workers
 
 
@@ -81,6 +86,7 @@ class Grower:
         self.ready: deque[Track] = deque()
         self.to = partial.first  # the phase the parts rendered so far end at
         self.playhead: Callable[[], float] | None = None  # where the session is (seconds)
+        self.idle = False  # the last step did nothing
         self.stopped = threading.Event()
         self.error: BaseException | None = None
         self._began = time.monotonic()
@@ -127,7 +133,8 @@ class Grower:
         if self.done:
             return False
         lines = self.lines
-        if lines is not None and not self.partial.whole:
+        self.idle = lines is None or self.partial.whole  # nothing to make: only to render
+        if not self.idle and lines is not None:
             lines.advance()
             if lines.partial is not self.partial:
                 self.partial = lines.partial
@@ -138,8 +145,9 @@ class Grower:
                         took = time.monotonic() - self._began
                         self.note(f"all {len(lines.made)} lines made, {took:.2f} s after the start")
         p = self.partial
-        if p.exact > self.to and (self.exact or self._near(p)):
+        if p.exact > self.to and self._near(p):
             self.ready.append(self._part(p, self._frames(p.at(self.to)), p.exact, 0))
+            self.idle = False
         return not self.done
 
     def _near(self, partial: Partial) -> bool:
@@ -160,9 +168,12 @@ class Grower:
         """Make and render the rest on a thread of its own (until :meth:`stop`)."""
 
         def work() -> None:
+            with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
             try:
                 while not self.stopped.is_set() and self.step():
-                    pass
+                    if self.idle:  # waiting for the sound to near the end of what is made
+                        self.stopped.wait(IDLE)
             except BaseException as err:  # raised again by take(), in the loop
                 self.error = err
 
