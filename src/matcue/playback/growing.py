@@ -24,7 +24,7 @@ import numpy as np
 from matcue.audio.units import seconds_to_frames
 from matcue.playback.device import Device
 from matcue.playback.splice import Pending
-from matcue.playback.stream import Hooks, Pcm, Stream, Track, like, silent
+from matcue.playback.stream import Hooks, Pcm, Stream, Track, silent
 from matcue.timeline.model import Timeline
 
 GROW_LEAD = 0.3  # seconds before a part's end at which the next part's stream is started
@@ -44,6 +44,7 @@ class Growing:
     waiting: tuple[int, int, Pcm] | None  # (phase, frames into it, what to say first)
     upcoming: deque[Track]
     late: int
+    on_late: Callable[[int], object] | None
     _starts: dict[int, tuple[Timeline, list[int]]]  # phase start frames, by timeline
 
     def now(self) -> float:
@@ -51,8 +52,6 @@ class Growing:
 
     def _play(self, frame: int, prefix: Pcm, now: float, pad: int = 0) -> None:
         raise NotImplementedError
-
-    on_late: Callable[[int], object] | None
 
     def _count(self, frame: int) -> None:
         raise NotImplementedError
@@ -136,7 +135,7 @@ class Growing:
         self._adopt(part)
         last = int(stream.buf.shape[0])  # the old stream plays to its end
         guess = max(0, last - stream.index(self.now()))
-        buf = np.concatenate([silent(guess, part.pcm), like(part.pcm, stream.buf)])
+        buf = np.concatenate([silent(guess, part.pcm), part.pcm])
         now = self.now()  # the copy took time: start with as much less silence
         skip = min(guess, max(0, guess - (last - stream.index(now))))
         self.draining.append((stream, last))
