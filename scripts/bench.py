@@ -27,6 +27,9 @@ Measures:
   built-in session played by ``matcue play`` into the null sink while two busy loops take both
   cores, recorded and compared with ``matcue export`` of it: the stretches of silence where the
   session has sound (count, longest, in all), and how fast pause silences under that load.
+- the Piper voice (``scripts/bench_piper.py``, also on its own with ``--piper``): importing
+  piper and onnxruntime, loading the model, each line synthesised cold and read warm, and
+  ``matcue export`` of the ~30-minute session with it, cold and warm, with its peak memory;
 - with ``--media-keys`` only: the same for the media keys (MPRIS calls on a private D-Bus).
 
 Every time is the best of the repeats (the keys' latencies: the median). The commands run with
@@ -70,6 +73,7 @@ import soundfile as sf
 import yaml
 
 import long_play
+from bench_piper import bench_piper, print_piper
 from matcue import api
 from matcue.export import ExportOptions
 from matcue.export.formats import FORMATS, Encoding, encoding
@@ -187,9 +191,11 @@ class Run:
     peak_mb: float  # max RSS
 
 
-def timed_export(routine: Path, out: Path, cache: Path) -> Run:
-    """Wall and CPU seconds and peak RSS (MB) of one ``matcue export`` in a fresh process."""
+def timed_export(routine: Path, out: Path, cache: Path, *options: str) -> Run:
+    """Wall and CPU seconds and peak RSS (MB) of one ``matcue export`` (with ``options``) in a
+    fresh process."""
     command = [str(MATCUE), "export", str(routine), "-o", str(out), "--force", "--quiet"]
+    command += options
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         env=command_env(cache),
@@ -225,6 +231,17 @@ def bench_export(repeats: int) -> dict[str, Any]:
             "warm_cpu": min(r.cpu for r in warms),
             "peak_mb": max(r.peak_mb for r in colds + warms),
         }
+
+
+def bench_piper_rows(repeats: int) -> tuple[dict[str, Any], float]:
+    """The Piper rows (``scripts/bench_piper.py``) for a ~30-minute session, and its minutes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        routine = session_file(work, 30)
+        timeline = api.plan(routine, folders=folders_for(work / "probe-cache")).timeline
+        texts = [c.text for c in timeline.cues if c.text]
+        figures = bench_piper(routine, texts, timed_export, command_env(work), repeats)
+        return figures, timeline.duration / 60
 
 
 def encoder_alone(pcm: Any, enc: Encoding, out: Path) -> tuple[float, float]:
@@ -870,6 +887,11 @@ def main() -> None:
         "--formats",
         help="only the per-format export rows, for these suffixes (e.g. .wav,.flac)",
     )
+    parser.add_argument(
+        "--piper",
+        action="store_true",
+        help="only the Piper voice's rows: model load, line synthesis, a 30-minute export",
+    )
     args = parser.parse_args()
     if args.long:
         drift = bench_long_play(args.long_minutes)
@@ -910,12 +932,18 @@ def main() -> None:
         print("| --- | --- | --- |")
         print_felt(bench_list(repeats), bench_first_sound(repeats))
         return
+    if args.piper:
+        print("| what | figure | target |")
+        print("| --- | --- | --- |")
+        print_piper(*bench_piper_rows(repeats))
+        return
 
     felt = (bench_list(repeats), bench_first_sound(repeats))
     comp = bench_compile(repeats)
     exp = bench_export(repeats)
     fmts = bench_formats(repeats)
     long = bench_two_hours()
+    piper = bench_piper_rows(repeats)
     cpu = platform.processor() or platform.machine()
     print(f"matcue benchmark — {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
     print()
@@ -942,6 +970,7 @@ def main() -> None:
         f"| {long['seconds']:.0f} s, {long['peak_mb']:.0f} MB | ≤ 200 MB |"
     )
     print_music_memory(bench_music_memory())
+    print_piper(*piper)
     print()
     print(
         "Export times in the first rows are the whole `matcue export` command, interpreter "

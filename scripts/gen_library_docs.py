@@ -104,7 +104,7 @@ def rows(routines: Iterable[Routine], speech_len: Callable[[str], float]) -> lis
                 title=routine.title,
                 level=routine.level,
                 equipment=", ".join(routine.equipment) or "none",
-                exercises=len(routine.exercises),
+                exercises=len(routine.played),  # as `list` counts them: warm-up, cool-down too
                 seconds=timeline.duration,
             )
         )

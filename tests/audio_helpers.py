@@ -275,14 +275,19 @@ def clean_take(
 
 
 def matcue(
-    *args: str | Path, cache: Path, cwd: Path, timeout: float = 120
+    *args: str | Path,
+    cache: Path,
+    cwd: Path,
+    timeout: float = 120,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``matcue`` in ``cwd`` (stdin not a terminal) with the speech cache
-    ``cache`` and no config file or history of the user's; its exit code and output."""
+    ``cache``, no config file or history of the user's and the variables ``extra``; its exit
+    code and output."""
     return subprocess.run(
         [str(MATCUE), *map(str, args)],
         cwd=cwd,
-        env=cli_env(cache),
+        env=cli_env(cache, **(extra or {})),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -22,6 +22,7 @@ import pytest
 import soundfile as sf
 
 from audio_helpers import cli_env
+from matcue.routine import load_routine
 from matcue.routine.library import LIBRARY_DIR
 from matcue.timeline.sounds import SOUND_LENGTHS
 
@@ -154,6 +155,24 @@ def test_validate_says_matcues_own_sentence_for_deep_nesting(
     assert done.stdout == ""
 
 
+def test_validate_accepts_the_keys_of_a_session_arc(speech_cache: Path, tmp_path: Path) -> None:
+    warm_up = len(load_routine(LIBRARY_DIR / "warm-up.yaml").exercises)
+    head = "matcue: 1\ntitle: Arc\nbase: back\nwarmup: warm-up\n"
+    body = (
+        "exercises:\n  - name: Bridge\n    base: back\n    get_there: Lie on your back.\n"
+        "    position: Lie down.\n    steps:\n      - hold: 20\n        remind: [Breathe.]\n"
+    )
+    (tmp_path / "arc.yaml").write_text(head + "cooldown: none\n" + body, "utf-8")
+    (tmp_path / "typo.yaml").write_text(head + "cooldown: cool-dwn\n" + body, "utf-8")
+    done = matcue("validate", "arc.yaml", "typo.yaml", cache=speech_cache, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == f"arc.yaml: ok ({warm_up + 1} exercises)\n"  # as the session plays
+    assert done.stderr.startswith(
+        "typo.yaml:5:11: cooldown must name a built-in routine, or none; there is none called "
+        "'cool-dwn'"
+    )
+
+
 def test_validate_a_missing_file_is_invalid_input(speech_cache: Path) -> None:
     done = matcue("validate", "no-such-file.yaml", cache=speech_cache)
     assert done.returncode == 2
@@ -280,7 +299,7 @@ def test_plan_prints_a_readable_table(speech_cache: Path) -> None:
     done = matcue("plan", "timed.yaml", cache=speech_cache)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Timed breathing — 1:30 at pace 100"
+    assert lines[0] == "Timed breathing — 1:41 at pace 100"
     assert lines[1] == "settings: pace 100 %, week 1, language en"
     assert lines[2].startswith("  1. Belly breath: 2 reps, breath 5.0:6.0 s")
     header = lines.index("") + 1
@@ -290,6 +309,7 @@ def test_plan_prints_a_readable_table(speech_cache: Path) -> None:
     assert kinds[0] == "intro" and kinds[-1] == "outro"
     assert {"position", "get_ready", "inhale", "exhale", "hold", "switch", "rest"} <= set(kinds)
     assert rows[0].startswith("  0:00") and "Timed breathing." in rows[0]
+    assert "Question mark lists the keys." in rows[0]  # it previews `play` on a terminal
     assert any("Lift your right leg." in row and "right" in row.split() for row in rows)
 
 
@@ -382,7 +402,7 @@ def test_bad_usage_is_exit_2(
 
 
 def test_export_writes_the_whole_session_as_wav(speech_cache: Path, tmp_path: Path) -> None:
-    plan = plan_json("timed.yaml", speech_cache, "--pace", "200")
+    plan = plan_json("timed.yaml", speech_cache, "--pace", "200", "--export")
     done = matcue(
         "export",
         ROUTINES / "timed.yaml",
@@ -394,7 +414,9 @@ def test_export_writes_the_whole_session_as_wav(speech_cache: Path, tmp_path: Pa
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    minutes, seconds = divmod(round(plan["duration_s"]), 60)
+    duration = plan["duration_s"]  # `plan --export`: as the file says it, without the keys line
+    assert not any("keys" in c.get("text", "") for c in plan["cues"])
+    minutes, seconds = divmod(round(duration), 60)
     assert done.stderr == f"Wrote out.wav ({minutes}:{seconds:02d}).\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
     info = sf.info(str(tmp_path / "out.wav"))
@@ -404,7 +426,7 @@ def test_export_writes_the_whole_session_as_wav(speech_cache: Path, tmp_path: Pa
         1,
         SESSION_RATE,
     )
-    assert abs(info.frames - plan["duration_s"] * SESSION_RATE) <= 0.001 * SESSION_RATE + 1
+    assert abs(info.frames - duration * SESSION_RATE) <= 0.001 * SESSION_RATE + 1
 
 
 def test_export_to_an_unknown_format_is_invalid_input(speech_cache: Path, tmp_path: Path) -> None:
@@ -545,11 +567,12 @@ def test_list_json_describes_every_built_in_routine(speech_cache: Path) -> None:
 def test_voices_lists_an_english_voice(speech_cache: Path) -> None:
     done = matcue("voices", cache=speech_cache)
     assert done.returncode == 0, done.stderr
-    rows = [line.split(None, 2) for line in done.stdout.splitlines()]
+    header, *rows = [line.split(None, 5) for line in done.stdout.splitlines()]
+    assert header == ["id", "engine", "language", "quality", "rate", "name"]
     assert len(rows) > 1
-    english = [r for r in rows if len(r) == 3 and r[1].split(",")[0].strip().startswith("en")]
+    english = [r for r in rows if r[1] == "espeak-ng" and r[2].split(",")[0].startswith("en")]
     assert english, done.stdout
-    assert any("English" in r[2] for r in english)
+    assert any("English" in r[5] for r in english)
 
 
 def test_version(quick: dict[tuple[str, ...], subprocess.CompletedProcess[str]]) -> None:

@@ -122,26 +122,58 @@ def test_sentence_capitalises_and_closes() -> None:
 # -- intro, outro, chapters ----------------------------------------------------------------
 
 
-def test_intro_says_title_minutes_cautions_and_keys_in_order() -> None:
+def test_intro_says_title_minutes_equipment_cautions_and_keys_in_order() -> None:
     r = Routine(
         id="t",
         title="Loosen the lower back",
+        equipment=("mat", "exercise band", "two towels"),
         cautions=("Stop at once if you feel sharp pain.", "Move slowly"),
         exercises=(exercise(reps=2),),
     )
-    tl = compile(r, PACE, lengths())
+    tl = compile(r, PACE, lengths(), keys=True)
     intro = tl.phases[0]
     assert (intro.t, intro.kind, intro.exercise) == (0.0, "intro", None)
     assert marks(tl, intro) == [
         (0.0, "[start]"),
         (0.25, "Loosen the lower back."),
         (1.0, "About one minute."),
-        (1.75, "Stop at once if you feel sharp pain."),
-        (2.5, "Move slowly."),
-        (3.25, "Press Control C to stop."),
+        (1.75, "You need a mat, an exercise band and two towels."),
+        (2.5, "Stop at once if you feel sharp pain."),
+        (3.25, "Move slowly."),
+        (4.0, "Space pauses, N skips, and X stops. Question mark lists the keys."),
     ]
-    # speech-driven: gap + 5 lines of 0.5 s, each followed by a gap
-    assert intro.dur == pytest.approx(0.25 + 5 * 0.75)
+    # speech-driven: gap + 6 lines of 0.5 s, each followed by a gap
+    assert intro.dur == pytest.approx(0.25 + 6 * 0.75)
+
+
+@pytest.mark.parametrize(
+    ("keys", "media_keys", "heard"),
+    [
+        (False, False, []),  # an exported file, a session without a terminal: no controls
+        (True, False, ["Space pauses, N skips, and X stops. Question mark lists the keys."]),
+        (False, True, ["Your headphone button pauses."]),
+        (
+            True,
+            True,
+            [
+                "Space pauses, N skips, and X stops. Question mark lists the keys.",
+                "Your headphone button pauses.",
+            ],
+        ),
+    ],
+)
+def test_the_intro_names_only_the_controls_of_the_medium(
+    keys: bool, media_keys: bool, heard: list[str]
+) -> None:
+    r = Routine(id="t", title="T", equipment=("chair",), exercises=(exercise(),))
+    tl = compile(r, PACE, lengths(), keys=keys, media_keys=media_keys)
+    assert said(in_phase(tl, tl.phases[0])) == [
+        "T.",
+        "About one minute.",
+        "You need a chair.",
+        *heard,
+    ]
+    assert not any("Control C" in line for line in said(tl.cues))
 
 
 @pytest.mark.parametrize("reps", [1, 10, 40, 80, 160])
@@ -153,16 +185,17 @@ def test_intro_minutes_match_the_whole_session(reps: int) -> None:
     assert spoken == expected
 
 
-def test_outro_closes_with_the_end_bell_at_the_very_end() -> None:
-    tl = build(exercise())
+def test_outro_says_how_to_get_up_and_closes_with_the_end_bell_at_the_very_end() -> None:
+    tl = build(exercise(base="back"))
     outro = tl.phases[-1]
     assert outro.kind == "outro"
     assert marks(tl, outro) == [
-        (0.25, "That's the end of the session."),
-        (1.0, "Well done."),
-        (1.75, "[end]"),
+        (0.25, "Roll onto your side, then push yourself up with your hands."),
+        (1.0, "That's the end of the session."),
+        (1.75, "Well done."),
+        (2.5, "[end]"),
     ]
-    assert outro.dur == pytest.approx(1.75 + SOUND_LENGTHS["end"])
+    assert outro.dur == pytest.approx(2.5 + SOUND_LENGTHS["end"])
     assert tl.duration == pytest.approx(outro.end)
     assert max(c.end for c in tl.cues) == pytest.approx(tl.duration)
 
@@ -244,12 +277,19 @@ def test_short_get_ready_counts_only_the_seconds_it_has() -> None:
 # -- reps ----------------------------------------------------------------------------------
 
 
-def test_rep_numbers_end_with_last_one() -> None:
+def test_rep_numbers_end_with_two_more_and_last_one() -> None:
     tl = build(exercise(reps=4, timing=NO_WAIT))
     assert [opener[0] for opener in rep_openers(tl)] == [
         "Rep one.",
         "Rep two.",
-        "Rep three.",
+        "Two more.",
+        "Last one.",
+    ]
+    tl = build(exercise(reps=8, timing=NO_WAIT))
+    assert [opener[0] for opener in rep_openers(tl)][4:] == [
+        "Rep five.",
+        "Three more.",
+        "Two more.",
         "Last one.",
     ]
 
@@ -271,7 +311,7 @@ def test_long_words_for_two_reps_then_short_cues() -> None:
     assert inhales == [
         ["Rep one.", "Breathe in. Lift your tailbone."],
         ["Rep two.", "Breathe in. Lift your tailbone."],
-        ["Rep three.", "In."],
+        ["Two more.", "In."],
         ["Last one.", "In."],
     ]
     assert exhales == [["Breathe out. Lower it slowly."]] * 2 + [["Out."]] * 2
@@ -365,24 +405,46 @@ def test_breathe_becomes_inhale_exhale_pairs_with_short_cues_from_the_third() ->
 # -- holds ---------------------------------------------------------------------------------
 
 
-def test_hold_counts_down_each_second() -> None:
+def test_a_hold_of_up_to_ten_seconds_is_counted_in_full() -> None:
     steps = (Step("hold", seconds=5),)
     tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT))
     hold = of_kind(tl, "hold")[0]
     assert hold.dur == 5.0
     assert marks(tl, hold) == [
         (0.0, "[tick]"),
-        (0.25, "Hold."),
+        (0.0, "Five."),
         (1.0, "Four."),
         (2.0, "Three."),
         (3.0, "Two."),
         (4.0, "One."),
     ]
+    tl = build(exercise(steps=(Step("hold", seconds=10),), reps=1, timing=NO_WAIT))
+    assert said(in_phase(tl, of_kind(tl, "hold")[0])) == [
+        f"{number_words(n).capitalize()}." for n in range(10, 0, -1)
+    ]
 
 
-def test_hold_numbers_under_a_long_say_become_ticks() -> None:
-    line = "Hold. Keep your back flat and long."
-    steps = (Step("hold", seconds=5, say="Keep your back flat and long."),)
+def test_the_hold_say_is_spoken_on_the_move_into_it_in_the_long_form_only() -> None:
+    steps = (
+        Step("exhale", "Lift your hips."),
+        Step("hold", seconds=3, say="Squeeze your buttocks."),
+        Step("inhale", "Lower."),
+    )
+    tl = build(exercise(steps=steps, reps=3, timing=NO_WAIT))
+    exhales = [said(in_phase(tl, p)) for p in of_kind(tl, "exhale")]
+    assert exhales == [
+        ["Rep one.", "Breathe out. Lift your hips. Squeeze your buttocks."],
+        ["Rep two.", "Breathe out. Lift your hips. Squeeze your buttocks."],
+        ["Last one.", "Out."],
+    ]
+    assert {tuple(said(in_phase(tl, p))) for p in of_kind(tl, "hold")} == {
+        ("Three.", "Two.", "One.")
+    }
+
+
+def test_a_hold_that_opens_the_rep_says_its_words_and_ticks_only_at_the_start() -> None:
+    line = "Keep your back flat and long."
+    steps = (Step("hold", seconds=5, say=line),)
     tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT), speech=lengths({line: 2.6}))
     hold = of_kind(tl, "hold")[0]
     # the line ends at 2.85; a number needs 0.25 s of silence before it
@@ -396,11 +458,13 @@ def test_hold_numbers_under_a_long_say_become_ticks() -> None:
     ]
 
 
-def test_hold_numbers_too_long_for_their_second_become_ticks() -> None:
+def test_a_count_never_skips_a_number_the_ticks_come_first() -> None:
+    # "Two." does not fit its second: the count starts with ticks up to it, then "One."
     steps = (Step("hold", seconds=4),)
     tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT), speech=lengths({"Two.": 0.8}))
-    assert marks(tl, of_kind(tl, "hold")[0])[2:] == [
-        (1.0, "Three."),
+    assert marks(tl, of_kind(tl, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (1.0, "[tick]"),
         (2.0, "[tick]"),
         (3.0, "One."),
     ]
@@ -414,7 +478,6 @@ def test_hold_at_double_pace_ticks_every_half_second() -> None:
     # 0.5 s of speech + 0.25 s gap never fits in half a second
     assert marks(tl, hold) == [
         (0.0, "[tick]"),
-        (0.25, "Hold."),
         (0.5, "[tick]"),
         (1.0, "[tick]"),
         (1.5, "[tick]"),
@@ -423,22 +486,114 @@ def test_hold_at_double_pace_ticks_every_half_second() -> None:
 
 
 def test_hold_count_keeps_to_the_clock_when_its_phase_grows() -> None:
-    line = "Hold. Keep your back flat and long."
-    steps = (Step("hold", seconds=3, say="Keep your back flat and long."),)
+    line = "Keep your back flat and long."
+    steps = (Step("hold", seconds=3, say=line),)
     tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT), speech=lengths({line: 4.0}))
     hold = of_kind(tl, "hold")[0]
     assert hold.dur == pytest.approx(4.5)
-    # the marks count the last seconds of the phase; both fall under the line
-    assert marks(tl, hold) == [(0.0, "[tick]"), (0.25, line), (2.5, "[tick]"), (3.5, "[tick]")]
+    # the marks count the last seconds of the phase; all fall under the line
+    assert marks(tl, hold) == [
+        (0.0, "[tick]"),
+        (0.25, line),
+        (1.5, "[tick]"),
+        (2.5, "[tick]"),
+        (3.5, "[tick]"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "remind", "expected"),
+    [
+        # ten seconds left at 2, the last five from 7; no room for a reminder before
+        (12, (), [(2.0, "Ten seconds left.")]),
+        # a reminder halfway to "ten seconds left"
+        (22, (), [(6.0, "Keep breathing."), (12.0, "Ten seconds left.")]),
+        # from thirty seconds "halfway" too
+        (20, (), [(5.0, "Keep breathing."), (10.0, "Ten seconds left.")]),
+        (
+            30,
+            ("Hips level.",),
+            [(7.5, "Hips level."), (15.0, "Halfway."), (20.0, "Ten seconds left.")],
+        ),
+        # reminders before and after halfway, taken in turn
+        (
+            60,
+            ("Hips level.", "Breathe."),
+            [
+                (15.0, "Hips level."),
+                (30.0, "Halfway."),
+                (40.0, "Breathe."),
+                (50.0, "Ten seconds left."),
+            ],
+        ),
+    ],
+)
+def test_a_long_hold_says_halfway_ten_seconds_left_and_counts_its_last_five(
+    seconds: float, remind: tuple[str, ...], expected: list[tuple[float, str]]
+) -> None:
+    steps = (Step("exhale"), Step("hold", seconds=seconds, remind=remind))
+    tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT))
+    hold = of_kind(tl, "hold")[0]
+    assert hold.dur == seconds
+    count = [(seconds - n, f"{number_words(n).capitalize()}.") for n in range(5, 0, -1)]
+    assert marks(tl, hold) == [(0.0, "[tick]"), *expected, *count]
+
+
+def test_a_long_hold_with_tones_or_no_count_keeps_its_reminders() -> None:
+    steps = (Step("exhale"), Step("hold", seconds=30, remind=("Hips level.",)))
+    ex = exercise(steps=steps, reps=1, timing=NO_WAIT)
+    tones = build(ex, pace=Pace(100, gap=GAP, count="tones"))
+    assert marks(tones, of_kind(tones, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (7.5, "Hips level."),
+        *((float(t), "[tick]") for t in range(25, 30)),
+    ]
+    off = build(ex, pace=Pace(100, gap=GAP, count="off"))
+    assert marks(off, of_kind(off, "hold")[0]) == [
+        (0.0, "[tick]"),
+        (0.25, "Hold for thirty seconds."),
+        (7.5, "Hips level."),
+    ]
+
+
+def test_relax_and_free_breaths_are_never_counted() -> None:
+    steps = (Step("relax", seconds=30), Step("breathe", cycles=2))
+    tl = build(exercise(steps=steps, reps=1, timing=NO_WAIT))
+    heard = [said(in_phase(tl, p)) for p in tl.phases if p.rep]
+    assert heard == [
+        ["Relax."],
+        ["Breathe in."],
+        ["Breathe out."],
+        ["Breathe in."],
+        ["Breathe out."],
+    ]
+    assert not [c for c in tl.cues if c.sound == "tick"]
 
 
 def test_short_reps_drop_the_hold_say() -> None:
     steps = (Step("hold", seconds=2, say="Breathe."),)
     tl = build(exercise(steps=steps, reps=3, timing=NO_WAIT))
-    assert [opener[1] for opener in rep_openers(tl)] == [
-        "Hold. Breathe.",
-        "Hold. Breathe.",
-        "Hold.",
+    assert rep_openers(tl) == [
+        ["Rep one.", "Breathe."],  # "two" and "one" fall under the words: ticks
+        ["Rep two.", "Breathe."],
+        ["Last one.", "One."],
+    ]
+
+
+def test_movement_only_reps_shorten_after_the_second() -> None:
+    steps = (
+        Step("move", "Slide your hands forward. Go slowly."),
+        Step("move", "Come back."),
+    )
+    tl = build(exercise(steps=steps, reps=3, timing=NO_WAIT))
+    heard = [said(in_phase(tl, p)) for p in of_kind(tl, "move")]
+    assert heard == [
+        ["Rep one.", "Slide your hands forward. Go slowly."],
+        ["Come back."],
+        ["Rep two.", "Slide your hands forward. Go slowly."],
+        ["Come back."],
+        ["Last one.", "Slide your hands forward."],  # the first sentence of the first move
+        [],  # the chime carries the rest
     ]
 
 
@@ -460,14 +615,37 @@ def test_each_side_does_all_reps_right_then_switches_then_left() -> None:
         (0.0, "[switch]"),
         (0.25, "Switch sides."),
         (1.0, "Now your left side."),
+        (1.75, "Lie on your back."),  # the position, restated for the new side
     ]
-    assert switch.dur == pytest.approx(1.75)
+    assert switch.dur == pytest.approx(2.5)
     assert rep_openers(tl) == [
         ["Rep one.", "Lift your right leg, keep the left one down."],
         ["Last one.", "Lift your right leg, keep the left one down."],
         ["Rep one.", "Lift your left leg, keep the right one down."],
         ["Last one.", "Lift your left leg, keep the right one down."],
     ]
+
+
+@pytest.mark.parametrize(("base", "seconds"), [(None, 6.0), ("back", 6.0), ("side", 12.0)])
+def test_a_switch_gives_time_to_turn_over_fitted_to_the_position(
+    base: str | None, seconds: float
+) -> None:
+    ex = Exercise(
+        name="Leg lift",
+        position="Lie on your {side} side.",
+        steps=TILT,
+        sides="each",
+        base=base,  # type: ignore[arg-type]
+    )
+    tl = build(ex)
+    switch = of_kind(tl, "switch")[0]
+    assert switch.dur == seconds  # get_ready, and rolling over from one side to the other
+    assert marks(tl, switch)[-3:] == [
+        (seconds - 3, "Three."),
+        (seconds - 2, "Two."),
+        (seconds - 1, "One."),
+    ]
+    assert "Lie on your left side." in said(in_phase(tl, switch))
 
 
 def test_each_side_counts_short_cues_per_side() -> None:
@@ -520,22 +698,30 @@ def test_set_rest_previews_the_next_set_and_counts_down() -> None:
     assert [r.dur for r in rests] == [20.0, 20.0]
     assert marks(tl, rests[0]) == [
         (0.0, "[rest]"),
-        (0.25, "Rest."),
-        (1.0, "Next: set two of three."),
+        (0.25, "Well done."),
+        (1.0, "Rest."),
+        (1.75, "Next: set two of three."),
         (17.0, "Three."),
         (18.0, "Two."),
         (19.0, "One."),
     ]
-    assert said(in_phase(tl, rests[1]))[1] == "Next: set three of three."
+    assert said(in_phase(tl, rests[1]))[:3] == ["Good work.", "Rest.", "Next: set three of three."]
     assert [p.set for p in tl.phases if p.rep] == [1] * 4 + [2] * 4 + [3] * 4
     # every set numbers its reps anew, starting with "Begin." after the countdown
     openers = [opener[0] for opener in rep_openers(tl)]
     assert openers == ["Rep one.", "Last one.", "Begin.", "Last one.", "Begin.", "Last one."]
 
 
+def test_words_of_praise_are_taken_in_turn_across_set_rests_and_rests() -> None:
+    tl = build(exercise(reps=1, sets=2), exercise(reps=1, sets=2), exercise(reps=1))
+    praise = [said(in_phase(tl, p))[0] for p in tl.phases if p.kind in ("set_rest", "rest")]
+    assert praise == ["Well done.", "Good work.", "Nicely done.", "Well done."]
+
+
 def test_each_side_sets_remind_which_side_comes_first() -> None:
     tl = build(exercise(reps=1, sets=2, sides="each"))
-    assert said(in_phase(tl, of_kind(tl, "set_rest")[0]))[:3] == [
+    assert said(in_phase(tl, of_kind(tl, "set_rest")[0]))[:4] == [
+        "Well done.",
         "Rest.",
         "Next: set two of two.",
         "Start with your right side.",
@@ -554,27 +740,137 @@ def test_each_side_sets_remind_which_side_comes_first() -> None:
     ]
 
 
-def test_rest_between_exercises_previews_the_next_one() -> None:
+def test_rest_between_exercises_previews_the_next_one_and_how_to_get_there() -> None:
+    bird = replace(
+        exercise("Bird dog"),
+        position="Kneel on all fours. Hands under your shoulders.",
+        get_there="Roll over and come onto your hands and knees.",
+    )
     tl = build(
         exercise("Pelvic tilt", timing=Timing(rest=15)),
-        exercise("Bird dog"),
+        bird,
         exercise("Cat cow", timing=Timing(rest=30)),
     )
     rests = of_kind(tl, "rest")
-    assert [r.dur for r in rests] == [
-        15.0,
-        15.0,
-    ]  # the finished exercise's rest; none after the last
+    assert [r.dur for r in rests] == [15.0, 15.0]  # the finished exercise's rest; none after
+    # no countdown: the get-ready after the position is the one countdown into the exercise
     assert marks(tl, rests[0]) == [
         (0.0, "[rest]"),
-        (0.25, "Rest."),
-        (1.0, "Coming up: Bird dog."),
-        (12.0, "Three."),
-        (13.0, "Two."),
-        (14.0, "One."),
+        (0.25, "Well done."),
+        (1.0, "Rest."),
+        (1.75, "Coming up: Bird dog."),
+        (2.5, "Roll over and come onto your hands and knees."),
     ]
-    assert said(in_phase(tl, rests[1]))[1] == "Coming up: Cat cow."
+    # without get_there, the first sentence of the position says it; the praise varies
+    assert said(in_phase(tl, rests[1])) == [
+        "Good work.",
+        "Rest.",
+        "Coming up: Cat cow.",
+        "Lie on your back.",
+    ]
     assert kinds(tl)[-2:] == ["exhale", "outro"]
+    countdowns = [p.kind for p in tl.phases if "Three." in said(in_phase(tl, p))]
+    assert countdowns == ["get_ready"] * 3
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "seconds"),
+    [
+        ("back", "back", 15.0),
+        ("back", "stomach", 20.0),
+        ("stomach", "back", 20.0),
+        ("back", "all-fours", 21.0),
+        ("all-fours", "standing", 23.0),
+        ("seated", "standing", 20.0),
+        (None, "standing", 15.0),
+        ("water", "back", 15.0),
+    ],
+)
+def test_a_change_of_position_gets_the_time_it_needs(
+    before: str | None, after: str | None, seconds: float
+) -> None:
+    tl = build(
+        exercise("One", timing=Timing(rest=15), base=before),
+        exercise("Two", base=after),
+    )
+    assert of_kind(tl, "rest")[0].dur == seconds
+
+
+def test_eyes_open_is_advised_once_on_standing_up() -> None:
+    standing = dict(base="standing")
+    tl = build(
+        exercise("Bridge", base="back"),
+        exercise("Squat", **standing),  # type: ignore[arg-type]
+        exercise("Lunge", **standing),  # type: ignore[arg-type]
+    )
+    eyes = "Keep your eyes open while you stand."
+    assert [p.kind for p in tl.phases if eyes in said(in_phase(tl, p))] == ["rest"]
+    # with no rest before it (the first exercise, or rest 0) the position phase says it
+    tl = build(exercise("Squat", **standing))  # type: ignore[arg-type]
+    assert said(in_phase(tl, of_kind(tl, "position")[0]))[:2] == ["Next: Squat.", eyes]
+
+
+def test_the_first_exercise_opens_with_its_way_in_and_no_previous_position() -> None:
+    first = replace(
+        exercise("Bridge"), position="Stay on your back.", get_there="Lie on your back."
+    )
+    tl = build(first, replace(first, name="Bridge again"))
+    positions = of_kind(tl, "position")
+    assert said(in_phase(tl, positions[0])) == [
+        "Next: Bridge.",
+        "Lie on your back.",  # nothing previewed it
+        "Stay on your back.",
+    ]
+    # later, the rest before said the way in
+    assert said(in_phase(tl, positions[1])) == ["Next: Bridge again.", "Stay on your back."]
+
+
+def test_warm_up_and_cool_down_are_parts_of_the_session() -> None:
+    warm = replace(exercise("Settle", base="back"), part="warmup")
+    cool = replace(exercise("Knee hug", base="back"), part="cooldown")
+    r = Routine(
+        id="t",
+        title="T",
+        exercises=(exercise("Bridge", base="back"),),
+        warmup=(warm,),
+        cooldown=(cool,),
+    )
+    tl = compile(r, PACE, lengths())
+    assert [c.title for c in tl.chapters] == [
+        "Introduction",
+        "Warm-up: Settle",
+        "Bridge",
+        "Cool-down: Knee hug",
+        "Closing",
+    ]
+    openings = [said(in_phase(tl, p))[:2] for p in of_kind(tl, "position")]
+    assert openings == [
+        ["First, a short warm-up.", "Next: Settle."],
+        ["Now the main exercises.", "Next: Bridge."],
+        ["Now a gentle cool-down.", "Next: Knee hug."],
+    ]
+    assert [p.exercise for p in of_kind(tl, "position")] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("base", "line"),
+    [
+        ("back", "Roll onto your side, then push yourself up with your hands."),
+        ("side", "Push yourself up slowly with your hands."),
+        ("stomach", "Press up onto your hands and knees, then rise slowly."),
+        ("all-fours", "Sit back on your heels, then rise slowly."),
+        ("kneeling", "Step one foot forward, then rise slowly."),
+        ("seated", "Stand up slowly when you are ready."),
+        (None, "Take your time as you get up."),
+        ("standing", None),
+    ],
+)
+def test_the_outro_says_how_to_get_up_from_the_last_position(
+    base: str | None, line: str | None
+) -> None:
+    tl = build(exercise("Bridge", base="standing"), exercise("Last", base=base))
+    heard = said(in_phase(tl, tl.phases[-1]))
+    assert heard == [*([line] if line else []), "That's the end of the session.", "Well done."]
 
 
 def test_pauses_set_to_zero_are_left_out() -> None:
@@ -667,8 +963,10 @@ def test_a_repeated_exercise_is_compiled_as_it_was_the_first_time() -> None:
     assert cues(3) == cues(1)
     assert [p[0] for p in phases(4)] == [p[0] for p in phases(1)]
     for fast, slow in zip(phases(4), phases(1), strict=True):
-        if fast[0] in ("get_ready", "hold", "switch"):
+        if fast[0] in ("get_ready", "hold"):
             assert fast[1] == pytest.approx(slow[1] / 1.5)
+        elif fast[0] == "switch":  # its words and its count, at least
+            assert slow[1] / 1.5 <= fast[1] <= slow[1]
 
 
 def test_timeline_refuses_unsorted_cues_overlapping_phases_and_cues_past_its_end() -> None:
@@ -704,7 +1002,7 @@ def test_json_shape() -> None:
     assert list(out)[7:] == ["language", "week", "settings", "exercises"]
     assert out["phases"][0] == {
         "t": 0.0,
-        "dur": 2.5,
+        "dur": 1.75,
         "kind": "intro",
         "exercise": None,
         "set": None,

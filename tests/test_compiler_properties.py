@@ -6,12 +6,16 @@ import bisect
 import itertools
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcue.routine.model import Exercise, Routine, Step, Timing
-from matcue.timeline import Pace, compile
+from matcue.routine.model import BASES, Exercise, Routine, Step, Timing
+from matcue.timeline import Pace, Timeline, compile, number_words
+from matcue.timeline.bases import change_seconds, turn_over_seconds
+from matcue.timeline.compiler import least_duration
 
 TIMED = {"inhale", "exhale", "hold", "move", "relax", "get_ready", "rest", "set_rest"}
 EPS = 1e-6
@@ -178,3 +182,116 @@ def test_doubling_the_pace_never_lengthens_a_timed_phase(
             assert f.dur <= s.dur + 1e-9
         elif s.kind != "intro":  # speech-driven; the intro's minute count may differ
             assert abs(f.dur - s.dur) <= 1e-9
+
+
+# --------------------------------------------------------------------------- the session arc
+
+bases = st.none() | st.sampled_from(BASES)
+arc_steps = st.one_of(
+    steps,
+    st.builds(
+        Step,
+        kind=st.just("hold"),
+        seconds=st.sampled_from([3.0, 10.0, 15.0, 25.0, 45.0]),
+        say=say,
+        remind=st.lists(st.just("Hips level."), max_size=2).map(tuple),
+    ),
+)
+arc_exercises = st.builds(
+    Exercise,
+    name=st.sampled_from(["Pelvic tilt", "Bird dog", "Cat cow", "Knee hug"]),
+    position=st.sampled_from(["Lie on your back.", "Lie on your {side} side. Rest your head."]),
+    steps=st.lists(arc_steps, min_size=1, max_size=4).map(tuple),
+    reps=st.integers(1, 5),
+    sets=st.integers(1, 2),
+    sides=st.sampled_from(["each", "alternate"]),
+    timing=timings,
+    base=bases,
+    get_there=st.none() | st.just("Roll onto your {side} side."),
+)
+
+
+@st.composite
+def arc_routines(draw: st.DrawFn) -> Routine:
+    """Routines with bases, ways in, reminders, a warm-up and a cool-down."""
+
+    def part(name: str, size: int) -> tuple[Exercise, ...]:
+        found = draw(st.lists(arc_exercises, max_size=size))
+        return tuple(replace(e, part=name) for e in found)  # type: ignore[arg-type]
+
+    return Routine(
+        id="arc",
+        title="Arc",
+        exercises=tuple(draw(st.lists(arc_exercises, min_size=1, max_size=3))),
+        equipment=draw(st.lists(st.sampled_from(["mat", "chair"]), max_size=2).map(tuple)),
+        warmup=part("warmup", 1),
+        cooldown=part("cooldown", 2),
+    )
+
+
+NUMBERS = {f"{number_words(n).capitalize()}.": n for n in range(1, 100)}
+
+
+def count_problems(tl: Timeline) -> list[str]:
+    """Counts that skip a number, do not end at one, or tick after their numbers began."""
+    problems = []
+    for phase in tl.phases:
+        inside = [c for c in tl.cues if phase.t - 1e-9 <= c.t < phase.end - 1e-9]
+        numbers = [NUMBERS[c.text] for c in inside if c.text in NUMBERS]
+        if not numbers:
+            continue
+        if numbers != list(range(numbers[0], 0, -1)):
+            problems.append(f"{phase.kind} at {phase.t:.2f} counts {numbers}")
+        first = next(c.t for c in inside if c.text in NUMBERS)
+        if any(c.sound == "tick" and c.t > first for c in inside):
+            problems.append(f"{phase.kind} at {phase.t:.2f} ticks inside its count")
+    return problems
+
+
+@settings(max_examples=80, deadline=None)
+@given(routine=arc_routines(), speech_len=speech_tables(), percent=st.sampled_from([50, 100, 200]))
+def test_counts_never_skip_and_the_arc_keeps_its_order(
+    routine: Routine, speech_len: Callable[[str], float], percent: float
+) -> None:
+    tl = compile(routine, Pace(percent), speech_len)
+    assert count_problems(tl) == []
+    played = routine.played
+    titles = {"warmup": "Warm-up: {}", "cooldown": "Cool-down: {}", "main": "{}"}
+    assert [c.title for c in tl.chapters] == [
+        "Introduction",
+        *(titles[ex.part].format(ex.name) for ex in played),
+        "Closing",
+    ]
+    # one countdown into each exercise: none in the rests
+    rests = [p for p in tl.phases if p.kind == "rest"]
+    assert not any(c.text in NUMBERS for p in rests for c in tl.cues if p.t <= c.t < p.end)
+    assert least_duration(routine, Pace(percent)) <= tl.duration + 1e-6
+    # the phases do not depend on the pace
+    other = compile(routine, Pace(percent * 1.5), speech_len)
+    key = [(p.kind, p.exercise, p.set, p.rep, p.side) for p in tl.phases]
+    assert key == [(p.kind, p.exercise, p.set, p.rep, p.side) for p in other.phases]
+
+
+@settings(max_examples=80, deadline=None)
+@given(routine=arc_routines(), percent=percents)
+def test_rests_and_switches_get_the_time_their_change_of_position_needs(
+    routine: Routine, percent: float
+) -> None:
+    tl = compile(routine, Pace(percent, gap=0.0), tiny)
+    played = routine.played
+    rests = [p for p in tl.phases if p.kind == "rest"]
+    expected = [
+        ex.timing.rest + change_seconds(ex.base, following.base)
+        for ex, following in itertools.pairwise(played)
+        if ex.timing.rest + change_seconds(ex.base, following.base) > 0
+    ]
+    assert [p.dur for p in rests] == [pytest.approx(s * 100 / percent) for s in expected]
+    switches = [p for p in tl.phases if p.kind == "switch"]
+    want = [
+        ex.timing.get_ready + turn_over_seconds(ex.base)
+        for ex in played
+        if ex.sides == "each"
+        for _ in range(ex.sets)
+    ]
+    for got, seconds in zip(switches, want, strict=True):
+        assert got.dur >= seconds * 100 / percent - 1e-9

@@ -4,7 +4,8 @@ A short session (tests/routines/cli/short-session.yaml: three exercises, holds w
 countdown, each side and alternating sides) is exported to a WAV, then played by the real
 ``matcue play`` in a subprocess into the private PulseAudio null sink while parec records the
 sink's monitor. The recording is aligned to the export (envelope cross-correlation), and every
-cue of ``matcue plan --json`` must start in the recording within ±20 ms of its planned time.
+cue of ``matcue plan --json --export`` must start in the recording within ±20 ms of its planned
+time.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def session(
     cache = speech_cache
     env = player_env(pulse, cache, tmp_path_factory.mktemp("home"))
     here = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
-    planned = run_matcue(["plan", str(ROUTINE), "--json"], here)
+    planned = run_matcue(["plan", str(ROUTINE), "--json", "--export"], here)
     assert planned.returncode == 0, planned.stderr
     wav = tmp_path_factory.mktemp("e2e") / "session.wav"
     exported = run_matcue(["export", str(ROUTINE), "-o", str(wav)], here)

@@ -59,7 +59,7 @@ def matcue(
 def plan(speech_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cwd = tmp_path_factory.mktemp("plan")
     data: dict[str, Any] = json.loads(
-        matcue("plan", ROUTINE, "--json", cache=speech_cache, cwd=cwd).stdout
+        matcue("plan", ROUTINE, "--json", "--export", cache=speech_cache, cwd=cwd).stdout
     )
     return data
 

@@ -18,6 +18,7 @@ from matcue.timeline.phrases import (
     TEXT_KEYS,
     Phrases,
     phrases_for,
+    sentence,
     translated,
 )
 from matcue.voice import Pyttsx3Voice, VoiceSettings, list_voices
@@ -215,6 +216,43 @@ def test_minutes_agree_with_their_number(code: str, minutes: int, line: str) -> 
     assert CATALOGUES[code].about_minutes(minutes) == line
 
 
+@pytest.mark.parametrize(
+    ("code", "more", "equipment", "get_up"),
+    [
+        (
+            "en",
+            ("Three more.", "Two more."),
+            "You need a mat, an exercise band and a chair.",
+            "Roll onto your side, then push yourself up with your hands.",
+        ),
+        (
+            "pl",
+            ("Jeszcze trzy.", "Jeszcze dwa."),  # powtórzenia: "dwa", never "dwie"
+            "Przygotuj sprzęt: mata, exercise band i chair.",
+            "Przetocz się na bok, potem wstań, podpierając się rękami.",
+        ),
+        (
+            "cs",
+            ("Ještě tři.", "Ještě dvě."),  # opakování: "dvě"
+            "Připravte si: mata, exercise band a chair.",
+            "Převalte se na bok a pak se rukama zvedněte.",
+        ),
+    ],
+)
+def test_the_lines_of_the_session_arc_in_each_language(
+    code: str, more: tuple[str, str], equipment: str, get_up: str
+) -> None:
+    words = CATALOGUES[code]
+    assert (words.more_line(3), words.more_line(2)) == more
+    items = (
+        ("mata", "exercise band", "chair") if code != "en" else ("mat", "exercise band", "chair")
+    )
+    assert words.equipment_line(items) == equipment
+    assert words.equipment_line(()) is None
+    assert words.get_up("get_up_back") == get_up
+    assert len({words.praise_line(n) for n in range(3)}) == 3  # three words of praise in turn
+
+
 def catalogue_lines(code: str) -> list[str]:
     words = CATALOGUES[code]
     return [
@@ -224,6 +262,9 @@ def catalogue_lines(code: str) -> list[str]:
         words.rep(2),
         words.number(3),
         words.next_set_line(2, 3),
+        words.more_line(2),
+        words.ten_left,
+        words.get_up("get_up_back"),
     ]
 
 
@@ -242,7 +283,7 @@ def test_each_catalogue_is_spoken_by_an_espeak_voice_of_its_language(
 @pytest.mark.parametrize(("source", "code"), [("polish.yaml", "pl"), ("czech.yaml", "cs")])
 def test_a_routine_is_spoken_wholly_in_its_language(source: str, code: str) -> None:
     routine = load_routine(GOLDEN / source)
-    timeline = compile(routine, Pace(), lambda line: 0.05 * len(line))
+    timeline = compile(routine, Pace(), lambda line: 0.05 * len(line), keys=True)
     assert timeline.language == code
     english = {
         v
@@ -254,4 +295,4 @@ def test_a_routine_is_spoken_wholly_in_its_language(source: str, code: str) -> N
     assert not spoken & english
     words = CATALOGUES[code]
     assert words.intro_chapter in [c.title for c in timeline.chapters]
-    assert any(words.keys in line for line in spoken)
+    assert sentence(words.controls.keys_line) in spoken

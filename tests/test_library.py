@@ -52,7 +52,7 @@ def speech_problems(tl: Timeline) -> list[str]:
         if b.t < a.end - EPS:
             problems.append(f"{a.text!r} ({a.t:.2f}-{a.end:.2f}) overlaps {b.text!r} ({b.t:.2f})")
     for cue in speech:
-        phase = next(p for p in tl.phases if p.t - EPS <= cue.t < p.end)
+        phase = next(p for p in tl.phases if p.t - EPS <= cue.t < p.end - EPS)
         if cue.end > phase.end + EPS:
             problems.append(f"{cue.text!r} ends at {cue.end:.2f}, after its {phase.kind} phase")
     if tl.duration <= 0:

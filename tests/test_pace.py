@@ -330,14 +330,14 @@ def test_count_voice_tones_and_off() -> None:
     voice = compile(COUNTED, Pace(gap=0.1), lambda line: 0.2)
     tones = compile(COUNTED, Pace(gap=0.1, count="tones"), lambda line: 0.2)
     off = compile(COUNTED, Pace(gap=0.1, count="off"), lambda line: 0.2)
-    assert heard(voice, "hold")[0] == ["[tick]", "Hold.", "Two.", "One."]
-    assert heard(tones, "hold")[0] == ["[tick]", "Hold.", "[tick]", "[tick]"]
+    assert heard(voice, "hold")[0] == ["[tick]", "Three.", "Two.", "One."]  # counted in full
+    assert heard(tones, "hold")[0] == ["[tick]", "[tick]", "[tick]"]
     assert heard(off, "hold")[0] == ["[tick]", "Hold for three seconds."]
     # rep numbers: spoken with voice, left to the tones otherwise; "Last one." stays
     assert [h[1] for h in heard(voice, "inhale")] == [
         "Rep one.",
         "Rep two.",
-        "Rep three.",
+        "Two more.",
         "Last one.",
     ]
     for tl in (tones, off):

@@ -116,7 +116,7 @@ def test_stereo_export_puts_side_cues_in_the_right_channel(tmp_path: Path, cache
     assert done.returncode == 0, done.stderr
     audio, rate = sf.read(out, dtype="float64", always_2d=True)
     assert (audio.shape[1], rate) == (2, RATE)
-    cues = plan(routine, cache)["cues"]
+    cues = plan(routine, cache, "--export")["cues"]
     sided = [c for c in cues if c["kind"] == "speech" and c.get("side")]
     assert {c["side"] for c in sided} == {"right", "left"}
     tones = [(c["t"], c["t"] + c["dur"]) for c in cues if c["kind"] == "tone"]
@@ -223,7 +223,7 @@ def test_music_is_ducked_under_speech_in_the_export(tmp_path: Path, cache: Path)
     done = matcue("export", routine, "-o", out, "--music", music, "-q", cache=cache, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     audio, _ = sf.read(out, dtype="float64")
-    data = plan(routine, cache)
+    data = plan(routine, cache, "--export")
     speech = [c for c in data["cues"] if c["kind"] == "speech" and c["dur"] >= 0.4]
     under = [hum_level(audio, c["t"] + 0.05, c["t"] + c["dur"] - 0.05) for c in speech]
     between = [hum_level(audio, a, b) for a, b in quiet_windows(data["cues"], data["duration_s"])]

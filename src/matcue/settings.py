@@ -145,14 +145,17 @@ BREATH_WORDS = Setting(
 VOICE = Setting(
     "voice",
     "text",
-    "Text-to-speech voice id (see `matcue voices`); default: one for the language.",
+    "Text-to-speech voice id (see `matcue voices`): an espeak-ng voice, piper:NAME or the "
+    "path of a Piper .onnx voice (the piper extra), or piper for a Piper voice of the "
+    "language; default: an espeak-ng voice for the language.",
     panel=VOICE_PANEL,
-    saved="text-to-speech voice id (see `matcue voices`)",
+    saved="text-to-speech voice id (see `matcue voices`; piper:NAME for a Piper voice)",
 )
 RATE = Setting(
     "rate",
     "whole",
-    "Speech rate in words per minute (default 150).",
+    "Speech rate in words per minute (default 150). A Piper voice speaks rates below 110 at "
+    "110 and above 283 at 283 (its length scale is kept within 0.5 to 2.0).",
     minimum=80,
     maximum=450,
     default=150,

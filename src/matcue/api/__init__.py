@@ -39,7 +39,7 @@ from matcue.playback.clock import Clock
 from matcue.playback.commands import Commands, Inbox, Source
 from matcue.playback.transport import Command, decode_keys
 from matcue.routine import Routine, RoutineError
-from matcue.routine.model import Exercise, Step, Timing
+from matcue.routine.model import NO_COOLDOWN, Exercise, Step, Timing
 from matcue.store.paths import Folders, folders
 from matcue.timeline import Pace, Timeline
 
@@ -64,6 +64,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "NO_COOLDOWN",
     "SESSION_RATE",
     "AudioDeviceError",
     "Clock",

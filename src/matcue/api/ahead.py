@@ -13,9 +13,9 @@ first ``START_LEAD`` seconds are exact and splices each later part in as it beco
 
 The intro's "about N minutes" comes from the first compile (estimated, then rounded) and is
 kept for every later compile of the session, so that the intro never changes under it.
-Works with any :class:`~matcue.voice.Voice`; a voice whose cache can be looked into without
-speaking (``cached(text)``, or a ``cache`` and ``key`` as the default engine's) starts a warm
-session exactly as if every line had been made first.
+Works with any :class:`~matcue.voice.Voice`: the lines its cache holds (``cached``, nothing
+spoken) count as made from the start, so a warm session starts exactly as if every line had
+been made first.
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ from matcue.timeline import Pace, Timeline, compile
 from matcue.timeline.estimate import speech_estimate
 from matcue.timeline.phrases import Phrases, phrases_for
 from matcue.voice.base import Voice
-from matcue.voice.cache import SpeechCache
-from matcue.voice.lengths import plausible_duration
 
 START_LEAD = 10.0  # seconds of the session exact before it starts
 PLAN_EVERY = 8  # lines made between two compiles
@@ -62,20 +60,6 @@ class Partial:
         """Where phase ``index`` starts (the end of the session past the last)."""
         phases = self.timeline.phases
         return phases[index].t if index < len(phases) else self.timeline.duration
-
-
-def cached(voice: Voice, text: str) -> Clip | None:
-    """``text``'s clip if ``voice`` has it without speaking (in its cache), else None."""
-    probe = getattr(voice, "cached", None)
-    if callable(probe):
-        found: Clip | None = probe(text)
-        return found
-    cache, key = getattr(voice, "cache", None), getattr(voice, "key", None)
-    if not isinstance(cache, SpeechCache) or not callable(key):
-        return None
-    line = text.strip()  # as the default engine reads its cache (a plausible length only)
-    low, high = plausible_duration(line, voice.settings.rate)
-    return cache.get(key(line), min_duration=low * 0.5, max_duration=high)
 
 
 class Lines:
@@ -123,7 +107,7 @@ class Lines:
         return clip.duration if clip is not None else self.estimate(text)
 
     def _probe(self, text: str) -> float:
-        clip = cached(self.voice, text)
+        clip = self.voice.cached(text)
         if clip is None:
             return self.estimate(text)
         self.made[text] = clip

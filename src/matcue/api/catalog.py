@@ -6,13 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from matcue.api.model import SESSION_RATE
 from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import builtin_ids, resolve
+from matcue.store.paths import Folders
 from matcue.timeline import Pace, compile
 from matcue.timeline.estimate import speech_estimate
 
 if TYPE_CHECKING:
-    from matcue.voice import VoiceInfo
+    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,36 @@ def routines() -> list[Listed]:
     return [Listed(r, compile(r, Pace(percent=100), speech_estimate()).duration) for r in routines]
 
 
-def voices(lang: str | None = None) -> list[VoiceInfo]:
-    """The text-to-speech voices, only those for ``lang`` (a language code) if given."""
-    from matcue.voice import list_voices
+@dataclass(frozen=True)
+class ListedVoice:
+    """A voice ``--voice`` can name, of either engine, for ``matcue voices``."""
 
+    id: str  # what --voice takes
+    engine: str  # "espeak-ng" (the default engine, through pyttsx3) or "piper"
+    languages: tuple[str, ...]
+    quality: str  # Piper's x_low, low, medium or high; "-" for espeak-ng
+    sample_rate: int  # Hz
+    name: str  # espeak-ng's name; for Piper, where it was found (a package, the voice folder)
+
+
+def voices(lang: str | None = None, folders: Folders | None = None) -> list[ListedVoice]:
+    """The text-to-speech voices, espeak-ng's then Piper's (in the voice folder of ``folders``
+    and the installed voice packages), only those for ``lang`` (a language code) if given."""
+    from matcue.store import paths
+    from matcue.voice import installed_voices, list_voices
+
+    found = [
+        ListedVoice(v.id, "espeak-ng", v.languages, "-", SESSION_RATE, v.name)
+        for v in list_voices()
+    ]
+    voices_dir: Path = (folders or paths.folders()).voices_dir
+    found += [
+        ListedVoice(v.id, "piper", (v.language,), v.quality, v.sample_rate, v.source)
+        for v in installed_voices(voices_dir)
+    ]
     wanted = values.normalise_language(lang) if lang else None
     out = []
-    for v in list_voices():
+    for v in found:
         codes = [c.lower() for c in v.languages]
         if wanted and not any(c == wanted or c.startswith(wanted + "-") for c in codes):
             continue

@@ -103,5 +103,5 @@ def export(
         date=datetime.date.today().isoformat(),
         comment=comment,
     )
-    names = {i: ex.name for i, ex in enumerate(r.exercises, 1)}
+    names = {i: ex.name for i, ex in enumerate(r.played, 1)}
     return export_session(timeline, chunks, SESSION_RATE, options, tags, names, progress)

@@ -102,20 +102,23 @@ def resume_point(routine: Routine, where: Folders, warn: Warn = _stderr) -> Resu
 
 
 def start_exercise(routine: Routine, value: str) -> int:
-    """``--from``: a 1-based number, or a name (whole, or the start of just one name)."""
-    count = len(routine.exercises)
+    """``--from``: a 1-based number, or a name (whole, or the start of just one name).
+
+    Numbers count every exercise the session plays (``Routine.played``: warm-up, the
+    routine's own, cool-down), as its chapters do."""
+    count = len(routine.played)
     text = value.strip()
     if text.isdigit():
         n = int(text)
         if 1 <= n <= count:
             return n
         raise InputError(f"--from {value}: the routine has exercises 1 to {count}")
-    names = [ex.name.casefold() for ex in routine.exercises]
+    names = [ex.name.casefold() for ex in routine.played]
     wanted = text.casefold()
     if wanted in names:
         return names.index(wanted) + 1
     matches = [i for i, name in enumerate(names, 1) if name.startswith(wanted)]
     if len(matches) == 1 and wanted:
         return matches[0]
-    listing = ", ".join(ex.name for ex in routine.exercises)
+    listing = ", ".join(ex.name for ex in routine.played)
     raise InputError(f"--from {value!r} names no single exercise of {routine.id} ({listing})")

@@ -16,7 +16,7 @@ from matcue.timeline import Timeline
 if TYPE_CHECKING:
     from matcue.api.ahead import Lines
     from matcue.audio.levels_cache import LevelsCache
-    from matcue.voice import Pyttsx3Voice
+    from matcue.voice import Voice
 
 SESSION_RATE = 22050  # Hz: espeak-ng's native rate; tones are resampled to it
 Warn = Callable[[str], object]
@@ -56,7 +56,7 @@ class Session:
     """A routine compiled with its options: what plan, play and export work from."""
 
     routine: Routine
-    speech: Pyttsx3Voice
+    speech: Voice
     timeline: Timeline
     stereo: bool
     music: Path | None = None

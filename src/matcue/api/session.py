@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from matcue.api.history import week
 from matcue.api.model import SESSION_RATE, Config, Options, Session, Warn, warn_on_stderr
+from matcue.api.speech import spoken, voice_for
 from matcue.errors import InputError
 from matcue.routine import Routine, load_routine, values
 from matcue.routine.library import resolve
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from matcue.audio import Clip
     from matcue.audio.levels import Levels
-    from matcue.voice import Pyttsx3Voice
+    from matcue.voice import Voice
 
 
 NO_OPTIONS = Options()  # every option as the config file and the routine have it
@@ -92,27 +93,19 @@ def language(routine: Routine, lang: str | None) -> Routine:
         raise InputError(
             f"--lang must be a language code like en, pl or cs, not '{lang}'"
         ) from None
-    if values.base_language(code) not in _spoken():
+    if values.base_language(code) not in spoken():
         raise InputError(f"--lang {code}: matcue speaks {_speaks_list()}")
     return replace(routine, language=code)
 
 
-def _spoken() -> dict[str, str]:
-    """The languages matcue has its own words in: code -> name."""
-    from matcue.timeline.phrases import CATALOGUES
-
-    names = {"en": "English", "pl": "Polish", "cs": "Czech"}
-    return {code: names.get(code, code) for code in CATALOGUES}
-
-
 def _speaks_list() -> str:
-    pairs = [f"{code} ({name})" for code, name in _spoken().items()]
+    pairs = [f"{code} ({name})" for code, name in spoken().items()]
     return ", ".join(pairs[:-1]) + " and " + pairs[-1]
 
 
 def fallback_note(routine: Routine) -> str | None:
     """The warning for a routine in a language matcue has no words of its own in."""
-    if values.base_language(routine.language) in _spoken():
+    if values.base_language(routine.language) in spoken():
         return None
     return (
         f"{routine.id} is in {routine.language}, and matcue speaks {_speaks_list()}: its own "
@@ -152,23 +145,6 @@ def make_pace(options: Options, saved: Config, week_: int) -> Pace:
     return Pace(**given)  # type: ignore[arg-type]
 
 
-def voice_for(
-    routine: Routine, options: Options, saved: Config, where: Folders, warn: Warn | None = None
-) -> Pyttsx3Voice:
-    """The speech engine for ``routine``: the voice and rate given, else saved (at full
-    volume: :func:`volume_of` acts in the mix, after the levelling)."""
-    from matcue.voice import Pyttsx3Voice, VoiceSettings
-
-    voice = options.voice or saved.get("voice")
-    if options.voice is None and voice and not _speaks(str(voice), routine.language):
-        voice = None  # a saved voice of another language: the routine's language decides
-    rate = options.rate if options.rate is not None else saved.get("rate", 150)
-    settings = VoiceSettings(
-        voice=str(voice) if voice else None, rate=int(rate), language=routine.language
-    )
-    return Pyttsx3Voice(settings, cache_dir=where.cache_dir, warn=warn)
-
-
 def volume_of(options: Options, saved: Config) -> float:
     """The speech volume, 0 to 1: ``--volume``'s, else the config's, else 1."""
     from matcue.store.config import parse_volume
@@ -176,18 +152,6 @@ def volume_of(options: Options, saved: Config) -> float:
     if options.volume is not None:
         return parse_volume(options.volume)
     return float(saved.get("volume", 1.0))
-
-
-def _speaks(voice_id: str, lang: str) -> bool:
-    """Whether the voice ``voice_id`` speaks ``lang`` (an unknown voice: yes, so that the voice
-    stage reports it)."""
-    from matcue.voice import list_voices
-
-    base = values.base_language(lang)
-    for info in list_voices():
-        if info.id == voice_id.strip().lower():
-            return any(values.base_language(x) == base for x in info.languages)
-    return True
 
 
 def plan(
@@ -309,7 +273,7 @@ def _session(
 def timeline_of(
     routine: Routine,
     pace: Pace,
-    speech: Pyttsx3Voice,
+    speech: Voice,
     on_new_clip: Callable[[Clip], None] | None = None,
     *,
     keys: bool = False,
@@ -331,7 +295,7 @@ def timeline_of(
     return timeline
 
 
-def clips(timeline: Timeline, speech: Pyttsx3Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
+def clips(timeline: Timeline, speech: Voice) -> tuple[dict[str, Clip], dict[str, Clip]]:
     """Every spoken line's clip (cached by the voice) and every tone, for the renderer."""
     from matcue.audio.tones import load_sounds
 

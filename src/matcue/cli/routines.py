@@ -30,7 +30,7 @@ def validate_cmd(
             shown = err.format() if isinstance(err, api.RoutineError) else f"matcue: {err}"
             print(shown, file=env.stderr)
         else:
-            n = len(routine.exercises)
+            n = len(routine.played)
             print(f"{path}: ok ({n} exercise{'s' if n != 1 else ''})", file=env.stdout)
     if bad:
         raise typer.Exit(ExitStatus.INVALID)
@@ -49,7 +49,7 @@ def list_cmd(
                 "title": row.routine.title,
                 "level": row.routine.level,
                 "equipment": list(row.routine.equipment),
-                "exercises": len(row.routine.exercises),
+                "exercises": len(row.routine.played),
                 "duration_s": round(row.seconds, 3),
             }
             for row in rows
@@ -62,7 +62,7 @@ def list_cmd(
     for row in rows:
         r = row.routine
         print(
-            f"{r.id:<{width}}  {r.level:<12}  {len(r.exercises):>2}  {clock(row.seconds):>6}  "
+            f"{r.id:<{width}}  {r.level:<12}  {len(r.played):>2}  {clock(row.seconds):>6}  "
             f"{r.title}",
             file=env.stdout,
         )
@@ -79,7 +79,18 @@ def voices_cmd(
         typer.Option("--lang", metavar="CODE", help="Only voices for this language (pl, cs)."),
     ] = None,
 ) -> None:
-    """List the text-to-speech voices: id, languages and name."""
+    """List the text-to-speech voices, espeak-ng's and Piper's: id (what --voice takes), engine,
+    languages, quality, sample rate and name."""
     env = current()
-    for v in api.voices(lang):
-        print(f"{v.id:<24} {', '.join(v.languages):<10} {v.name}", file=env.stdout)
+    rows = api.voices(lang, folders=env.where())
+    table = [
+        (v.id, v.engine, ",".join(v.languages), v.quality, str(v.sample_rate), v.name) for v in rows
+    ]
+    header = ("id", "engine", "language", "quality", "rate", "name")
+    widths = [max(len(row[i]) for row in (header, *table)) for i in range(5)]
+    for row in (header, *table):
+        cells = [
+            cell.rjust(w) if i == 4 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row[:5], widths, strict=True))
+        ]
+        print("  ".join([*cells, row[5]]), file=env.stdout)

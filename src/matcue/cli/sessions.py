@@ -30,10 +30,21 @@ def plan_cmd(
     routine: RoutineArg,
     options: api.Options,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+    as_export: Annotated[
+        bool,
+        typer.Option(
+            "--export", help="Show it as an exported file says it: no line about the keys."
+        ),
+    ] = False,
 ) -> None:
-    """Show the timed script of a session: every phase and what is said when."""
+    """Show the timed script of a session: every phase and what is said when.
+
+    It previews `play` on a terminal, so the intro names the keys; an exported file (see
+    --export) and a session played without a terminal say nothing about controls.
+    """
     env = current()
-    timeline = api.plan(routine, options, folders=env.where(), warn=env.warn).timeline
+    where = env.where()
+    timeline = api.plan(routine, options, keys=not as_export, folders=where, warn=env.warn).timeline
     if as_json:
         json.dump(timeline.to_json(), env.stdout, indent=2, ensure_ascii=False)
         env.stdout.write("\n")
@@ -91,8 +102,8 @@ def play_cmd(
         options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
     exercise = api.start_exercise(source, start_at) if start_at is not None else None
     if place is not None:
-        exercise = min(place.exercise, len(source.exercises))
-    session = api.prepare(  # the lines of the first minute: the rest are made as it plays
+        exercise = min(place.exercise, len(source.played))
+    session = api.prepare(  # the lines of its first part: the rest are made as it plays
         source,
         options,
         keys=keys,

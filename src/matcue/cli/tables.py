@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from matcue.api import Routine, Step, Timeline, Timing
+from matcue.api import NO_COOLDOWN, Routine, Step, Timeline, Timing
 
 
 def clock(seconds: float) -> str:
@@ -44,12 +44,25 @@ def format_plan(timeline: Timeline) -> str:
 def format_routine(r: Routine) -> str:
     """A routine as readable text, the way `matcue show` prints it."""
     out = [f"{r.title} ({r.id})", f"level: {r.level}"]
+    if r.base:
+        out.append(f"base: {r.base}")
     if r.equipment:
         out.append(f"equipment: {', '.join(r.equipment)}")
     if r.source:
         out.append(f"source: {r.source}")
     out += [f"caution: {c}" for c in r.cautions]
-    for i, ex in enumerate(r.exercises, 1):
+    heads = {
+        "warmup": f"warm-up (from {r.warmup_id}):",
+        "main": "exercises:",
+        "cooldown": f"cool-down (from {r.cooldown_id}):",
+    }
+    if r.cooldown_id == NO_COOLDOWN:
+        out.append("cool-down: none")
+    part = None if r.warmup or r.cooldown else "main"
+    for i, ex in enumerate(r.played, 1):  # numbered as the session plays them
+        if ex.part != part:
+            part = ex.part
+            out += ["", heads[part]]
         count = f"{ex.reps} rep{'s' if ex.reps != 1 else ''}"
         if ex.sides in ("each", "alternate"):
             count += " per side"
@@ -59,6 +72,10 @@ def format_routine(r: Routine) -> str:
             ex.sides, ", both sides at once"
         )
         out += ["", f"{i}. {ex.name} — {count}{sides}", f"   position: {ex.position}"]
+        if ex.base:
+            out.append(f"   base: {ex.base}")
+        if ex.get_there:
+            out.append(f"   get there: {ex.get_there}")
         for step in ex.steps:
             out.append(f"   - {_describe(step, ex.timing)}")
         out += [f"   caution: {c}" for c in ex.cautions]
@@ -91,7 +108,7 @@ def _describe(step: Step, timing: Timing) -> str:
         head = f"breathe {step.cycles} time{'s' if step.cycles != 1 else ''}"
     elif seconds is not None:
         head = f"{step.kind} {seconds:g} s"
-    words = " ".join(w for w in (step.text, step.say) if w)
+    words = " ".join(w for w in (step.text, step.say, *step.remind) if w)
     return f"{head}: {words}" if words else head
 
 

@@ -13,12 +13,16 @@ from matcue.routine.loader import (
     validate_files,
 )
 from matcue.routine.model import (
+    BASES,
     LEVELS,
+    NO_COOLDOWN,
     SIDES,
     STEP_KINDS,
+    Base,
     Breath,
     Exercise,
     Level,
+    Part,
     Routine,
     Sides,
     Stage,
@@ -30,13 +34,17 @@ from matcue.routine.problems import Problem, RoutineError
 from matcue.routine.values import parse_duration
 
 __all__ = [
+    "BASES",
     "LEVELS",
     "LIBRARY_DIR",
+    "NO_COOLDOWN",
     "SIDES",
     "STEP_KINDS",
+    "Base",
     "Breath",
     "Exercise",
     "Level",
+    "Part",
     "Problem",
     "Routine",
     "RoutineError",

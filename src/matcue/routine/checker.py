@@ -8,16 +8,17 @@ rather than stopping at the first; a model is built only when nothing was wrong.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import fields, replace
 from typing import cast
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from matcue.routine.model import (
+    BASES,
     LEVELS,
     SIDES,
     STEP_KINDS,
+    Base,
     Exercise,
     Level,
     Routine,
@@ -27,15 +28,20 @@ from matcue.routine.model import (
     StepKind,
     Timing,
 )
-from matcue.routine.nodes import Reader, got, number, one_of
+from matcue.routine.nodes import got, number, one_of
 from matcue.routine.problems import Problems, quote
+from matcue.routine.sections import (
+    ID_PATTERN,
+    BuiltinIds,
+    Builtins,
+    SectionReader,
+    no_builtins,
+)
 from matcue.routine.source import FLOAT, INT, NULL, TooManyNodes
 from matcue.routine.values import parse_language
 
 MAX_EXERCISES = 100
 """The most exercises a routine may have (the library's longest has 11)."""
-MAX_WEEK = 104
-"""The last week a ``progress:`` stage may start."""
 
 FORMAT_VERSION = 1
 TOP_KEYS = (
@@ -48,6 +54,9 @@ TOP_KEYS = (
     "source",
     "cautions",
     "defaults",
+    "base",
+    "warmup",
+    "cooldown",
     "exercises",
 )
 EXERCISE_KEYS = (
@@ -64,28 +73,38 @@ EXERCISE_KEYS = (
     "pace",
     "holds",
     "breath",
+    "base",
+    "get_there",
 )
-PROGRESS_KEYS = ("about", "weeks")
-STAGE_KEYS = ("reps", "sets", "hold")
-STEP_KEYS = (*STEP_KINDS, "say", "for")
+STEP_KEYS = (*STEP_KINDS, "say", "for", "remind")
 TIMING_KEYS = tuple(f.name for f in fields(Timing))
 
 _PAUSES = frozenset({"rest", "set_rest", "get_ready"})  # may be 0: the pause is left out
-_ID = re.compile(r"[a-z0-9-]+")
 _CAUTIONS_EXAMPLE = "[Stop if it hurts.]"
+_REMIND_EXAMPLE = "[Keep breathing.]"
 
 
-def check(root: Node, default_id: str, problems: Problems, lines: list[str]) -> Routine | None:
+def check(
+    root: Node,
+    default_id: str,
+    problems: Problems,
+    lines: list[str],
+    builtin: Builtins = no_builtins,
+    builtin_ids: BuiltinIds = list,
+) -> Routine | None:
     """The routine ``root`` describes, or None when ``problems`` holds why not.
 
     ``default_id`` is the id when the file gives none; ``lines`` are the source's lines.
+    ``builtin`` reads the built-in routine a ``warmup:`` or ``cooldown:`` names (the default
+    knows none, so such a routine is not followed: a warm-up's own cool-down is not played);
+    ``builtin_ids`` lists the ids, for a suggestion.
     """
     with contextlib.suppress(TooManyNodes):  # the reader recorded the problem
-        return _Checker(problems, lines).routine(root, default_id)
+        return _Checker(problems, lines, builtin, builtin_ids).routine(root, default_id)
     return None
 
 
-class _Checker(Reader):
+class _Checker(SectionReader):
     """Reads the routine's keys, exercises and steps; builds the model from what is valid."""
 
     def routine(self, root: Node, default_id: str) -> Routine | None:
@@ -103,7 +122,7 @@ class _Checker(Reader):
         if "id" in found:
             node = found["id"][1]
             value = self.text(node, "id", spoken=False)
-            if value is not None and not _ID.fullmatch(value):
+            if value is not None and not ID_PATTERN.fullmatch(value):
                 self.add(node, f"id must use only a-z, 0-9 and '-', got {quote(value)}")
             elif value is not None:
                 ident = value
@@ -131,6 +150,9 @@ class _Checker(Reader):
         defaults = Timing()
         if "defaults" in found:
             defaults = replace(defaults, **self.timing(found["defaults"][1], "defaults"))
+        base = cast(Base | None, self.optional(found, "base", self.base))
+        warmup_id, warmup = self.part(found, "warmup", ident)
+        cooldown_id, cooldown = self.part(found, "cooldown", ident)
         exercises: list[Exercise | None] = []
         exercises_node = self.require(found, top, "exercises", where)
         items = (
@@ -146,7 +168,7 @@ class _Checker(Reader):
             )
             items = None
         for item in items or ():
-            exercises.append(self.exercise(item, defaults))
+            exercises.append(self.exercise(item, defaults, base))
 
         if self.problems or title is None or not items or None in exercises:
             return None
@@ -160,7 +182,15 @@ class _Checker(Reader):
             source=source,
             cautions=cautions or (),
             defaults=defaults,
+            base=base,
+            warmup_id=warmup_id,
+            cooldown_id=cooldown_id,
+            warmup=tuple(replace(e, part="warmup") for e in warmup),
+            cooldown=tuple(replace(e, part="cooldown") for e in cooldown),
         )
+
+    def base(self, node: Node) -> str | None:
+        return self.choice(node, "base", BASES)
 
     def version(self, top: MappingNode) -> bool:
         """Check ``matcue: 1``; False (stop reading) when the file is another version."""
@@ -198,7 +228,7 @@ class _Checker(Reader):
         }
         return {key: s for key, s in seconds.items() if s is not None}
 
-    def exercise(self, node: Node, defaults: Timing) -> Exercise | None:
+    def exercise(self, node: Node, defaults: Timing, base: Base | None) -> Exercise | None:
         mapping = self.mapping(node, "an exercise must be a mapping with name, position and steps")
         if mapping is None:
             return None
@@ -234,6 +264,12 @@ class _Checker(Reader):
         pace = self.optional(found, "pace", lambda n: self.percent(n, "pace"))
         holds = self.optional(found, "holds", lambda n: self.percent(n, "holds"))
         breath = self.optional(found, "breath", self.breath)
+        own_base = cast(Base | None, self.optional(found, "base", self.base))
+        get_there = self.optional(
+            found,
+            "get_there",
+            lambda n: self.text(n, "get_there", sides=sides, placeholders=True),
+        )
         steps_node = self.require(found, mapping, "steps", where)
         items = (
             self.sequence(steps_node, "steps must be a non-empty list of steps")
@@ -264,71 +300,9 @@ class _Checker(Reader):
             pace=pace or 100.0,
             holds=holds or 100.0,
             breath=breath,
+            base=own_base or base,
+            get_there=get_there,
         )
-
-    def progress(self, node: Node) -> tuple[str | None, tuple[Stage, ...]]:
-        """``progress:`` as text (not spoken), or a mapping with ``about:`` (text) and
-        ``weeks:`` (from which week on which reps, sets or hold apply)."""
-        if isinstance(node, ScalarNode):
-            return self.text(node, "progress", spoken=False), ()
-        mapping = self.mapping(
-            node, "progress must be text, or a mapping with 'about:' and 'weeks:'"
-        )
-        if mapping is None:
-            return None, ()
-        found = self.fields(mapping, "in progress", PROGRESS_KEYS)
-        about = self.optional(found, "about", lambda n: self.text(n, "about", spoken=False))
-        if "weeks" not in found:
-            if "about" not in found:
-                self.add(mapping, "progress needs 'about:' or 'weeks:'")
-            return about, ()
-        weeks = self.mapping(
-            found["weeks"][1], "weeks must be a mapping like '3: {reps: 8}' (week: numbers)"
-        )
-        if weeks is None:
-            return about, ()
-        stages: list[Stage] = []
-        seen: set[int] = set()
-        for key, value in weeks.value:
-            if not self.visit(key):
-                continue
-            week = number(key) if isinstance(key, ScalarNode) else None
-            if week is None or not 2 <= week <= MAX_WEEK or week != int(week):
-                self.add(
-                    key,
-                    f"a week must be a whole number from 2 to {MAX_WEEK} (week 1 is the "
-                    f"exercise as written), got {got(key)}",
-                )
-                continue
-            if int(week) in seen:
-                self.add(key, f"week {int(week)} is given twice")
-                continue
-            seen.add(int(week))
-            stage = self.stage(value, int(week))
-            if stage is not None:
-                stages.append(stage)
-        return about, tuple(sorted(stages, key=lambda s: s.week))
-
-    def stage(self, node: Node, week: int) -> Stage | None:
-        mapping = self.mapping(
-            node, f"week {week} must be a mapping like '{{reps: 8}}' or '{{hold: 20}}'"
-        )
-        if mapping is None:
-            return None
-        known = len(self.problems)
-        found = self.fields(mapping, "in a week of progress", STAGE_KEYS)
-        if not found:
-            if len(self.problems) == known:  # else an unknown key (a typo) already explains
-                self.add(mapping, f"week {week} needs reps, sets or hold")
-            return None
-        reps = self.optional(found, "reps", lambda n: self.whole(n, "reps", 1, 100))
-        sets = self.optional(found, "sets", lambda n: self.whole(n, "sets", 1, 20))
-        hold = self.optional(found, "hold", lambda n: self.duration(n, "hold"))
-        if any(
-            k in found and v is None for k, v in (("reps", reps), ("sets", sets), ("hold", hold))
-        ):
-            return None
-        return Stage(week=week, reps=reps, sets=sets, hold=hold)
 
     def step(self, node: Node, sides: Sides | None) -> Step | None:
         hint = ""
@@ -381,6 +355,18 @@ class _Checker(Reader):
         if "say" in found:
             say = self.text(found["say"][1], "say", sides=sides, placeholders=True)
             ok = ok and say is not None
+        remind: tuple[str, ...] = ()
+        if "remind" in found:
+            key, value = found["remind"]
+            if kind != "hold":
+                self.add(key, f"remind only applies to hold steps, not {kind}")
+                ok = False
+            else:
+                read = self.texts(
+                    value, "remind", "reminder", _REMIND_EXAMPLE, sides=sides, placeholders=True
+                )
+                ok = ok and read is not None and len(read) == len(value.value)
+                remind = read or ()
         if not ok:
             return None
-        return Step(kind=kind, text=text, seconds=seconds, cycles=cycles, say=say)
+        return Step(kind=kind, text=text, seconds=seconds, cycles=cycles, say=say, remind=remind)

@@ -19,9 +19,10 @@ from matcue.routine.problems import Problems, RoutineError
 from matcue.routine.source import MAX_BYTES, compose, decode, too_large
 
 
-def load_routine(path: str | Path) -> Routine:
+def load_routine(path: str | Path, *, follow: bool = True) -> Routine:
     """Read and validate a routine file. Raises ``RoutineError`` listing every problem, or
-    ``InputError`` when the file cannot be read."""
+    ``InputError`` when the file cannot be read. ``follow``: read the built-in routines its
+    ``warmup:`` and ``cooldown:`` name (a warm-up's own cool-down is not followed)."""
     p = Path(path)
     try:
         with p.open("rb") as f:
@@ -31,20 +32,26 @@ def load_routine(path: str | Path) -> Routine:
         raise InputError(
             f"cannot read routine file {path}: {reason[:1].lower()}{reason[1:]}"
         ) from None
-    routine = parse_routine_bytes(data, str(path), default_id=_id_from_name(p.stem))
+    routine = parse_routine_bytes(data, str(path), default_id=_id_from_name(p.stem), follow=follow)
     return replace(routine, path=p)
 
 
-def parse_routine_bytes(data: bytes, filename: str, *, default_id: str | None = None) -> Routine:
+def parse_routine_bytes(
+    data: bytes, filename: str, *, default_id: str | None = None, follow: bool = True
+) -> Routine:
     """Like ``parse_routine`` for the raw bytes of a file (which must be UTF-8)."""
-    return parse_routine(decode(data, filename), filename, default_id=default_id)
+    return parse_routine(decode(data, filename), filename, default_id=default_id, follow=follow)
 
 
-def parse_routine(text: str, filename: str, *, default_id: str | None = None) -> Routine:
+def parse_routine(
+    text: str, filename: str, *, default_id: str | None = None, follow: bool = True
+) -> Routine:
     """Validate routine ``text`` and build the ``Routine``.
 
     ``filename`` names the file in problems; ``default_id`` is the id when the file gives none
-    (default: made from ``filename``'s stem). Raises ``RoutineError`` listing every problem.
+    (default: made from ``filename``'s stem). ``follow``: read the built-in routines that
+    ``warmup:`` and ``cooldown:`` name (else they are only checked for their form). Raises
+    ``RoutineError`` listing every problem.
     """
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         too_large(filename)
@@ -55,7 +62,10 @@ def parse_routine(text: str, filename: str, *, default_id: str | None = None) ->
     if root is not None:
         if default_id is None:
             default_id = _id_from_name(Path(filename).stem)
-        routine = check(root, default_id, problems, text.splitlines())
+        if follow:
+            routine = check(root, default_id, problems, text.splitlines(), _builtin, _builtin_ids)
+        else:
+            routine = check(root, default_id, problems, text.splitlines())
     if problems or routine is None:
         raise RoutineError(problems.sorted(), text)
     return routine
@@ -73,6 +83,31 @@ def validate_files(paths: Iterable[str | Path]) -> list[RoutineError]:
         except RoutineError as err:
             errors.append(err)
     return errors
+
+
+def _builtin(ident: str) -> Routine | None:
+    """The built-in routine ``ident`` without its own warm-up and cool-down; None if there is
+    none. Loaded once per version of its file."""
+    from matcue.routine import library  # it loads routines with this module
+
+    if ident not in library.builtin_ids():
+        return None
+    path = library.LIBRARY_DIR / f"{ident}.yaml"
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    found = _BUILTINS.get(key)
+    if found is None:
+        found = _BUILTINS[key] = load_routine(path, follow=False)
+    return found
+
+
+def _builtin_ids() -> list[str]:
+    from matcue.routine import library
+
+    return library.builtin_ids()
+
+
+_BUILTINS: dict[tuple[str, int, int], Routine] = {}
 
 
 def _id_from_name(stem: str) -> str:

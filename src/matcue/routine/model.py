@@ -9,10 +9,25 @@ from typing import Literal
 StepKind = Literal["inhale", "exhale", "hold", "move", "relax", "breathe"]
 Sides = Literal["none", "each", "alternate", "both"]
 Level = Literal["gentle", "beginner", "intermediate", "advanced"]
+Base = Literal["back", "side", "stomach", "all-fours", "kneeling", "seated", "standing", "water"]
+Part = Literal["warmup", "main", "cooldown"]
 
 STEP_KINDS: tuple[StepKind, ...] = ("inhale", "exhale", "hold", "move", "relax", "breathe")
 SIDES: tuple[Sides, ...] = ("none", "each", "alternate", "both")
 LEVELS: tuple[Level, ...] = ("gentle", "beginner", "intermediate", "advanced")
+BASES: tuple[Base, ...] = (
+    "back",
+    "side",
+    "stomach",
+    "all-fours",
+    "kneeling",
+    "seated",
+    "standing",
+    "water",
+)
+"""The body positions an exercise is done in (``base:``)."""
+NO_COOLDOWN = "none"
+"""``cooldown: none``: the routine ends without a cool-down, and says so on purpose."""
 PLACEHOLDERS = ("side", "other")
 """The words a spoken line may hold in braces: ``{side}`` and ``{other}``."""
 
@@ -38,6 +53,7 @@ class Step:
     inhale/exhale/move; ``None`` means "use the timing default" (inhale/exhale/move).
     ``cycles`` is the number of free breaths of a ``breathe`` step.
     ``say`` is an extra spoken line.
+    ``remind`` (holds) are short form or breath reminders said during a long hold.
     """
 
     kind: StepKind
@@ -45,6 +61,7 @@ class Step:
     seconds: float | None = None
     cycles: int | None = None
     say: str | None = None
+    remind: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,9 @@ class Exercise:
     pace: float = 100.0  # percent, on top of the session's pace
     holds: float = 100.0  # hold lengths in percent of the written ones
     breath: Breath | None = None  # ratio breathing for this exercise
+    base: Base | None = None  # the body position: the exercise's own, else its routine's
+    get_there: str | None = None  # how to get into the position (rest preview), if given
+    part: Part = "main"  # the warm-up, the routine's own exercises or the cool-down
 
 
 @dataclass(frozen=True)
@@ -106,3 +126,15 @@ class Routine:
     cautions: tuple[str, ...] = ()
     defaults: Timing = field(default_factory=Timing)
     path: Path | None = None
+    base: Base | None = None  # the default body position of its exercises
+    warmup_id: str | None = None  # ``warmup:`` as written (a built-in routine id)
+    cooldown_id: str | None = None  # ``cooldown:`` as written: an id, "none", or None (omitted)
+    warmup: tuple[Exercise, ...] = ()  # the exercises of the warm-up routine (part "warmup")
+    cooldown: tuple[Exercise, ...] = ()  # the exercises of the cool-down routine ("cooldown")
+
+    @property
+    def played(self) -> tuple[Exercise, ...]:
+        """Every exercise the session plays, in order: the warm-up's, the routine's own
+        (``exercises``), the cool-down's. Their 1-based numbers are the session's exercise
+        numbers: chapters, ``--from N``, the resume point, ``show``, ``list`` and history."""
+        return self.warmup + self.exercises + self.cooldown

@@ -6,7 +6,8 @@ platformdirs' user folder for matcue, which follows the XDG base directories on 
 ``XDG_CACHE_HOME``) and the platform's own folders on macOS and Windows:
 
 - ``$MATCUE_CONFIG``: the config file (else ``config.toml`` in the user config folder);
-- ``$MATCUE_DATA_DIR``: the data folder, which holds the history (``history.sqlite3``);
+- ``$MATCUE_DATA_DIR``: the data folder, which holds the history (``history.sqlite3``) and
+  the Piper voices found by name (``voices/``);
 - ``$MATCUE_CACHE_DIR``: the cache folder (the speech clips and their loudness levels).
 
 The variables are read here, at the edge, from the mapping given (``os.environ`` when none is);
@@ -40,6 +41,7 @@ DATA_ENV = "MATCUE_DATA_DIR"
 CACHE_ENV = "MATCUE_CACHE_DIR"
 CONFIG_NAME = "config.toml"
 DB_NAME = "history.sqlite3"
+VOICES_NAME = "voices"
 
 
 def _given(environ: Mapping[str, str] | None, name: str) -> Path | None:
@@ -91,6 +93,12 @@ class Folders:
     def history(self) -> Path:
         """The history database (SQLite) in the data folder."""
         return self.data_dir / DB_NAME
+
+    @property
+    def voices_dir(self) -> Path:
+        """matcue's voice folder in the data folder: Piper voices (``NAME.onnx`` with
+        ``NAME.onnx.json``) found by name."""
+        return self.data_dir / VOICES_NAME
 
 
 def folders(environ: Mapping[str, str] | None = None) -> Folders:

@@ -1,11 +1,11 @@
 """The builder: places phases one after another from t = 0 and lays out each one's cues.
 
-A phase's cues are laid out relative to its start (its tone, then its lines ``gap`` apart,
-then its countdown: a number where it fits, else a tick); each distinct layout is made once,
-and each exercise's phases once per (exercise, counted before it), as they repeat. An
-exercise is its position and get-ready phases, then its sets of reps (each side, or
-alternating), with set rests and a switch of sides between them; the rest before the next
-exercise follows it, and the outro ends the session.
+A phase's cues are laid out relative to its start (:mod:`~matcue.timeline.layout`); each
+distinct layout is made once, and each exercise's phases once per (exercise, counted before
+it, its opening words), as they repeat. An exercise is its position and get-ready phases, then
+its sets of reps (each side, or alternating), with set rests and a switch of sides between
+them; the rest before the next exercise follows it (previewing it, with the extra time a change
+of position needs), and the outro ends the session with how to get up.
 """
 
 from __future__ import annotations
@@ -15,23 +15,28 @@ from collections.abc import Callable
 from itertools import accumulate
 from operator import itemgetter
 
-from matcue.routine.model import Exercise
-from matcue.timeline.model import CueKind, Pace, PhaseKind, SideName
+from matcue.routine.model import Base, Exercise
+from matcue.timeline.bases import change_seconds, eyes_open, get_up_key, turn_over_seconds
+from matcue.timeline.layout import LayoutRow, lay_out
+from matcue.timeline.model import Pace, PhaseKind, SideName
 from matcue.timeline.phrases import Phrases, sentence
 from matcue.timeline.reps import (
     COUNTDOWN,
-    EPS,
     SHORT_FROM_REP,
     Spec,
+    TimedLine,
     count_marks,
     expand_side,
+    first_sentence,
     one_line,
     rep_specs,
 )
 from matcue.timeline.sounds import SOUND_LENGTHS, SoundName
 
-# A phase's cues relative to its start: (dt, rank 0 tone/1 speech, dur, kind, text, sound).
-LayoutRow = tuple[float, int, float, CueKind, str | None, SoundName | None]
+COUNTED_INTO: frozenset[PhaseKind] = frozenset({"get_ready", "switch", "set_rest"})
+"""The phases that end with a countdown into the rep that follows (the only countdowns there
+are: one into each exercise, side and set)."""
+
 Layout = tuple[float, tuple[LayoutRow, ...]]
 # A phase ready to place anywhere: (dur, its layout's rows, kind, set, rep, side, side of its
 # speech, whether it ends with a countdown). An exercise is the same slots wherever it is.
@@ -47,6 +52,9 @@ Slot = tuple[
     SideName | None,
     bool,
 ]
+ExerciseKey = tuple[int, bool, tuple[str, ...], int]
+"""An exercise laid out: (id of the effective exercise, counted before it, its opening, the
+turn of the words of praise at its start)."""
 by_time = itemgetter(0, 1)
 
 
@@ -68,16 +76,17 @@ class Builder:
         self.valid = True
         self.chapters: list[tuple[float, str]] = []
         self.counted = False  # the last phase ended with a countdown ("... two, one")
+        self.previewed = False  # the last phase was a rest that previewed the next exercise
+        self.eyes_said = False  # ... and told the listener to keep their eyes open
+        self.praised = 0  # words of praise said so far (they are taken in turn)
         # the slots of each exercise laid out so far, by (id of the effective exercise, counted
         # before it): an exercise object stays alive (and its id its own) while compiling
-        self._exercises: dict[tuple[int, bool], list[Slot]] = {}
+        self._exercises: dict[ExerciseKey, list[Slot]] = {}
         self._recording: list[Slot] | None = None
-        self._durations: dict[tuple[int, bool], list[float]] = {}  # of those slots
+        self._durations: dict[ExerciseKey, list[float]] = {}  # of those slots
         self._numbers: dict[int, str] = {}
         self._reps: dict[int, str] = {}
-        self._layouts: dict[
-            tuple[float | None, SoundName | None, tuple[str, ...], int, bool, float], Layout
-        ] = {}
+        self._layouts: dict[tuple[object, ...], Layout] = {}
 
     def scale(self, seconds: float) -> float:
         """Seconds at pace 100 -> seconds at the current pace."""
@@ -101,6 +110,7 @@ class Builder:
         lines: tuple[str, ...] = (),
         count: int = 0,
         spoken: bool = True,
+        timed: tuple[TimedLine, ...] = (),
         exercise: int | None = None,
         set_number: int | None = None,
         rep: int | None = None,
@@ -110,14 +120,30 @@ class Builder:
         """Append one phase at the cursor. ``seconds`` (at pace 100) is None for a
         speech-driven phase. A phase that would last 0 s is left out. Its spoken lines are
         side cues of ``voice_side`` (default: the phase's side)."""
-        key = (seconds, tone, lines, count, spoken, self.percent)
+        reserve = kind in COUNTED_INTO
+        key = (seconds, tone, lines, count, spoken, timed, reserve, self.percent)
         layout = self._layouts.get(key)
         if layout is None:
-            layout = self._layouts[key] = self._layout(seconds, tone, lines, count, spoken)
+            dur, unsorted = lay_out(
+                seconds,
+                tone,
+                lines,
+                count,
+                spoken,
+                timed,
+                reserve,
+                scale=self.scale,
+                gap=self.pace.gap,
+                measure=self.measure,
+                number=self.number,
+            )
+            unsorted.sort(key=by_time)
+            self.valid = self.valid and all(map(_row_ok, unsorted))
+            layout = self._layouts[key] = (dur, tuple(unsorted))
         dur, rows = layout
         if dur <= 0:
             return
-        counted = count > 0 and kind in ("get_ready", "switch", "set_rest", "rest")
+        counted = count > 0 and reserve
         slot = (dur, rows, kind, set_number, rep, side, voice_side or side, counted)
         if self._recording is not None:
             self._recording.append(slot)
@@ -131,86 +157,93 @@ class Builder:
         self.t = self.t + slot[0]
         self.counted = slot[7]
 
-    def _layout(
-        self,
-        seconds: float | None,
-        tone: SoundName | None,
-        lines: tuple[str, ...],
-        count: int,
-        spoken: bool,
-    ) -> Layout:
-        """A phase's length and its cues relative to its start (phases repeat every rep, so
-        each distinct phase is laid out once)."""
-        gap = self.pace.gap
-        rows: list[LayoutRow] = []
-        if tone is not None:
-            rows.append((0.0, 0, SOUND_LENGTHS[tone], "tone", None, tone))
-        start = gap
-        for text in lines:
-            length = self.measure(text)
-            rows.append((start, 1, length, "speech", text, None))
-            start += length + gap
-        need = start if lines else 0.0
-        dur = need if seconds is None else max(self.scale(seconds), need)
-        last = start - gap if lines else -gap  # end of the latest line
-        for m in range(count, 0, -1):
-            mark = dur - self.scale(m)
-            following = dur - self.scale(m - 1)
-            word = self.number(m) if spoken else ""
-            length = self.measure(word) if spoken else 0.0
-            if spoken and mark >= last + gap - EPS and mark + length + gap <= following + EPS:
-                rows.append((mark, 1, length, "speech", word, None))
-                last = mark + length
-            else:
-                rows.append((mark, 0, SOUND_LENGTHS["tick"], "tone", None, "tick"))
-        rows.sort(key=by_time)
-        self.valid = self.valid and all(map(_row_ok, rows))
-        return dur, tuple(rows)
-
     # -- exercises -------------------------------------------------------------------------
 
-    def exercise(self, i: int, ex: Exercise, following: Exercise | None) -> None:
+    def place_many(self, slots: list[Slot], exercise: int, key: ExerciseKey) -> None:
+        """Append recorded ``slots`` as placing them one by one would: each start is the one
+        before + its length."""
+        durations = self._durations.get(key)
+        if durations is None:
+            durations = self._durations[key] = [slot[0] for slot in slots]
+        starts = list(accumulate(durations, initial=self.t))
+        self.t = starts.pop()
+        self.starts += starts
+        self.slots += slots
+        self.numbers += [exercise] * len(slots)
+        self.counted = slots[-1][7]
+
+    def exercise(
+        self, i: int, ex: Exercise, previous: Exercise | None, following: Exercise | None
+    ) -> None:
+        """Exercise ``i`` of the session (``previous`` and ``following`` are its neighbours),
+        then the rest that previews the next one."""
         words = self.words
-        timing = ex.timing
         self.percent = self.pace.percent * ex.pace / 100.0
-        self.chapter(ex.name)
-        key = (id(ex), self.counted)
+        title = {"warmup": words.warmup_chapter, "cooldown": words.cooldown_chapter}.get(ex.part)
+        self.chapter(title.format(name=ex.name) if title else ex.name)
+        opening = self.opening(ex, previous)
+        key = (id(ex), self.counted, opening, self.praised % len(words.praise))
         slots = self._exercises.get(key)
         if slots is None:
             self._recording = self._exercises[key] = []
-            self._exercise(i, ex)
+            self._exercise(i, ex, opening)
             self._recording = None
-        elif slots:  # as placing them one by one would: each start is the one before + dur
-            durations = self._durations.get(key)
-            if durations is None:
-                durations = self._durations[key] = [slot[0] for slot in slots]
-            starts = list(accumulate(durations, initial=self.t))
-            self.t = starts.pop()
-            self.starts += starts
-            self.slots += slots
-            self.numbers += [i] * len(slots)
-            self.counted = slots[-1][7]
+        elif slots:
+            self.place_many(slots, i, key)
+            self.praised += sum(1 for slot in slots if slot[2] == "set_rest")
+        self.previewed = self.eyes_said = False
+        if following is not None:
+            self.rest(i, ex, following)
 
-        if following is not None and timing.rest > 0:
-            self.phase(
-                "rest",
-                timing.rest,
-                tone="rest",
-                lines=(
-                    sentence(words.rest),
-                    sentence(words.coming_up.format(name=following.name)),
-                ),
-                count=count_marks(timing.rest, COUNTDOWN),
-            )
+    def opening(self, ex: Exercise, previous: Exercise | None) -> tuple[str, ...]:
+        """What the position phase says before the position: the start of a part of the
+        session (warm-up, main, cool-down), "Next: NAME.", the eyes-open advice on standing up
+        and the way into the position, unless the rest before said them already."""
+        words = self.words
+        lines: list[str] = []
+        before = previous.part if previous is not None else None
+        if ex.part != before:
+            start = {
+                "warmup": words.warmup_start,
+                "cooldown": words.cooldown_start,
+                "main": words.main_start if previous is not None else "",
+            }[ex.part]
+            lines += [sentence(start)] if start else []
+        lines.append(sentence(words.next_exercise.format(name=ex.name)))
+        if not self.eyes_said and eyes_open(previous.base if previous else None, ex.base):
+            lines.append(sentence(words.eyes_open))
+        if ex.get_there and not self.previewed:
+            lines += one_line(expand_side(ex.get_there, "right", words))
+        return tuple(lines)
 
-    def _exercise(self, i: int, ex: Exercise) -> None:
+    def rest(self, i: int, ex: Exercise, following: Exercise) -> None:
+        """The rest after exercise ``i``: a word of praise, "Rest.", what comes next and how
+        to get there; longer by the time a change of position needs. No countdown: the next
+        exercise's get-ready counts the listener in."""
+        words = self.words
+        seconds = ex.timing.rest + change_seconds(ex.base, following.base)
+        if seconds <= 0:
+            return
+        way = following.get_there or first_sentence(following.position)
+        eyes = eyes_open(ex.base, following.base)
+        lines = (
+            self.praise(),
+            sentence(words.rest),
+            sentence(words.coming_up.format(name=following.name)),
+            *one_line(expand_side(way, "right", words)),
+            *((sentence(words.eyes_open),) if eyes else ()),
+        )
+        self.phase("rest", seconds, tone="rest", lines=lines)
+        self.previewed, self.eyes_said = True, eyes
+
+    def _exercise(self, i: int, ex: Exercise, opening: tuple[str, ...]) -> None:
         """The phases of exercise ``i`` from its position to its last rep."""
         words = self.words
         sided = ex.sides in ("each", "alternate")
         timing = ex.timing
         start_side = sentence(words.start_side.format(side=words.right)) if sided else None
         lines = (
-            sentence(words.next_exercise.format(name=ex.name)),
+            *opening,
             *one_line(expand_side(ex.position, "right", words)),
             *([start_side] if start_side else []),
             *(sentence(expand_side(c, "right", words)) for c in ex.cautions if c.strip()),
@@ -240,6 +273,7 @@ class Builder:
                     lines=(*prefix, *spec.lines) if k == 0 else spec.lines,
                     count=spec.count,
                     spoken=spec.spoken,
+                    timed=spec.timed,
                     exercise=i,
                     set_number=s,
                     rep=r,
@@ -257,6 +291,7 @@ class Builder:
                     timing.set_rest,
                     tone="rest",
                     lines=(
+                        self.praise(),
                         sentence(words.rest),
                         words.next_set_line(s, ex.sets),
                         *([start_side] if start_side else []),
@@ -266,19 +301,7 @@ class Builder:
                 )
             if ex.sides == "each":
                 run(s, "right")
-                self.phase(  # time to change position, counted back in like get_ready
-                    "switch",
-                    timing.get_ready,
-                    count=count_marks(timing.get_ready, COUNTDOWN),
-                    tone="switch",
-                    lines=(
-                        sentence(words.switch_sides),
-                        sentence(words.now_side.format(side=words.left)),
-                    ),
-                    exercise=i,
-                    set_number=s,
-                    voice_side="left",
-                )
+                self.switch(i, s, ex)
                 run(s, "left")
             elif ex.sides == "alternate":
                 right = sentence(words.side_cue.format(side=words.right))
@@ -290,32 +313,64 @@ class Builder:
             else:
                 run(s, None)
 
+    def praise(self) -> str:
+        """The next word of praise (at a set's end), the variants taken in turn."""
+        self.praised += 1
+        return self.words.praise_line(self.praised - 1)
+
+    def switch(self, i: int, s: int, ex: Exercise) -> None:
+        """Between the sides of ``sides: each``: "Switch sides.", the new side, the position
+        restated for it, and time to turn over fitted to the position; counted back in."""
+        words = self.words
+        seconds = ex.timing.get_ready + turn_over_seconds(ex.base)
+        self.phase(
+            "switch",
+            seconds,
+            count=count_marks(seconds, COUNTDOWN),
+            tone="switch",
+            lines=(
+                sentence(words.switch_sides),
+                sentence(words.now_side.format(side=words.left)),
+                *one_line(expand_side(ex.position, "left", words)),
+            ),
+            exercise=i,
+            set_number=s,
+            voice_side="left",
+        )
+
     def rep_number(self, r: int, reps: int) -> list[str]:
         """What is said before rep ``r`` of ``reps``: "Begin." right after a countdown
-        (so "three, two, one" is never followed by another "one"), else the number,
-        "Last one." for the final rep, nothing for a single rep."""
+        (so "three, two, one" is never followed by another "one"), nothing for a single rep,
+        "Last one." for the final rep; with spoken counts "Two more." (of four or more) and
+        "Three more." (of eight or more) before the last ones, else "Rep N."."""
         if r == 1 and self.counted:
             return [sentence(self.words.begin)]
         if reps == 1:
             return []
-        if r == reps:
+        left = reps - r + 1
+        if left == 1:
             return [sentence(self.words.last_one)]
         if self.pace.count != "voice":  # the step tones mark the reps
             return []
+        if (left == 2 and reps >= 4) or (left == 3 and reps >= 8):
+            return [self.words.more_line(left)]
         line = self._reps.get(r)
         if line is None:
             line = self._reps[r] = self.words.rep(r)
         return [line]
 
-    def outro(self) -> None:
-        """Closing lines, then the end bell; the phase lasts until the bell has rung out."""
+    def outro(self, base: Base | None) -> None:
+        """How to get up from ``base`` (the last exercise's), the closing lines, then the end
+        bell; the phase lasts until the bell has rung out."""
         words = self.words
         self.chapter(words.outro_chapter)
         t0 = self.t
         gap = self.pace.gap
         start = t0 + gap
         rows = self.tail  # at absolute times
-        for text in words.outro:
+        get_up = get_up_key(base)
+        lines = ((words.get_up(get_up),) if get_up else ()) + words.outro
+        for text in lines:
             line = sentence(text)
             length = self.measure(line)
             rows.append((start, 1, length, "speech", line, None))

@@ -9,9 +9,13 @@ line lasts comes from ``speech_len``. The rules (DESIGN §3):
   first line starts ``gap`` later, lines follow each other ``gap`` apart and the last one
   ends at least ``gap`` before the phase ends. So no two lines ever overlap, even across
   phases.
-- Countdowns (holds; the end of get_ready, switch, set_rest and rest) put one mark on each second
-  boundary counted back from the phase end: the number if it fits before the next boundary
-  without touching the previous line, else a tick. A count never drifts behind the clock.
+- Counts (holds; the end of get_ready, switch and set_rest: the one countdown into each
+  exercise, side and set) put one mark on each second boundary counted back from the phase
+  end; a count never skips a number: where numbers do not fit, its first marks are ticks
+  (:mod:`~matcue.timeline.layout`). A count never drifts behind the clock.
+- The session plays ``Routine.played``: the warm-up's exercises, the routine's own, the
+  cool-down's. Rests preview the next exercise and how to get there, with the extra time a
+  change of position needs (:mod:`~matcue.timeline.bases`); the outro says how to get up.
 - A pause set to 0 s (get_ready, set_rest, rest) is left out, words and all.
 - Times are absolute seconds from the session start; phases tile ``[0, duration)``.
 
@@ -35,6 +39,7 @@ from collections.abc import Callable
 
 from matcue.routine.model import Exercise, Routine
 from matcue.timeline.assemble import cue_list, phase_list, unchecked
+from matcue.timeline.bases import change_seconds, turn_over_seconds
 from matcue.timeline.builder import Builder
 from matcue.timeline.effective import effective, effective_once, stage_for
 from matcue.timeline.model import Chapter, Cue, ExercisePlan, Pace, Phase, SideName, Timeline
@@ -61,8 +66,9 @@ def compile(
     ``speech_len(text)`` is how long ``text`` lasts when spoken, in seconds; it is called
     at most once per distinct text. ``phrases`` defaults to the catalogue for
     ``routine.language`` (English when there is none). ``keys``: the session is played with
-    the control keys active, so the intro names them instead of Ctrl-C. ``media_keys``: the
-    media keys and headphone buttons control it too (MPRIS), and the intro says so.
+    the control keys active, so the intro names them. ``media_keys``: the media keys and
+    headphone buttons control it (MPRIS), and the intro says so. Without either (an exported
+    file, a session played without a terminal) nothing is said about controls.
 
     The phases (their number, order, kinds and exercise/set/rep/side) do not depend on the
     pace, so phase ``k`` of a session at one pace is phase ``k`` at any other.
@@ -72,17 +78,21 @@ def compile(
 
     body = Builder(pace, measure, words)
     made: dict[Exercise, Exercise] = {}  # a routine may repeat an exercise: one of each
-    exercises = tuple(effective_once(ex, pace, made) for ex in routine.exercises)
+    played = routine.played  # the warm-up's exercises, the routine's own, the cool-down's
+    exercises = tuple(effective_once(ex, pace, made) for ex in played)
     plans = []
     for i, exercise in enumerate(exercises, 1):
+        previous = exercises[i - 2] if i > 1 else None
         following = exercises[i] if i < len(exercises) else None
-        body.exercise(i, exercise, following)
-        stage = stage_for(routine.exercises[i - 1], pace.week)
+        body.exercise(i, exercise, previous, following)
+        stage = stage_for(played[i - 1], pace.week)
         percent = pace.percent * exercise.pace / 100.0
+        after = following.base if following else exercise.base
+        rest = exercise.timing.rest + change_seconds(exercise.base, after)
         plans.append(
-            ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent)
+            ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent, rest)
         )
-    body.outro()
+    body.outro(exercises[-1].base if exercises else None)
 
     # The intro says how long the whole session is, which includes the intro itself.
     minutes = _minutes(body.t)
@@ -160,14 +170,14 @@ def least_duration(routine: Routine, pace: Pace, phrases: Phrases | None = None)
     """
     words = phrases or phrases_for(routine.language)
     total = 0.0
-    for i, exercise in enumerate(routine.exercises):
-        total += _least_exercise(
-            effective(exercise, pace), pace, words, last=i == len(routine.exercises) - 1
-        )
+    played = routine.played
+    for i, exercise in enumerate(played):
+        following = played[i + 1] if i + 1 < len(played) else None
+        total += _least_exercise(effective(exercise, pace), pace, words, following)
     return total
 
 
-def _least_exercise(ex: Exercise, pace: Pace, words: Phrases, *, last: bool) -> float:
+def _least_exercise(ex: Exercise, pace: Pace, words: Phrases, following: Exercise | None) -> float:
     """``ex`` as the session runs it (``effective``): its own pace on top of the session's."""
     spoken = 2 * pace.gap  # the least a phase with words lasts
     percent = pace.percent * ex.pace / 100.0
@@ -189,12 +199,12 @@ def _least_exercise(ex: Exercise, pace: Pace, words: Phrases, *, last: bool) -> 
     one_set = sum(
         long_reps * rep(side, False) + (ex.reps - long_reps) * rep(side, True) for side in sides
     )
-    if ex.sides == "each":
-        one_set += max(scale(ex.timing.get_ready), spoken)  # the switch
+    if ex.sides == "each":  # the switch
+        one_set += max(scale(ex.timing.get_ready + turn_over_seconds(ex.base)), spoken)
     total = spoken + scale(ex.timing.get_ready)  # position, get ready
     total += ex.sets * one_set + (ex.sets - 1) * timed(ex.timing.set_rest)
-    if not last:
-        total += timed(ex.timing.rest)
+    if following is not None:
+        total += timed(ex.timing.rest + change_seconds(ex.base, following.base))
     return total
 
 
@@ -229,11 +239,13 @@ def _intro(
 ) -> Builder:
     intro = Builder(pace, measure, words)
     intro.chapter(words.intro_chapter)
+    equipment = words.equipment_line(routine.equipment)
     lines = (
         *one_line(routine.title),
         words.about_minutes(minutes),
+        *((equipment,) if equipment else ()),
         *(sentence(c) for c in routine.cautions if c.strip()),
-        sentence(words.controls.keys_line if keys else words.keys),
+        *((sentence(words.controls.keys_line),) if keys else ()),
         *((sentence(words.controls.media_keys_line),) if media_keys else ()),
     )
     intro.phase("intro", None, tone="start", lines=lines)

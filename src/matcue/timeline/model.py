@@ -273,13 +273,22 @@ class ExercisePlan:
     inhale: float  # a breath in, in seconds (unless a step gives its own length)
     exhale: float
     breath_hold: float  # the hold after each breath in (ratio breathing), 0 for none
-    rest: float  # after the exercise (0: none)
+    rest: float  # after the exercise, with the time a change of position needs (0: none)
     set_rest: float  # between its sets
 
     @classmethod
     def of(
-        cls, number: int, ex: Exercise, week: int, stage: int | None, percent: float
+        cls,
+        number: int,
+        ex: Exercise,
+        week: int,
+        stage: int | None,
+        percent: float,
+        rest: float | None = None,
     ) -> ExercisePlan:
+        """``ex`` as the session runs it; ``rest`` (pace-100 seconds) is the rest after it,
+        if not its own ``timing.rest``."""
+
         def at(seconds: float) -> float:
             return seconds * 100.0 / percent
 
@@ -296,7 +305,7 @@ class ExercisePlan:
             inhale=at(ex.timing.inhale),
             exhale=at(ex.timing.exhale),
             breath_hold=at(ex.breath.hold) if ex.breath else 0.0,
-            rest=at(ex.timing.rest),
+            rest=at(ex.timing.rest if rest is None else rest),
             set_rest=at(ex.timing.set_rest),
         )
 

@@ -18,6 +18,21 @@ from typing import TypeAlias
 
 from matcue.routine.values import base_language
 from matcue.timeline import czech, polish
+from matcue.timeline.controls import ENGLISH_CONTROLS, Controls
+
+__all__ = [
+    "CATALOGUES",
+    "CONTROL_KEYS",
+    "ENGLISH",
+    "ENGLISH_CONTROLS",
+    "TEXT_KEYS",
+    "Controls",
+    "Phrases",
+    "number_words",
+    "phrases_for",
+    "sentence",
+    "translated",
+]
 
 _ONES = (
     "zero",
@@ -61,6 +76,21 @@ def number_words(n: int) -> str:
     return f"{head} {number_words(rest)}" if rest else head
 
 
+def english_thing(item: str) -> str:
+    """An equipment item with "a" or "an", unless it has a word of number already ("two
+    towels", "some pillows") or reads as a plural or a mass ("pillows", "water")."""
+    first = item.split(" ", 1)[0].lower()
+    if first in _DETERMINERS or first.isdigit() or item.endswith("s") or item in _MASS:
+        return item
+    return ("an " if item[:1].lower() in "aeiou" else "a ") + item
+
+
+_DETERMINERS = frozenset(
+    {"a", "an", "the", "some", "two", "three", "four", "your", "one", "any", "no"}
+)
+_MASS = frozenset({"water", "space", "room"})
+
+
 def english_plural(n: int) -> int:
     """Index into a ``(singular, plural)`` pair of templates."""
     return 0 if n == 1 else 1
@@ -76,71 +106,6 @@ def sentence(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Controls:
-    """What matcue says while the keys control a session (issue #4), in one group so that a
-    catalogue can translate it as a unit. Fields in braces are filled by the methods below."""
-
-    # the intro's line on the keys when they are active (replaces ``Phrases.keys``)
-    keys_line: str
-    # the intro's line on the media keys and headphone buttons (MPRIS) when they are active
-    media_keys_line: str
-    # the full key list, spoken by the question mark key, one short line per key
-    key_list: tuple[str, ...]
-    # confirmations
-    resuming: str  # then the countdown, then the interrupted phase from its start
-    pace_now: str  # {number}
-    repeat_set: str
-    quit: str  # said before the session ends on the quit key
-    nothing_to_repeat: str
-    # the pain stop: calm, short, one idea per line
-    pain_stop: tuple[str, ...]
-    # where am I: exercise, rep, side, time left
-    where_intro: str
-    where_outro: str
-    where_rest: str
-    where_exercise: str  # {number}, {name}
-    where_rep: str  # {rep}, {reps}
-    where_side: str  # {side}
-    minutes_left: tuple[str, ...]  # plural forms, field {minutes}
-    under_a_minute: str
-
-
-ENGLISH_CONTROLS = Controls(
-    keys_line="Space pauses, N skips, and X stops. Question mark lists the keys.",
-    media_keys_line="Your headphone button pauses.",
-    key_list=(
-        "Space pauses and resumes.",
-        "N skips to the next exercise.",
-        "B goes back to the start of this one.",
-        "R repeats the set.",
-        "Plus and minus change the pace.",
-        "S says where you are.",
-        "Q stops and saves your place.",
-        "X stops at once if it hurts.",
-    ),
-    resuming="Resuming.",
-    pace_now="Pace {number}.",
-    repeat_set="Again, this set.",
-    quit="Stopping. Your place is saved.",
-    nothing_to_repeat="Nothing to repeat yet.",
-    pain_stop=(
-        "Stop now.",
-        "Rest in a position that feels comfortable.",
-        "Breathe slowly.",
-        "If the pain stays, seek medical advice.",
-    ),
-    where_intro="The introduction.",
-    where_outro="The closing.",
-    where_rest="Resting.",
-    where_exercise="Exercise {number}, {name}.",
-    where_rep="Rep {rep} of {reps}.",
-    where_side="{side} side.",
-    minutes_left=("About {minutes} minute left.", "About {minutes} minutes left."),
-    under_a_minute="Less than a minute left.",
-)
-
-
-@dataclass(frozen=True)
 class Phrases:
     """One language's catalogue. Fields in braces are filled by the methods below."""
 
@@ -149,6 +114,7 @@ class Phrases:
     plural: Callable[[int], int]  # n -> index into a tuple of plural templates
     ordinal: Callable[[int], str]  # {ordinal} in rep_number (English: the cardinal)
     unit_words: Callable[[int], str]  # numbers before "minutes"/"seconds" (their gender)
+    thing: Callable[[str], str]  # an equipment item as the equipment line lists it
     right: str
     left: str
     # chapters
@@ -156,7 +122,8 @@ class Phrases:
     outro_chapter: str
     # intro
     minutes: tuple[str, ...]  # plural forms, field {minutes}
-    keys: str
+    equipment: str  # {items}: what to have ready, "a mat and a chair"
+    and_word: str  # joins the last two items of a list
     # each exercise
     next_exercise: str  # {name}
     start_side: str  # {side}
@@ -164,6 +131,8 @@ class Phrases:
     rep_number: str  # {number}: said before a rep
     last_one: str
     begin: str
+    more: str  # {number}: said before one of the last reps, "Two more."
+    praise: tuple[str, ...]  # a word of encouragement at a set's end, taken in turn
     side_cue: str  # {side}, said on every rep of an alternating exercise
     # steps: long form, then the short form used once the rhythm is set
     breathe_in: str
@@ -174,13 +143,31 @@ class Phrases:
     hold_for: str  # {seconds}: a hold said with its length (when holds are not counted)
     seconds: tuple[str, ...]  # plural forms, field {seconds}
     relax: str
+    # long holds: "halfway", "ten seconds left", and a reminder between them
+    halfway: str
+    ten_left: str
+    keep_breathing: str
+    # the arc: warm-up, main part, cool-down (chapter titles have {name})
+    warmup_chapter: str
+    cooldown_chapter: str
+    warmup_start: str
+    main_start: str
+    cooldown_start: str
+    eyes_open: str  # said once on moving to a standing position
     # between sides, sets and exercises
     switch_sides: str
     now_side: str  # {side}
     rest: str
     next_set: str  # {set}, {sets}
     coming_up: str  # {name}
-    # closing
+    # closing: how to get up from the last exercise's base, then the closing lines
+    get_up_back: str
+    get_up_side: str
+    get_up_stomach: str
+    get_up_all_fours: str
+    get_up_kneeling: str
+    get_up_seated: str
+    get_up_other: str
     outro: tuple[str, ...]
     # while the keys control a session (translated as one group: the ``controls`` entry of a
     # language's texts)
@@ -240,6 +227,28 @@ class Phrases:
     def where_side(self, side: str) -> str:
         return sentence(self.controls.where_side.format(side=self.side_name(side)))
 
+    def equipment_line(self, items: tuple[str, ...]) -> str | None:
+        """What to have ready: "You need a mat and a chair."; None without equipment."""
+        things = [self.thing(i.strip()) for i in items if i.strip()]
+        if not things:
+            return None
+        listed = things[0] if len(things) == 1 else ", ".join(things[:-1])
+        if len(things) > 1:
+            listed += f" {self.and_word} {things[-1]}"
+        return sentence(self.equipment.format(items=listed))
+
+    def more_line(self, n: int) -> str:
+        """Before the third or second last rep: "Two more."."""
+        return sentence(self.more.format(number=self.number_words(n)))
+
+    def praise_line(self, turn: int) -> str:
+        """The word of encouragement for ``turn`` (0, 1, 2 ...), the variants taken in turn."""
+        return sentence(self.praise[turn % len(self.praise)])
+
+    def get_up(self, key: str) -> str:
+        """The get-up line of a ``get_up_*`` key (see ``bases.GET_UP_KEYS``)."""
+        return sentence(str(getattr(self, key)))
+
     def next_set_line(self, set_number: int, sets: int) -> str:
         return sentence(
             self.next_set.format(set=self.number_words(set_number), sets=self.number_words(sets))
@@ -252,18 +261,22 @@ ENGLISH = Phrases(
     plural=english_plural,
     ordinal=number_words,
     unit_words=number_words,
+    thing=english_thing,
     right="right",
     left="left",
     intro_chapter="Introduction",
     outro_chapter="Closing",
     minutes=("About {minutes} minute.", "About {minutes} minutes."),
-    keys="Press Control C to stop.",
+    equipment="You need {items}.",
+    and_word="and",
     next_exercise="Next: {name}.",
     start_side="Start with your {side} side.",
     count="{number}.",
     rep_number="Rep {number}.",
     last_one="Last one.",
     begin="Begin.",
+    more="{number} more.",
+    praise=("Well done.", "Good work.", "Nicely done."),
     side_cue="{side}.",
     breathe_in="Breathe in.",
     breathe_out="Breathe out.",
@@ -273,11 +286,27 @@ ENGLISH = Phrases(
     hold_for="Hold for {seconds}.",
     seconds=("{seconds} second", "{seconds} seconds"),
     relax="Relax.",
+    halfway="Halfway.",
+    ten_left="Ten seconds left.",
+    keep_breathing="Keep breathing.",
+    warmup_chapter="Warm-up: {name}",
+    cooldown_chapter="Cool-down: {name}",
+    warmup_start="First, a short warm-up.",
+    main_start="Now the main exercises.",
+    cooldown_start="Now a gentle cool-down.",
+    eyes_open="Keep your eyes open while you stand.",
     switch_sides="Switch sides.",
     now_side="Now your {side} side.",
     rest="Rest.",
     next_set="Next: set {set} of {sets}.",
     coming_up="Coming up: {name}.",
+    get_up_back="Roll onto your side, then push yourself up with your hands.",
+    get_up_side="Push yourself up slowly with your hands.",
+    get_up_stomach="Press up onto your hands and knees, then rise slowly.",
+    get_up_all_fours="Sit back on your heels, then rise slowly.",
+    get_up_kneeling="Step one foot forward, then rise slowly.",
+    get_up_seated="Stand up slowly when you are ready.",
+    get_up_other="Take your time as you get up.",
     outro=("That's the end of the session.", "Well done."),
 )
 
@@ -304,6 +333,7 @@ def translated(
     plural: Callable[[int], int],
     ordinal: Callable[[int], str],
     unit_words: Callable[[int], str],
+    thing: Callable[[str], str] = str.strip,
 ) -> Phrases:
     """A catalogue for ``language`` from its ``texts`` (one per ``TEXT_KEYS`` key, and under
     ``"controls"`` a mapping with one per ``CONTROL_KEYS`` key).
@@ -328,6 +358,7 @@ def translated(
         plural=plural,
         ordinal=ordinal,
         unit_words=unit_words,
+        thing=thing,
         controls=replace(ENGLISH_CONTROLS, **group),  # type: ignore[arg-type]
         missing=missing,
         **plain,  # type: ignore[arg-type]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from matcue.audio.clip import Clip
+
+if TYPE_CHECKING:
+    from matcue.voice.cache import SpeechCache
 
 
 @dataclass(frozen=True)
@@ -19,8 +23,23 @@ class VoiceSettings:
 
 
 class Voice(Protocol):
+    """A speech engine (pyttsx3's :class:`~matcue.voice.Pyttsx3Voice`, Piper's
+    :class:`~matcue.voice.piper_voice.PiperVoice`) with its speech cache (both are a
+    :class:`~matcue.voice.cached.CachedVoice`)."""
+
     settings: VoiceSettings
+    voice_id: str  # the voice it speaks with, as ``--voice`` names it
+    cache: SpeechCache
+    renders: int  # lines it synthesised (cache misses)
 
     def clip(self, text: str) -> Clip:
         """The spoken ``text``, trimmed of leading/trailing silence. Cached: cheap to call again."""
+        ...
+
+    def cached(self, text: str) -> Clip | None:
+        """``text``'s clip if the cache holds it (nothing is spoken), else None."""
+        ...
+
+    def clips(self, texts: Iterable[str]) -> dict[str, Clip]:
+        """Each distinct text's clip; only lines missing from the cache are rendered."""
         ...

@@ -28,7 +28,6 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from matcue.audio.files import read_wav
 from matcue.errors import InputError, SpeechEngineError
 from matcue.voice.base import VoiceSettings
 from matcue.voice.cache import SpeechCache, Warn, cache_key, default_cache_dir
+from matcue.voice.cached import CachedVoice
 from matcue.voice.lengths import KEEP_LEAD as KEEP_LEAD  # re-exported: trimming's edges
 from matcue.voice.lengths import KEEP_TAIL as KEEP_TAIL
 from matcue.voice.lengths import plausible_duration, trim_silence
@@ -329,7 +329,7 @@ def _check_settings(settings: VoiceSettings) -> None:
         raise InputError(f"speech volume must be between 0 and 1, not {settings.volume}")
 
 
-class Pyttsx3Voice:
+class Pyttsx3Voice(CachedVoice):
     """The ``Voice`` protocol through pyttsx3 + espeak-ng, each distinct line rendered once."""
 
     def __init__(
@@ -347,29 +347,12 @@ class Pyttsx3Voice:
         s = self.settings
         return cache_key(ENGINE_NAME, self.voice_id, s.rate, s.volume, text.strip())
 
-    def cache_path(self, text: str) -> Path:
-        """Where ``text``'s clip is (or will be) cached on disk."""
-        return self.cache.path_for(self.key(text))
-
-    def clip(self, text: str) -> Clip:
-        """The spoken ``text``, trimmed of leading/trailing silence; read-only, cached."""
-        line = text.strip()
-        if not line:
-            raise InputError("a spoken line is empty; give it some words")
-        key = self.key(line)
+    def expected(self, line: str) -> tuple[float, float]:
+        """A generous range for ``line``'s length at this rate."""
         low, high = plausible_duration(line, self.settings.rate)
-        cached = self.cache.get(key, min_duration=low * 0.5, max_duration=high)
-        if cached is not None:
-            return cached
-        raw = self._engine.synthesise(line, self.voice_id, self.settings.rate, self.settings.volume)
-        self.renders += 1
-        trimmed = Clip(samples=trim_silence(raw.samples, raw.rate), rate=raw.rate)
-        return self.cache.put(key, trimmed)
+        return low * 0.5, high
 
-    def clips(self, texts: Iterable[str]) -> dict[str, Clip]:
-        """Each distinct text's clip; only lines missing from the cache are rendered."""
-        out: dict[str, Clip] = {}
-        for text in texts:
-            if text not in out:
-                out[text] = self.clip(text)
-        return out
+    def make(self, line: str) -> Clip:
+        """``line`` as espeak-ng speaks it (verified, retried), trimmed."""
+        raw = self._engine.synthesise(line, self.voice_id, self.settings.rate, self.settings.volume)
+        return Clip(samples=trim_silence(raw.samples, raw.rate), rate=raw.rate)
