@@ -61,6 +61,9 @@ class SlowVoice:
             self.made[text] = Clip(wave.astype(np.float32), RATE)
         return self.made[text]
 
+    def cached(self, text: str) -> Clip | None:
+        return None  # a cold cache: nothing made before the session
+
     def clips(self, texts: object) -> dict[str, Clip]:
         return {text: self.clip(text) for text in texts}  # type: ignore[attr-defined]
 
