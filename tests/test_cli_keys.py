@@ -15,6 +15,7 @@ from audio_helpers import MATCUE, SHORT_SESSION, matcue_env, run_matcue
 from matcue.api import resume_point, start_exercise
 from matcue.api.player import at_pace
 from matcue.cli import Environment
+from matcue.cli.sessions import KEYS_HELP, MEDIA_KEYS_HELP, start_lines
 from matcue.errors import InputError
 from matcue.routine import load_routine
 from matcue.routine.model import Breath
@@ -230,3 +231,19 @@ def test_on_a_terminal_no_audio_device_is_one_sentence_and_the_terminal_is_resto
     assert (done.returncode, done.stderr) == (1, NO_DEVICE)
     assert after == before  # echo and line editing are back
     assert not (tmp_path / "data").exists()  # a session that never started is not recorded
+
+
+@pytest.mark.parametrize(
+    ("keys", "media", "lines"),
+    [
+        (True, True, ["Playing S (1:00, pace 90).", KEYS_HELP, MEDIA_KEYS_HELP]),
+        (True, False, ["Playing S (1:00, pace 90).", KEYS_HELP]),
+        (False, True, ["Playing S (1:00, pace 90). Ctrl-C stops; the headphone button pauses."]),
+        (False, False, ["Playing S (1:00, pace 90). Ctrl-C stops."]),
+    ],
+)
+def test_the_start_lines_name_the_media_keys_when_they_are_on(
+    keys: bool, media: bool, lines: list[str]
+) -> None:
+    assert start_lines("S", "1:00", 90.0, keys, media) == lines
+    assert ("play/pause" in "\n".join(lines)) == (keys and media)

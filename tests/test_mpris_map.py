@@ -150,6 +150,23 @@ def test_media_keys_sound_exactly_like_the_keys() -> None:
     assert ex2 in set(heard.heard(24.5, 25.5).tolist())
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("pl", ", prawa strona, powtórzenie numer 1, razem 1"),
+        ("cs", ", pravá strana, opakování číslo 1, celkem 1"),
+    ],
+)
+def test_the_title_speaks_the_sessions_language(lang: str, words: str) -> None:
+    tl = compile(
+        load_routine(ROUTINE), Pace(percent=100), speech_len, phrases=phrases_for(lang), keys=True
+    )
+    knee = next(p for p in tl.phases if p.exercise == 2 and p.rep == 1 and p.side == "right")
+    now = now_playing(tl, knee.t + 0.5, pace=100, paused=False)
+    assert now.title == "Knee hug" + words
+    assert m.metadata(now)["xesam:title"] == ("s", "Knee hug" + words)
+
+
 def test_what_a_desktop_reads_follows_the_session() -> None:
     tl = compile_at(100)
     intro = now_playing(tl, 1.0, pace=100, paused=False)

@@ -1,7 +1,7 @@
 """Options that say what they do: ``--volume`` has one meaning (a fraction or a percentage; a
 bare number over 1 is refused) and acts after the levelling, so it is heard; ``--loudness``
-takes only targets a session reaches (louder is refused, saying why); Opus bitrates too low to
-keep the true-peak ceiling are warned of."""
+takes only targets a session reaches (louder is refused, saying why); Opus and M4A bitrates too
+low to keep the true-peak ceiling are warned of, and M4A keeps it from 48 kbps."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from matcue.audio import Levels, render
 from test_export_loudness import RATE, independent_true_peak, session
 
 MATCUE = Path(sys.executable).with_name("matcue")
+FIXTURES = Path(__file__).parent / "fixtures"
 ROUTINE = Path(__file__).parent / "routines" / "export" / "two-exercises.yaml"
 TOO_LOUD = (
     "matcue: --loudness {} is louder than matcue can reach: the voice's lines stay under the "
@@ -112,21 +113,38 @@ def test_every_loudness_allowed_is_reached(
     assert lufs(tmp_path / "s.wav") == pytest.approx(target, abs=1.0)
 
 
-# --- low Opus bitrates -------------------------------------------------------------------------
+# --- low Opus and M4A bitrates -----------------------------------------------------------------
 
 
-def test_an_opus_bitrate_too_low_for_the_ceiling_is_warned_of(
-    speech_cache: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "kbps", "warning"),
+    [
+        (
+            "s.opus",
+            "12",
+            "Opus at 12 kbps can pass the -1 dBTP true-peak ceiling and land under the loudness "
+            "target (its coding is that coarse); --bitrate 64 or more keeps both",
+        ),
+        (
+            "s.m4a",
+            "32",
+            "M4A (AAC) at 32 kbps can pass the -1 dBTP true-peak ceiling (its coding is that "
+            "coarse); --bitrate 48 or more keeps it",
+        ),
+        ("s.m4a", "48", None),
+    ],
+)
+def test_a_bitrate_too_low_for_the_ceiling_is_warned_of(
+    name: str, kbps: str, warning: str | None, speech_cache: Path, tmp_path: Path
 ) -> None:
     done = matcue(
-        "export", ROUTINE, "-o", "s.opus", "--bitrate", "12", cache=speech_cache, cwd=tmp_path
+        "export", ROUTINE, "-o", name, "--bitrate", kbps, cache=speech_cache, cwd=tmp_path
     )
     assert done.returncode == 0
-    assert done.stderr.startswith(
-        "matcue: warning: Opus at 12 kbps can pass the -1 dBTP true-peak ceiling and land "
-        "under the loudness target (its coding is that coarse); --bitrate 64 or more keeps "
-        "both\n"
-    )
+    if warning is None:
+        assert "warning" not in done.stderr
+        return
+    assert done.stderr.startswith(f"matcue: warning: {warning}\n")
     assert done.stderr.count("\n") == 2  # the warning and "Wrote ..."
 
 
@@ -141,6 +159,29 @@ def test_at_the_default_opus_bitrate_the_ceiling_holds_without_a_warning(
     data, rate = sf.read(str(tmp_path / "s.opus"), dtype="float64")
     assert independent_true_peak(data, rate) <= 10 ** (-1 / 20)
     assert pyloudnorm.Meter(rate).integrated_loudness(data) == pytest.approx(-16.0, abs=1.0)
+
+
+def test_m4a_at_its_default_bitrate_keeps_the_ceiling_where_aac_overshot(tmp_path: Path) -> None:
+    """The fixture is 5 s of classic-set exported into an empty cache (the same samples every
+    time), at -3.3 dBTP: M4A at 64 kbps made it +2.0 dBTP while the AAC encoder's temporal
+    noise shaping was on (the whole session +2.5)."""
+    from matcue.export.encoders import encode_into
+    from matcue.export.formats import FORMATS, encoding
+    from matcue.export.staging import Staging
+
+    pcm, rate = sf.read(str(FIXTURES / "aac-overshoot.flac"), dtype="int16")
+    out = tmp_path / "s.m4a"
+    with Staging(force=True) as staging:
+        encode_into(staging, out, [pcm], rate, encoding(FORMATS[".m4a"], None, None))
+        staging.commit()
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(out), "-f", "f64le", "-ac", "1", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    data = np.frombuffer(raw, dtype="<f8")
+    assert len(data) == pytest.approx(len(pcm), abs=2048)
+    assert independent_true_peak(data, rate) <= 10 ** (-1 / 20)
 
 
 @pytest.mark.parametrize("lufs", [-12.0, -40.0, float("nan")])

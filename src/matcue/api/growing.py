@@ -188,7 +188,10 @@ class Renders:
     levels given. ``lock`` guards the voice; ``options``: the render's stereo and music."""
 
     def __init__(
-        self, session: Session, lock: threading.Lock, options: Callable[[], dict[str, object]]
+        self,
+        session: Session,
+        lock: threading.Lock,
+        options: Callable[[Timeline], dict[str, object]],
     ) -> None:
         self.session = session
         self._lock = lock
@@ -214,7 +217,7 @@ class Renders:
         if until < timeline.duration:
             timeline = replace(timeline, cues=tuple(c for c in timeline.cues if c.t < until))
         speech, sounds = self.clips(timeline, made)
-        music = self.options()["music"]
+        music = self.options(timeline)["music"]
         return mix_levels(
             timeline,
             speech,
@@ -256,7 +259,7 @@ class Renders:
             start=start,
             workers=workers,
             mix=mix,
-            **self.options(),  # type: ignore[arg-type]
+            **self.options(timeline),  # type: ignore[arg-type]
         )
         try:
             for block in chunks:
@@ -267,6 +270,6 @@ class Renders:
         finally:
             chunks.close()  # type: ignore[attr-defined]
         if not blocks:
-            stereo = bool(self.options()["stereo"])
+            stereo = bool(self.options(timeline)["stereo"])
             return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
         return np.concatenate(blocks)

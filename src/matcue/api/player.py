@@ -11,6 +11,7 @@ words all stay, and renders the rest with the same stereo and music.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -262,11 +263,20 @@ class Player:
         again = self._grower.again(timeline, frame, workers) if self._grower else None
         if again is not None:  # a part of the session: to its end, with its levels
             return again
-        return self._mix(timeline, start=frame, workers=workers, **self._options())
+        return self._mix(timeline, start=frame, workers=workers, **self._options(timeline))
 
-    def _options(self) -> dict[str, object]:
+    def _options(self, timeline: Timeline | None = None) -> dict[str, object]:
+        """The renders' stereo and music (the music measured as far as ``timeline`` plays)."""
         if self._sound is None:  # stereo and the music, read once for every render of the session
             self._sound = sound_options(self.session)
+        if timeline is not None:
+            from matcue.audio.music import Music, reach
+
+            music = self._sound["music"]
+            # a slower pace (or a session longer than estimated) plays more of long music:
+            # measured as it comes
+            if isinstance(music, Music):
+                self._sound["music"] = reach(music, math.ceil(timeline.duration * SESSION_RATE))
         return self._sound
 
     def _parts(self) -> Grower:

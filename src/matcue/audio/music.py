@@ -5,16 +5,18 @@ rate by linear interpolation (numpy only) as it is read (:mod:`matcue.audio.musi
 brought to a modest level: its RMS at ``MUSIC_RMS_DB`` with its peak at most ``MUSIC_PEAK_DB``.
 Music of up to ``HELD_SECONDS`` (at the session's rate) is held in memory, levelled as a whole;
 longer music stays in its file and is decoded again as the session plays it, levelled by the
-part the session needs (its first ``frames``), so memory stays small whatever the file. The
-renderer loops it (or cuts it) to the session's length and lowers it by ``DUCK_DB`` while any
-spoken line sounds, with ``DUCK_RAMP`` ramps that finish before the line starts and begin after
-it ends.
+part the session needs (its first ``frames``), so memory stays small whatever the file. When a
+live pace change makes the session longer, :func:`reach` measures the music it now plays too:
+the gain only ever goes down (a louder part ahead is brought to the same limits, a quieter one
+plays at the level already heard). The renderer loops it (or cuts it) to the session's length
+and lowers it by ``DUCK_DB`` while any spoken line sounds, with ``DUCK_RAMP`` ramps that finish
+before the line starts and begin after it ends.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,7 @@ class Streamed:
     reader: MusicReader
     gain: float
     peak: float
+    measured: int  # the frames (from the start) the gain was measured over
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,9 +160,25 @@ def _measure(reader: MusicReader, frames: int) -> Streamed:
         peak = max(peak, float(np.max(np.abs(block))))
     rms = math.sqrt(energy / stop)
     if rms <= 1e-9 or peak <= 0:
-        return Streamed(reader, 0.0, 0.0)
+        return Streamed(reader, 0.0, 0.0, stop)
     gain = min(db_to_gain(MUSIC_RMS_DB) / rms, db_to_gain(MUSIC_PEAK_DB) / peak)
-    return Streamed(reader, gain, peak * gain)
+    return Streamed(reader, gain, peak * gain, stop)
+
+
+def reach(music: Music, frames: int) -> Music:
+    """``music`` for a session now ``frames`` frames long (after a live pace change): music
+    held in memory, or already measured that far, is returned as it is; else its first
+    ``frames`` are measured, and the lower of the two gains is kept, so the music never plays
+    over its limits (``MUSIC_RMS_DB``, ``MUSIC_PEAK_DB``) and never jumps up at the change."""
+    held = music.streamed
+    if held is None or held.measured >= min(frames, held.reader.frames):
+        return music
+    longer = _measure(held.reader, frames)
+    if longer.gain < held.gain:
+        return replace(music, streamed=longer)
+    raw_peak = longer.peak / longer.gain if longer.gain > 0 else 0.0
+    kept = replace(held, peak=raw_peak * held.gain, measured=longer.measured)
+    return replace(music, streamed=kept)
 
 
 def duck_envelope(

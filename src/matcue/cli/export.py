@@ -44,7 +44,7 @@ def export_cmd(
             metavar="KBPS",
             help="Bitrate of .mp3 (56-160, default 64), .opus (6-256, default 64; under 64 "
             "it may pass the true-peak ceiling) "
-            "or .m4a (16-256, default 64).",
+            "or .m4a (16-256, default 64; under 48 it may pass the true-peak ceiling).",
         ),
     ] = None,
     quality: Annotated[

@@ -23,6 +23,18 @@ KEYS_HELP = (
     "r repeat the set · + / - pace · s where am I · ? the keys · q quit (saves your place) · "
     "x or Esc pain stop"
 )
+MEDIA_KEYS_HELP = "Media keys and the headphone button: play/pause · next · previous · stop"
+
+
+def start_lines(title: str, left: str, pace: float, keys: bool, media_keys: bool) -> list[str]:
+    """What ``play`` prints as the sound starts: the session, then the keys that control it
+    (the terminal's, and the media keys' when they are on)."""
+    playing = f"Playing {title} ({left}, pace {pace:g})."
+    if keys:
+        return [playing, KEYS_HELP] + ([MEDIA_KEYS_HELP] if media_keys else [])
+    if media_keys:
+        return [f"{playing} Ctrl-C stops; the headphone button pauses."]
+    return [f"{playing} Ctrl-C stops."]
 
 
 @session_command(sound=False)
@@ -165,14 +177,8 @@ def _play(
         if quiet:
             return
         left = clock(timeline.duration - player.start_time)
-        if keys:
-            print(f"Playing {session.routine.title} ({left}, pace {pace:g}).", file=env.stderr)
-            print(KEYS_HELP, file=env.stderr)
-        else:
-            print(
-                f"Playing {session.routine.title} ({left}, pace {pace:g}). Ctrl-C stops.",
-                file=env.stderr,
-            )
+        for line in start_lines(session.routine.title, left, pace, keys, bus is not None):
+            print(line, file=env.stderr)
 
     began = datetime.datetime.now(datetime.UTC)
     try:

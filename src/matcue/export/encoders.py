@@ -200,7 +200,10 @@ class _AvEncoder:
         self._frames = 0
         self._container = self._av.open(str(path), "w", format="ipod")
         try:
-            stream = self._container.add_stream("aac", rate=rate)
+            # FFmpeg's AAC encoder with its temporal noise shaping on overshot the true-peak
+            # ceiling by up to 3 dB, at any bitrate (+1.2 dBTP at 128 kbps); off, it holds from
+            # 48 kbps (formats.PEAK_SAFE_KBPS)
+            stream = self._container.add_stream("aac", rate=rate, options={"aac_tns": "0"})
             stream.layout = self._layout
             stream.bit_rate = (enc.bitrate or 64) * 1000
             self._stream = stream

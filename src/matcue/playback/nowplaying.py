@@ -3,8 +3,9 @@
 A desktop's media controls think in tracks; a session's tracks are its chapters (the
 introduction, one per exercise, the closing), as in an exported file. :func:`now_playing` says
 which one sounds at a position of the timeline, with a title that follows the rep and the side
-("Bird dog, right side, rep 3 of 6") and where in the track the session is. Pure: the caller
-reads the loop's position, pace and pause and passes them in.
+("Bird dog, right side, rep 3 of 6", in the session's language: the words are the catalogue's
+"where am I" lines) and where in the track the session is. Pure: the caller reads the loop's
+position, pace and pause and passes them in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import bisect
 from dataclasses import dataclass
 
 from matcue.timeline.model import Timeline
+from matcue.timeline.phrases import phrases_for
 
 
 @dataclass(frozen=True)
@@ -82,5 +84,14 @@ def _rep_part(timeline: Timeline, t: float) -> str:
         for p in phases
         if (p.exercise, p.set, p.side) == (here.exercise, here.set, here.side)
     )
-    side = f", {here.side} side" if here.side else ""
-    return f"{side}, rep {here.rep} of {reps}"
+    words = phrases_for(timeline.language)
+    said = [words.controls.where_rep.format(rep=here.rep, reps=reps)]
+    if here.side:
+        said.insert(0, words.controls.where_side.format(side=words.side_name(here.side)))
+    return "".join(", " + _clause(line) for line in said)
+
+
+def _clause(line: str) -> str:
+    """A spoken sentence as a clause of a title: "Rep 3 of 6." -> "rep 3 of 6"."""
+    text = line.strip().rstrip(".!?…")
+    return text[:1].lower() + text[1:]
