@@ -14,6 +14,7 @@ import typer.main
 from matcue import api
 from matcue.api import Options as SessionOptions
 from matcue.cli import app, main
+from matcue.routine import Routine
 
 PACE_AND_VOICE = (
     "pace",
@@ -101,8 +102,9 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, SessionOptions]]:
     then ends it."""
     calls: list[tuple[str, SessionOptions]] = []
 
-    def session(name: str, options: SessionOptions, **_: object) -> None:
-        calls.append((name, options))
+    def session(routine: str | Routine, options: SessionOptions, **_: object) -> None:
+        # play reads the routine first (to know where it starts): the routine, by its id
+        calls.append((routine.id if isinstance(routine, Routine) else routine, options))
         raise typer.Exit(0)
 
     monkeypatch.setattr(api, "plan", session)

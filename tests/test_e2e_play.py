@@ -224,6 +224,52 @@ def test_ctrl_c_stops_the_session_at_once(
     clean_take(take, ATTEMPTS, check=stopped_at_once)
 
 
+COLD_SECONDS = 6.0  # of a session started with a cold speech cache, recorded
+
+
+def test_a_cold_cache_starts_at_once_with_every_cue_where_planned(
+    session: tuple[Session, dict[str, str]],
+    recorder: Callable[[], Recording],
+    tmp_path: Path,
+) -> None:
+    """Issue #17: with nothing in the speech cache, the session starts before its lines are all
+    made (the rest are made while it plays); what it plays lands where the plan of the same
+    session, every line made, puts it. (How fast: ``scripts/bench.py --felt``.)"""
+    s, env = session
+    takes = iter(range(ATTEMPTS))
+
+    def take() -> Take:
+        cold = {**env, **RIDE_OUT_STALLS, "MATCUE_CACHE_DIR": str(tmp_path / f"cold-{next(takes)}")}
+        rec = recorder()
+        child, playing = start_matcue([*PLAY, str(ROUTINE)], cold)
+        started = time.monotonic()
+        assert playing.startswith("Playing Short session"), playing
+        time.sleep(COLD_SECONDS)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+        return Take(child.returncode, playing + err, rec.stop(tail=0.5), started)
+
+    def on_plan(played: Take) -> None:
+        assert played.code == 130, played.stderr
+        assert "a line was late" not in played.stderr
+        assert "lines made," in played.stderr  # some only after the session had started
+        recording = played.recording
+        lag = onsets(recording, s.rate, fraction=0.05)[0] - onsets(s.export, s.rate, 0.05)[0]
+        reference, heard = smooth_envelope(s.export, s.rate), smooth_envelope(recording, s.rate)
+        cues = [c for c in s.plan["cues"] if c["t"] + c["dur"] < COLD_SECONDS - 1.0]
+        assert len(cues) >= 3  # the bell and the intro's first lines at least
+        off = []
+        for cue in cues:
+            shift, corr = locate(reference, heard, cue["t"], lag)
+            if abs(shift) > TOLERANCE or corr < MATCH:
+                off.append(
+                    f"{cue['t']:.3f}s {cue.get('text')!r}: {shift * 1000:+.0f} ms r={corr:.2f}"
+                )
+        assert not off, "cues not where planned:\n" + "\n".join(off)
+
+    clean_take(take, ATTEMPTS, check=on_plan)
+
+
 def test_locate_finds_a_late_cue_and_a_wrong_sound() -> None:
     """The yardstick itself: a cue played 30 ms late, or replaced by another sound, is caught."""
     rate = 48000

@@ -239,9 +239,11 @@ def test_play_sounds_exactly_like_the_export_with_joe(hermetic: Path, tmp_path: 
     device = RecordingDevice(clock, SESSION_RATE)
     playback = Playback(device, clock, Script(clock, []), background=lambda w: w())
     env = Environment(io.StringIO(), io.StringIO(), stdin_is_tty=False, playback=playback)
-    assert main(["play", str(PLAY_ROUTINE), "--quiet", "--voice", JOE], env) == 0
+    # the export first: a play that starts before its lines are made plays its first part a
+    # little quieter (test_cold_start), a warm one is the export sample for sample
     status, _, err = run("export", PLAY_ROUTINE, "--voice", JOE, "-o", tmp_path / "p.wav")
     assert status == 0, err
+    assert main(["play", str(PLAY_ROUTINE), "--quiet", "--voice", JOE], env) == 0
     want, _ = sf.read(tmp_path / "p.wav", dtype="int16")
     tape = device.tape
     assert tape.shape[0] >= want.shape[0]

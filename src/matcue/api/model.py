@@ -14,6 +14,7 @@ from matcue.store.paths import Folders
 from matcue.timeline import Timeline
 
 if TYPE_CHECKING:
+    from matcue.api.ahead import Lines
     from matcue.audio.levels_cache import LevelsCache
     from matcue.voice import Voice
 
@@ -65,3 +66,4 @@ class Session:
     keys: bool = False  # played under the terminal's keys: the intro says them
     media_keys: bool = False  # played under the media keys (MPRIS): the intro says so
     volume: float = 1.0  # the voice in the mix, after levelling (--volume, the config's)
+    lines: Lines | None = None  # prepared ``at_once``: lines still being made as it plays

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from matcue.api.growing import Grower
     from matcue.playback import Clock, Device, SessionResult
     from matcue.playback.loop import Session as Loop
     from matcue.playback.mpris import MediaKeys
@@ -42,10 +43,14 @@ class Player:
     own, ``wait()`` returns the result. ``press()`` gives it a command from any thread.
 
     ``exercise``: start at this exercise (1-based) instead of the intro. ``answers``: make the
-    spoken answers to pause, quit and the pain stop before the session starts, so they come at
+    spoken answers to pause, quit and the pain stop as the session starts, so they come at
     once (whenever a command can come). ``device``, ``clock``, ``commands``, ``background``:
     replace the real ones (tests). ``status``: called with a one-line status four times a
     second; ``on_start``: once the sound has started.
+
+    ``inline``: render the later parts of the session (and make its lines, for a session
+    prepared ``at_once``) in the loop's own thread, a step each time it looks, instead of on a
+    thread of their own (by default: when a ``clock`` is given, virtual time).
 
     ``media_keys``: publish the session to the desktop's media controls (MPRIS on the session
     D-Bus at ``bus``, an address; None: :func:`session_bus`'s) while it plays, so that media
@@ -68,6 +73,7 @@ class Player:
         media_keys: bool = False,
         bus: str | None = None,
         note: Callable[[str], object] | None = None,
+        inline: bool | None = None,
     ) -> None:
         self.session = session
         self.exercise = exercise
@@ -88,7 +94,10 @@ class Player:
         self._thread: threading.Thread | None = None
         self._outcome: SessionResult | BaseException | None = None
         self._sound: dict[str, object] | None = None
-        self._lock = threading.Lock()  # the speech engine is used from the pace thread too
+        # the speech engine is used from the pace thread, and the one making lines, too
+        self._lock = session.lines.lock if session.lines is not None else threading.Lock()
+        self._inline = clock is not None if inline is None else inline
+        self._grower: Grower | None = None
 
     @property
     def start_time(self) -> float:
@@ -139,40 +148,48 @@ class Player:
 
     def run(self) -> SessionResult:
         """Play to the end (or a quit, a pain stop, Ctrl-C) in this thread."""
-        from matcue.audio import seconds_to_frames
-        from matcue.playback import Hooks, Track
+        from matcue.playback import Hooks
         from matcue.playback.device import Simpleaudio
         from matcue.playback.loop import Session as Loop
 
         session = self.session
-        timeline = session.timeline
-        start = self.start_time
-        base = seconds_to_frames(start, SESSION_RATE)
-        # before playing: levelled by worker threads (what comes before the start if needed)
+        grower = self._grower = self._parts()
+        # before playing: the first part, levelled by worker threads
         from matcue.audio.render import FIT_WORKERS
 
-        pcm = self._render(timeline, base, FIT_WORKERS)
-        hooks = Hooks(self._at_pace, self._render, self._say, phrases_for(session.routine.language))
+        track = grower.first(self.start_time, FIT_WORKERS)
+        words = phrases_for(session.routine.language)
+        hooks = Hooks(self._at_pace, self._render, self._say, words, grower.take)
         device = self._device if self._device is not None else Simpleaudio()
         loop = Loop(
-            Track(timeline, pcm, base),
+            track,
             SESSION_RATE,
             hooks,
             commands=self.commands,
             device=device,
             clock=self._clock,
-            start=start,
+            start=self.start_time,
             status=self._status,
-            on_start=self._on_start,
             background=self._background,
+            on_late=self._late,
         )
-        if self.answers:
-            loop.prepare()
+
+        def started() -> None:
+            if self._on_start is not None:
+                self._on_start()
+            if self.answers:  # once the sound has started: making them need not delay it
+                loop.prepare()
+
+        loop.on_start = started
         self._loop = loop
+        grower.playhead = lambda: loop.position(loop.now())
         media = self._media_keys()
+        if not self._inline:
+            grower.start()
         try:
             return loop.run()
         finally:
+            grower.stop()
             self._ended = True
             self.queue.end()  # a media key waiting for the session goes on
             if media is not None:
@@ -227,9 +244,12 @@ class Player:
 
     def _at_pace(self, percent: float) -> Timeline:
         session = self.session
+        timeline = session.timeline
+        if session.lines is not None:  # every line, made now: the session's own timeline
+            timeline = replace(session.lines.finish().timeline)  # (a copy: not a part's)
         compile_at = at_pace(
             session.routine,
-            session.timeline,
+            timeline,
             self._speech_len,
             keys=session.keys,
             media_keys=session.media_keys,
@@ -240,14 +260,62 @@ class Player:
         # renders while the session plays level their clips on their own thread only
         # (workers=0): the levelling threads would take the cores the player and the sound
         # server need
+        again = self._grower.again(timeline, frame, workers) if self._grower else None
+        if again is not None:  # a part of the session: to its end, with its levels
+            return again
+        return self._mix(timeline, start=frame, workers=workers, **self._options(timeline))
+
+    def _options(self, timeline: Timeline | None = None) -> dict[str, object]:
+        """The renders' stereo and music (the music measured as far as ``timeline`` plays)."""
         if self._sound is None:  # stereo and the music, read once for every render of the session
             self._sound = sound_options(self.session)
-        from matcue.audio.music import Music, reach
+        if timeline is not None:
+            from matcue.audio.music import Music, reach
 
-        music = self._sound["music"]
-        if isinstance(music, Music):  # a slower pace plays more of long music: measured as it comes
-            self._sound["music"] = reach(music, math.ceil(timeline.duration * SESSION_RATE))
-        return self._mix(timeline, start=frame, workers=workers, **self._sound)
+            music = self._sound["music"]
+            # a slower pace (or a session longer than estimated) plays more of long music:
+            # measured as it comes
+            if isinstance(music, Music):
+                self._sound["music"] = reach(music, math.ceil(timeline.duration * SESSION_RATE))
+        return self._sound
+
+    def _parts(self) -> Grower:
+        from matcue.api.ahead import Partial
+        from matcue.api.growing import Grower, Renders
+
+        session = self.session
+        lines = session.lines
+        if lines is not None:
+            partial = lines.partial
+        else:
+            timeline = session.timeline
+            first = tp.phase_index(timeline, self.start_time)
+            partial = Partial(timeline, first, len(timeline.phases), True)
+        renders = Renders(session, self._lock, self._options)
+        return Grower(
+            partial,
+            lines,
+            renders.part,
+            renders.levels,
+            SESSION_RATE,
+            inline=self._inline,
+            note=self._note,
+        )
+
+    def _late(self, count: int) -> None:
+        if self._note is not None:
+            self._note(f"a line was late: the session waited for it ({count} so far)")
+
+    @property
+    def exact_from(self) -> int | None:
+        """The first frame played at the session's own levels (before it, while lines were
+        still being made, at the level of the lines made so far); None before the start."""
+        return self._grower.exact_from if self._grower is not None else None
+
+    @property
+    def late(self) -> int:
+        """How many times the session reached a line not made yet, and waited for it."""
+        return self._loop.late if self._loop is not None else 0
 
     def _say(self, lines: tuple[str, ...], tick: bool) -> npt.NDArray[np.int16]:
         """Lines (after a tick) in the session's channels, without the music (it goes on

@@ -178,10 +178,17 @@ def prepare(
     loudness: float | None = None,
     folders: Folders | None = None,
     warn: Warn = warn_on_stderr,
+    at_once: bool = False,
+    exercise: int | None = None,
 ) -> Session:
     """As :func:`plan`, for a session to be rendered (played or exported): each newly spoken
     line is also measured and levelled (for ``loudness`` LUFS, if not the default -16) in the
-    levels cache while the next lines are spoken."""
+    levels cache while the next lines are spoken.
+
+    ``at_once``: for a session to be played from exercise ``exercise`` (None: the intro),
+    return as soon as its first minute or so is made (:mod:`matcue.api.ahead`): the
+    :class:`Player` makes the other lines while it plays. Its timeline is then exact up to
+    there, with the other lines' lengths estimated."""
     return _session(
         routine,
         options,
@@ -191,6 +198,8 @@ def prepare(
         warn=warn,
         render=True,
         loudness=loudness,
+        at_once=at_once,
+        exercise=exercise,
     )
 
 
@@ -204,6 +213,8 @@ def _session(
     warn: Warn,
     render: bool = False,
     loudness: float | None = None,
+    at_once: bool = False,
+    exercise: int | None = None,
 ) -> Session:
     if loudness is not None:  # first: an api caller gets the sentence the command line gives
         check_loudness(loudness)
@@ -214,6 +225,7 @@ def _session(
     volume = volume_of(options, saved)  # before the speech is made: a bad one is quick
     speech = voice_for(loaded, options, saved, where, warn)
     levels_cache = None
+    lines = None
     if render:
         from matcue.audio import SESSION_LEVELS, measuring_ahead
         from matcue.audio.levels_cache import LevelsCache
@@ -221,7 +233,21 @@ def _session(
         levels_cache = LevelsCache(speech.cache.root)  # beside the speech (the same root)
         levels = SESSION_LEVELS if loudness is None else replace(SESSION_LEVELS, loudness=loudness)
         with measuring_ahead(levels_cache, SESSION_RATE, levels) as measure:
-            timeline = timeline_of(loaded, pace, speech, measure, keys=keys, media_keys=media_keys)
+            if at_once:  # the first lines: the player makes the others
+                from matcue.api.ahead import Lines
+
+                check_routine(loaded, pace)
+                lines = Lines(
+                    loaded, pace, speech, keys=keys, media_keys=media_keys, exercise=exercise
+                )
+                lines.on_made = measure
+                timeline = lines.ready().timeline
+                lines.on_made = None
+                check_timeline(timeline)
+            else:
+                timeline = timeline_of(
+                    loaded, pace, speech, measure, keys=keys, media_keys=media_keys
+                )
     else:
         timeline = timeline_of(loaded, pace, speech, keys=keys, media_keys=media_keys)
     note = fallback_note(loaded)
@@ -240,6 +266,7 @@ def _session(
         keys,
         media_keys,
         volume,
+        lines,
     )
 
 

@@ -100,3 +100,14 @@ DEFAULT_LEVELS = Levels()
 SESSION_LEVELS = Levels(loudness=-16.0, true_peak=-1.5)
 """What play and export use: spoken-word loudness (-16 LUFS) with a true-peak ceiling half a
 decibel under the podcast norm's -1 dBTP, which lossy encoders' overshoot needs."""
+
+
+@dataclass(frozen=True)
+class MixLevels:
+    """The two levels a render works out over the whole session: the gain that keeps its
+    loudest moment under the ceiling, and the loudness of every spoken line that puts the
+    session on its target (None without a target). A render given them (``mix=``) uses these
+    instead: every part of a session rendered with the same ones joins up sample for sample."""
+
+    gain: float
+    line_lufs: float | None

@@ -31,7 +31,7 @@ from matcue.audio import loudness as _loudness
 from matcue.audio import music as _music
 from matcue.audio.clip import Clip, Samples, stored_samples
 from matcue.audio.levelling import fit_lufs_for, levelled, measurement, normalised, resampled_length
-from matcue.audio.levels import DEFAULT_LEVELS, Levels
+from matcue.audio.levels import DEFAULT_LEVELS, Levels, MixLevels
 from matcue.audio.levels_cache import LevelsCache, clip_digest
 from matcue.audio.mix import (
     CENTRE,
@@ -70,6 +70,7 @@ class _Renderer:
         levels_cache: LevelsCache | None = None,
         stereo: bool = False,
         music: Music | None = None,
+        mix: MixLevels | None = None,
     ) -> None:
         self.rate = rate
         self.levels = levels
@@ -109,7 +110,8 @@ class _Renderer:
         self.next_line = 0  # the first line the music may still duck under (see _add_music)
         # the music, ducked under the voice, adds at most its ducked peak to any moment
         extra = music.peak * db_to_gain(_music.DUCK_DB) if music is not None else 0.0
-        self.gain = headroom_gain(placements, max(levels.ceiling - extra, 0.5 * levels.ceiling))
+        ceiling = max(levels.ceiling - extra, 0.5 * levels.ceiling)
+        self.gain = headroom_gain(placements, ceiling) if mix is None else mix.gain
         self.uses_left = uses
         self.cache: dict[Key, Samples] = {}
         self.cached_bytes = 0
@@ -123,9 +125,10 @@ class _Renderer:
         self.fit_lufs = self.line_lufs  # what the lines are levelled to, before the mix
         self.line_gain = 1.0  # from that to line_lufs, in the mix
         if levels.loudness is not None:
-            self.line_lufs = self._line_lufs(levels.loudness)
-            self.fit_lufs = max(fit_lufs_for(levels), self.line_lufs)
-            self.line_gain = db_to_gain(self.line_lufs - self.fit_lufs)
+            line = self._line_lufs(levels.loudness) if mix is None else mix.line_lufs
+            self.line_lufs = line = levels.loudness if line is None else line
+            self.fit_lufs = max(fit_lufs_for(levels), line)
+            self.line_gain = db_to_gain(line - self.fit_lufs)
 
     def _digest(self, key: Key) -> str:
         return clip_digest(self.clips[key])
@@ -252,8 +255,7 @@ class _Renderer:
         try:
             yield from self._mixed(chunk_frames, start)
         finally:
-            # Not waiting: this may run in any thread (when the generator is collected); a
-            # clip still being levelled just finishes on its own.
+            # Not waiting: this may run in any thread; a clip being levelled finishes alone.
             if self.pool is not None:
                 self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -341,6 +343,7 @@ def render_chunks(
     workers: int = FIT_WORKERS,
     stereo: bool = False,
     music: Music | None = None,
+    mix: MixLevels | None = None,
 ) -> Iterator[Pcm]:
     """The session as consecutive mono int16 blocks of ``chunk_frames`` (the last may be shorter).
 
@@ -350,7 +353,7 @@ def render_chunks(
 
     ``start``: begin at this frame instead of 0 (the blocks are then exactly the whole render's
     frames from ``start`` on, stereo and music included: the levels are worked out over the
-    whole session either way, and the music goes on from where it is at ``start``).
+    whole session either way, or given as ``mix``, and the music goes on from ``start``).
 
     ``speech`` maps each spoken line's text to its clip, ``sounds`` each tone's name to its
     clip; clips at another rate are resampled to ``rate``. The blocks add up to exactly
@@ -360,12 +363,25 @@ def render_chunks(
     ``workers``: threads levelling clips ahead of the mix; 0 levels each clip on the calling
     thread when the mix needs it (the same PCM, one core: for renders while a session plays).
     """
-    if rate <= 0:
-        raise ValueError(f"sample rate must be positive, got {rate!r}")
-    if chunk_frames <= 0:
-        raise ValueError(f"chunk size must be positive, got {chunk_frames!r}")
-    renderer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache, stereo, music)
+    if rate <= 0 or chunk_frames <= 0:
+        raise ValueError(f"sample rate and chunk size must be positive: {rate!r}, {chunk_frames!r}")
+    renderer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache, stereo, music, mix)
     return renderer.chunks(chunk_frames, start, workers)
+
+
+def mix_levels(
+    timeline: Timeline,
+    speech: Mapping[str, Clip],
+    sounds: Mapping[str, Clip],
+    rate: int,
+    *,
+    levels: Levels = DEFAULT_LEVELS,
+    levels_cache: LevelsCache | None = None,
+    music: Music | None = None,
+) -> MixLevels:
+    """The :class:`MixLevels` a render of ``timeline`` works out (and uses) on its own."""
+    mixer = _Renderer(timeline, speech, sounds, rate, levels, levels_cache, False, music)
+    return MixLevels(mixer.gain, mixer.line_lufs)
 
 
 def render(
@@ -380,6 +396,7 @@ def render(
     workers: int = FIT_WORKERS,
     stereo: bool = False,
     music: Music | None = None,
+    mix: MixLevels | None = None,
 ) -> Pcm:
     """The whole session as one int16 buffer (mono, or ``(frames, 2)`` with ``stereo``):
     the concatenation of :func:`render_chunks` (from frame ``start`` on, if given)."""
@@ -394,6 +411,7 @@ def render(
         workers=workers,
         stereo=stereo,
         music=music,
+        mix=mix,
     )
     blocks = list(chunks)
     if not blocks:

@@ -108,20 +108,23 @@ def play_cmd(
     keys = env.stdin_is_tty
     note = _debug_note(ctx, env)
     bus = _media_bus(env, media_keys, note)
-    source: api.Routine | str = routine
-    place = None
-    if resume:
-        source = api.load(routine)  # read once: the session is made from it too
-        place = api.resume_point(source, env.where(), env.warn)
+    source = api.load(routine)  # read once: the session is made from it too
+    place = api.resume_point(source, env.where(), env.warn) if resume else None
     if place is not None and options.pace is None and options.level is None:
         options = replace(options, pace=place.pace)  # the pace it was quit at (keys included)
-    session = api.prepare(
-        source, options, keys=keys, media_keys=bus is not None, folders=env.where(), warn=env.warn
-    )
-    r = session.routine
-    exercise = api.start_exercise(r, start_at) if start_at is not None else None
+    exercise = api.start_exercise(source, start_at) if start_at is not None else None
     if place is not None:
-        exercise = min(place.exercise, len(r.played))
+        exercise = min(place.exercise, len(source.played))
+    session = api.prepare(  # the lines of its first part: the rest are made as it plays
+        source,
+        options,
+        keys=keys,
+        media_keys=bus is not None,
+        folders=env.where(),
+        warn=env.warn,
+        at_once=True,
+        exercise=exercise,
+    )
     _play(session, env, exercise, quiet, keys, bus, note)
 
 
@@ -190,6 +193,7 @@ def _play(
                 commands=io.commands,
                 background=io.background,
                 on_start=on_start,
+                note=note,
             )
             result = player.run()
         elif not keys:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -45,6 +46,7 @@ from matcue.playback.device import (
     Device,
     Handle,
 )
+from matcue.playback.growing import Growing
 from matcue.playback.splice import PaceSplicing, Pending
 from matcue.playback.stream import Hooks, Stream, Track, like, silent
 from matcue.playback.transport import Ending
@@ -73,7 +75,7 @@ class SessionInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-class Session(PaceSplicing):
+class Session(PaceSplicing, Growing):
     """The loop: one instance plays one session."""
 
     def __init__(
@@ -89,11 +91,13 @@ class Session(PaceSplicing):
         status: Callable[[str], object] | None = None,
         on_start: Callable[[], object] | None = None,
         background: Callable[[Callable[[], None]], object] | None = None,
+        on_late: Callable[[int], object] | None = None,
     ) -> None:
         """``commands``: where commands come from (and how the loop waits); ``device``: where
         the sound goes; ``clock``: the time (the machine's by default); ``background``: runs a
-        live pace change's compile and render (on a thread by default; a test runs it at once).
-        """
+        live pace change's compile and render (on a thread by default; a test runs it at once);
+        ``on_late``: told the count each time the sound reaches the end of what is made
+        (:mod:`matcue.playback.growing`)."""
         self.track = track
         self.rate = rate
         self.hooks = hooks
@@ -109,6 +113,11 @@ class Session(PaceSplicing):
         self.draining: list[tuple[Stream, int]] = []  # old streams silent from a frame on
         self.overlays: list[tuple[Handle, Pcm]] = []
         self.pending: Pending | None = None
+        self.waiting: tuple[int, int, Pcm] | None = None
+        self.upcoming: deque[Track] = deque()
+        self._starts: dict[int, tuple[Timeline, list[int]]] = {}
+        self.late = 0
+        self.on_late = on_late
         self.reps = 0
         self.exercises = 0
         self._said: dict[tuple[tuple[str, ...], bool], Pcm] = {}
@@ -142,10 +151,12 @@ class Session(PaceSplicing):
     def _play(self, frame: int, prefix: Pcm, now: float, pad: int = 0) -> None:
         """A new stream: ``pad`` frames of silence, ``prefix``, then the track from ``frame``."""
         track = self.track
+        if self._outside(frame):  # not made yet: wait for it
+            self._wait_at(frame, prefix)
+            return
         if frame < track.base:  # before what is rendered (back, after --from or a pace change)
-            track = self.track = Track(
-                track.timeline, self.hooks.render_from(track.timeline, frame), frame
-            )
+            pcm = self.hooks.render_from(track.timeline, frame)
+            track = self.track = replace(track, pcm=pcm, base=frame)
         frame = min(max(frame, track.base), track.end)
         body = track.pcm[frame - track.base :]
         prefix = like(prefix, track.pcm)
@@ -185,6 +196,7 @@ class Session(PaceSplicing):
             self.overlays.append((self.device.play(buf, self.rate), buf))
 
     def _silence(self) -> None:
+        self.waiting = None
         if self.stream is not None:
             self.stream.stop_now(self.now())
             self.draining.append((self.stream, 0))
@@ -220,6 +232,9 @@ class Session(PaceSplicing):
 
     def position(self, now: float) -> float:
         """Seconds into the current timeline."""
+        if self.waiting is not None:
+            k, offset, _ = self.waiting
+            return self.track.timeline.phases[k].t + offset / self.rate
         if self.stream is None:
             return self.state.paused_at
         return min(self.stream.frame(now), self.stream.end) / self.rate
@@ -286,10 +301,12 @@ class Session(PaceSplicing):
         last_line = ""
         try:
             while ending is None:
+                if self._maybe_grow(self.now()):  # the next part spliced in (or waited for)
+                    continue
                 now = self.now()
                 stream = self.stream
                 wait = POLL
-                if stream is None and not self.commands.open:  # paused, and no one can resume
+                if stream is None and self.waiting is None and not self.commands.open:
                     ending = "quit"
                     self._stopped_at = self.state.paused_at
                     break
@@ -297,6 +314,9 @@ class Session(PaceSplicing):
                     frame = stream.frame(now)
                     wait = min(wait, max(0.0, (stream.end - frame) / self.rate))
                     self._count(min(frame, stream.end))
+                    if frame >= stream.end and self.track.more:
+                        self._stall(stream)
+                        continue
                     if frame >= stream.end:
                         self._finish(stream)
                         self._stopped_at = self.track.timeline.duration

@@ -23,11 +23,18 @@ Pcm = npt.NDArray[np.int16]
 
 @dataclass(frozen=True)
 class Track:
-    """A rendered timeline from frame ``base`` on: ``pcm[i]`` is frame ``base + i``."""
+    """A rendered timeline from frame ``base`` on: ``pcm[i]`` is frame ``base + i``.
+
+    ``more``: the session goes on past ``end`` in a part still being made (a session that
+    started before all of it was rendered: the loop splices the next part in at ``end``, or
+    waits for it there); ``lo``: the first frame that can be rendered again (0 unless lines
+    before it are still being made)."""
 
     timeline: Timeline
     pcm: Pcm
     base: int = 0
+    more: bool = False
+    lo: int = 0
 
     @property
     def end(self) -> int:
@@ -117,3 +124,4 @@ class Hooks:
     render_from: Callable[[Timeline, int], Pcm]  # a timeline rendered from a frame on
     say: Callable[[tuple[str, ...], bool], Pcm]  # lines (after a tick if True) as PCM
     words: Phrases
+    grow: Callable[[], Track | None] | None = None  # the next part of the session, once made
