@@ -153,6 +153,30 @@ def test_a_cached_line_is_not_rendered_again(
     assert engine_renders() == before
 
 
+def test_a_warm_process_starts_no_helper(
+    first_pass: tuple[Pyttsx3Voice, dict[str, Clip]], tmp_path: Path
+) -> None:
+    # Every line is made in a helper process started on the first line the cache misses: a
+    # process whose lines are all cached starts none.
+    voice, _ = first_pass
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from matcue.voice import Pyttsx3Voice, VoiceSettings, pyttsx3_voice as pv
+        voice = Pyttsx3Voice(VoiceSettings(rate=150), cache_dir=Path({str(voice.cache.root)!r}))
+        voice.clips({ORDER!r})
+        print(voice.renders, pv.engine_renders(), pv.helper_starts())
+        other = Pyttsx3Voice(VoiceSettings(rate=150), cache_dir=Path({str(tmp_path)!r}))
+        other.clip("A line nobody spoke before.")
+        print(other.renders, pv.engine_renders(), pv.helper_starts())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[:2] == ["0 0 0", "1 1 1"]
+
+
 def test_cache_files_are_content_addressed(
     first_pass: tuple[Pyttsx3Voice, dict[str, Clip]],
 ) -> None:

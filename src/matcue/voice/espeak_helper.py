@@ -51,6 +51,11 @@ class FreshEspeak:
         self._registered = False
         self.starts = 0  # helpers started (for tests)
 
+    @property
+    def pid(self) -> int | None:
+        """The helper's process id while it runs (for tests)."""
+        return None if self._process is None else self._process.pid
+
     def attempt(self, text: str, voice_id: str, rate: int, volume: float) -> Answer:
         """One attempt at ``text`` in a fresh espeak-ng: its clip (untrimmed) or a reason."""
         with self._lock:

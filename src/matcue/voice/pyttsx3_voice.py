@@ -112,6 +112,12 @@ def engine_renders() -> int:
     return 0 if _ENGINE is None else _ENGINE.renders
 
 
+def helper_starts() -> int:
+    """How many times this process started espeak-ng's helper process (0 while every line was
+    in the cache)."""
+    return 0 if _ENGINE is None else _ENGINE.helper.starts
+
+
 def list_voices() -> list[VoiceInfo]:
     """Every voice espeak-ng offers, sorted by id."""
     return _engine().voices()
