@@ -84,22 +84,27 @@ class FreshEspeak:
 
     def _start(self) -> Connection:
         ours, theirs = socket.socketpair()
-        with theirs:
-            self._process = subprocess.Popen(
-                [sys.executable, "-P", "-c", f"import {__name__} as h; h.serve({theirs.fileno()})"],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # pyttsx3 prints, espeak-ng may too
-                stderr=subprocess.DEVNULL,
-                process_group=0,
-            )
-        self.starts += 1
-        self._conn = Connection(ours.detach())
+        self._conn = conn = Connection(ours.detach())
         if not self._registered:
             self._registered = True
             atexit.register(self.close)
         try:
-            status, message = self._conn.recv()
+            with theirs:
+                self._process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-P",
+                        "-c",
+                        f"import {__name__} as h; h.serve({theirs.fileno()})",
+                    ],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,  # pyttsx3 prints, espeak-ng may too
+                    stderr=subprocess.DEVNULL,
+                    process_group=0,
+                )
+            self.starts += 1
+            status, message = conn.recv()
         except (EOFError, OSError):
             status, message = "error", INSTALL_ESPEAK
         except BaseException:
@@ -108,7 +113,7 @@ class FreshEspeak:
         if status != "ready":
             self._stop()
             raise SpeechEngineError(message)
-        return self._conn
+        return conn
 
     def _stop(self) -> None:
         conn, process = self._conn, self._process
