@@ -33,7 +33,7 @@ from matcue.audio.files import pcm16
 from matcue.audio.leftovers import TMP, sweep_folder
 
 # Bump when the rendering pipeline changes in a way that changes the audio (trimming, format).
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: each line made in a fresh espeak-ng (no carried-over state)
 
 CACHE_ENV = "MATCUE_CACHE_DIR"  # named in the message for an unwritable cache; read by the CLI
 
