@@ -205,7 +205,7 @@ def test_the_cache_key_covers_the_voice_s_files_and_settings(
 def test_export_with_joe_speaks_each_line_at_the_plan_s_time(
     hermetic: Path, tmp_path: Path
 ) -> None:
-    status, out, err = run("plan", EXPORT_ROUTINE, "--voice", JOE, "--json")
+    status, out, err = run("plan", EXPORT_ROUTINE, "--export", "--voice", JOE, "--json")
     assert status == 0, err
     plan = json.loads(out)
     status, _, err = run("export", EXPORT_ROUTINE, "--voice", JOE, "-o", tmp_path / "s.wav")
