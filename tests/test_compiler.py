@@ -810,19 +810,26 @@ def test_eyes_open_is_advised_once_on_standing_up() -> None:
     assert said(in_phase(tl, of_kind(tl, "position")[0]))[:2] == ["Next: Squat.", eyes]
 
 
-def test_the_first_exercise_opens_with_its_way_in_and_no_previous_position() -> None:
+def test_the_way_in_is_said_where_no_rest_previewed_it_but_never_before_the_first() -> None:
     first = replace(
-        exercise("Bridge"), position="Stay on your back.", get_there="Lie on your back."
+        exercise("Bridge"), position="Lie on your back.", get_there="Lie down on your back."
     )
-    tl = build(first, replace(first, name="Bridge again"))
+    later = replace(first, name="Bridge again", position="Stay on your back.")
+    tl = build(first, later)
     positions = of_kind(tl, "position")
-    assert said(in_phase(tl, positions[0])) == [
-        "Next: Bridge.",
-        "Lie on your back.",  # nothing previewed it
-        "Stay on your back.",
-    ]
+    # the first position is where the listener starts, in full: no way in before it
+    assert said(in_phase(tl, positions[0])) == ["Next: Bridge.", "Lie on your back."]
     # later, the rest before said the way in
     assert said(in_phase(tl, positions[1])) == ["Next: Bridge again.", "Stay on your back."]
+    assert "Lie down on your back." in said(in_phase(tl, of_kind(tl, "rest")[0]))
+    # with no rest (0 s), the position phase says it
+    no_rest = replace(first, timing=replace(first.timing, rest=0))
+    tl = build(no_rest, later)
+    assert said(in_phase(tl, of_kind(tl, "position")[1])) == [
+        "Next: Bridge again.",
+        "Lie down on your back.",
+        "Stay on your back.",
+    ]
 
 
 def test_warm_up_and_cool_down_are_parts_of_the_session() -> None:

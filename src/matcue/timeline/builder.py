@@ -198,7 +198,9 @@ class Builder:
     def opening(self, ex: Exercise, previous: Exercise | None) -> tuple[str, ...]:
         """What the position phase says before the position: the start of a part of the
         session (warm-up, main, cool-down), "Next: NAME.", the eyes-open advice on standing up
-        and the way into the position, unless the rest before said them already."""
+        and the way into the position, unless the rest before said them already. The first
+        exercise has no way in: its position is where the listener starts, said in full (a way
+        in before it only said the same thing twice)."""
         words = self.words
         lines: list[str] = []
         before = previous.part if previous is not None else None
@@ -212,7 +214,7 @@ class Builder:
         lines.append(sentence(words.next_exercise.format(name=ex.name)))
         if not self.eyes_said and eyes_open(previous.base if previous else None, ex.base):
             lines.append(sentence(words.eyes_open))
-        if ex.get_there and not self.previewed:
+        if ex.get_there and not self.previewed and previous is not None:
             lines += one_line(expand_side(ex.get_there, "right", words))
         return tuple(lines)
 
