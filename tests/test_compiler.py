@@ -868,6 +868,7 @@ def test_warm_up_and_cool_down_are_parts_of_the_session() -> None:
         ("all-fours", "Sit back on your heels, then rise slowly."),
         ("kneeling", "Step one foot forward, then rise slowly."),
         ("seated", "Stand up slowly when you are ready."),
+        ("water", "Swim to the edge and climb out with care."),
         (None, "Take your time as you get up."),
         ("standing", None),
     ],

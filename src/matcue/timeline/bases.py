@@ -59,7 +59,7 @@ GET_UP_KEYS: Mapping[str, str | None] = {
     "kneeling": "get_up_kneeling",
     "seated": "get_up_seated",
     "standing": None,  # already up
-    "water": "get_up_other",
+    "water": "get_up_water",
 }
 """The catalogue line that says how to get up safely from the last exercise's base (None: no
 line is needed); a session whose last base is not known says ``get_up_other``."""

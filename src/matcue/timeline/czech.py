@@ -195,6 +195,7 @@ CZECH_TEXTS: Texts = {
     "get_up_all_fours": "Sedněte si na paty a pak pomalu vstaňte.",
     "get_up_kneeling": "Postavte jednu nohu dopředu a pomalu vstaňte.",
     "get_up_seated": "Vstaňte pomalu, bez spěchu.",
+    "get_up_water": "Doplavte ke kraji a opatrně vylezte z vody.",
     "get_up_other": "Vstávejte pomalu, bez spěchu.",
     "outro": ("Tím cvičení končí.", "Výborně."),
     "controls": {

@@ -167,6 +167,7 @@ class Phrases:
     get_up_all_fours: str
     get_up_kneeling: str
     get_up_seated: str
+    get_up_water: str
     get_up_other: str
     outro: tuple[str, ...]
     # while the keys control a session (translated as one group: the ``controls`` entry of a
@@ -306,6 +307,7 @@ ENGLISH = Phrases(
     get_up_all_fours="Sit back on your heels, then rise slowly.",
     get_up_kneeling="Step one foot forward, then rise slowly.",
     get_up_seated="Stand up slowly when you are ready.",
+    get_up_water="Swim to the edge and climb out with care.",
     get_up_other="Take your time as you get up.",
     outro=("That's the end of the session.", "Well done."),
 )

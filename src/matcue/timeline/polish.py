@@ -198,6 +198,7 @@ POLISH_TEXTS: Texts = {
     "get_up_all_fours": "Usiądź na piętach, potem powoli wstań.",
     "get_up_kneeling": "Postaw jedną stopę przed sobą i powoli wstań.",
     "get_up_seated": "Wstań powoli, bez pośpiechu.",
+    "get_up_water": "Podpłyń do brzegu i ostrożnie wyjdź z wody.",
     "get_up_other": "Wstawaj powoli, bez pośpiechu.",
     "outro": ("To koniec sesji.", "Dobra robota."),
     "controls": {
