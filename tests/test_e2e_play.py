@@ -25,6 +25,7 @@ import pytest
 import soundfile as sf
 
 from audio_helpers import (
+    JOE,
     PLAYING_TIMEOUT,
     SHORT_SESSION,
     active_span,
@@ -62,6 +63,7 @@ class Session:
     export_frames: int  # frames in the WAV file, at ``export_rate``
     export_rate: int
     rate: int
+    voice: tuple[str, ...] = ()  # the options that choose the voice, for plan, export and play
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,20 @@ class Take:
     interrupted_at: float = 0.0  # time.monotonic() when SIGINT was sent
 
 
-@pytest.fixture(scope="module")
-def session(
-    pulse: PulseServer, speech_cache: Path, tmp_path_factory: pytest.TempPathFactory
+def exported_session(
+    pulse: PulseServer,
+    cache: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    voice: tuple[str, ...] = (),
 ) -> tuple[Session, dict[str, str]]:
-    """``matcue plan --json`` and ``matcue export`` of the routine; the env to play it with."""
-    cache = speech_cache
+    """``matcue plan --json --export`` and ``matcue export`` of the routine with ``voice``, every
+    line made into ``cache``; the env to play it with."""
     env = player_env(pulse, cache, tmp_path_factory.mktemp("home"))
     here = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
-    planned = run_matcue(["plan", str(ROUTINE), "--json", "--export"], here)
+    planned = run_matcue(["plan", str(ROUTINE), "--json", "--export", *voice], here)
     assert planned.returncode == 0, planned.stderr
     wav = tmp_path_factory.mktemp("e2e") / "session.wav"
-    exported = run_matcue(["export", str(ROUTINE), "-o", str(wav)], here)
+    exported = run_matcue(["export", str(ROUTINE), "-o", str(wav), *voice], here)
     assert exported.returncode == 0, exported.stderr
     data, rate = sf.read(str(wav), dtype="int16")
     assert data.ndim == 1
@@ -97,7 +101,24 @@ def session(
         export_frames=int(data.shape[0]),
         export_rate=int(rate),
         rate=pulse.rate,
+        voice=voice,
     ), env
+
+
+@pytest.fixture(scope="module")
+def session(
+    pulse: PulseServer, speech_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Session, dict[str, str]]:
+    """The routine with the default voice (espeak-ng)."""
+    return exported_session(pulse, speech_cache, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def piper_session(
+    pulse: PulseServer, speech_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Session, dict[str, str]]:
+    """The routine with Piper's joe (the test extra's voice package)."""
+    return exported_session(pulse, speech_cache, tmp_path_factory, ("--voice", JOE))
 
 
 def span(x: npt.NDArray[Any], rate: int, level: float) -> Burst:
@@ -227,21 +248,26 @@ def test_ctrl_c_stops_the_session_at_once(
 COLD_SECONDS = 6.0  # of a session started with a cold speech cache, recorded
 
 
+@pytest.mark.parametrize(
+    "voiced", [pytest.param("session", id="espeak-ng"), pytest.param("piper_session", id="piper")]
+)
 def test_a_cold_cache_starts_at_once_with_every_cue_where_planned(
-    session: tuple[Session, dict[str, str]],
+    voiced: str,
     recorder: Callable[[], Recording],
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Issue #17: with nothing in the speech cache, the session starts before its lines are all
     made (the rest are made while it plays); what it plays lands where the plan of the same
-    session, every line made, puts it. (How fast: ``scripts/bench.py --felt``.)"""
-    s, env = session
+    session, every line made, puts it. With espeak-ng and with Piper (whose model is loaded
+    too). (How fast: ``scripts/bench.py --felt``.)"""
+    s, env = request.getfixturevalue(voiced)
     takes = iter(range(ATTEMPTS))
 
     def take() -> Take:
         cold = {**env, **RIDE_OUT_STALLS, "MATCUE_CACHE_DIR": str(tmp_path / f"cold-{next(takes)}")}
         rec = recorder()
-        child, playing = start_matcue([*PLAY, str(ROUTINE)], cold)
+        child, playing = start_matcue([*PLAY, str(ROUTINE), *s.voice], cold)
         started = time.monotonic()
         assert playing.startswith("Playing Short session"), playing
         time.sleep(COLD_SECONDS)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio_helpers import matcue
+from audio_helpers import JOE, matcue
 from matcue import api
 from matcue.api import SESSION_RATE
 from matcue.cli import Environment, Playback, main
@@ -32,7 +32,6 @@ from matcue.voice import PiperVoice, VoiceSettings, find_voice, length_scale
 from matcue.voice.piper_voice import FASTEST_WPM, SLOWEST_WPM
 from virtual import RecordingDevice, Script, VirtualClock
 
-JOE = "piper:en_US-joe-medium"
 ROUTINES = Path(__file__).parent / "routines"
 EXPORT_ROUTINE = ROUTINES / "export" / "two-exercises.yaml"
 PLAY_ROUTINE = ROUTINES / "cli" / "short-session.yaml"
