@@ -83,9 +83,10 @@ def lag_at_start(reference: Envelope, recording: Envelope) -> float:
 
 
 def prepare(routine: Path, pace: str, cache: Path, work: Path) -> tuple[dict[str, Any], Path]:
-    """``matcue plan --json`` and a WAV ``matcue export`` of the session."""
+    """``matcue plan --export --json`` (the script an exported file says: the one `play` says
+    without a terminal) and a WAV ``matcue export`` of the session."""
     env = matcue_env(os.environ, MATCUE_CACHE_DIR=str(cache))
-    planned = run_matcue(["plan", str(routine), "--json", "--pace", pace], env, 600)
+    planned = run_matcue(["plan", str(routine), "--export", "--json", "--pace", pace], env, 600)
     if planned.returncode:
         raise RuntimeError(f"matcue plan failed: {planned.stderr}")
     wav = work / "session.wav"
