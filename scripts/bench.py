@@ -406,17 +406,8 @@ def bench_music_memory() -> dict[str, Any]:
             )
             label = f"{name} {rate / 1000:g} kHz {channels}-channel WAV"
             music = sparse_wav(work / "music.wav", music_minutes * 60, rate, channels)
-            command = [str(MATCUE), "export", str(routine), "-o", str(work / "out.wav")]
-            command += ["--force", "--quiet", "--music", str(music)]
-            done = subprocess.run(
-                [sys.executable, "-c", MEASURE, *command],
-                env=command_env(cache),
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            wall, _, peak_kib = done.stdout.split()
-            peaks.append((label, float(wall), int(peak_kib) / 1024))
+            run = timed_export(routine, work / "out.wav", cache, "--music", str(music))
+            peaks.append((label, run.wall, run.peak_mb))
             music.unlink()
         plain = timed_export(routine, work / "out.wav", cache)
         return {"minutes": minutes, "peaks": peaks, "plain_mb": plain.peak_mb}
