@@ -213,11 +213,7 @@ class Renders:
         a little under the session's own)."""
         from matcue.audio.render import mix_levels
 
-        timeline, made = self.made(timeline)
-        if until < timeline.duration:
-            timeline = replace(timeline, cues=tuple(c for c in timeline.cues if c.t < until))
-        speech, sounds = self.clips(timeline, made)
-        music = self.options(timeline)["music"]
+        timeline, speech, sounds = self._inputs(timeline, until)
         return mix_levels(
             timeline,
             speech,
@@ -225,8 +221,19 @@ class Renders:
             SESSION_RATE,
             levels=levels_of(self.session),
             levels_cache=self.session.levels_cache,
-            music=music,  # type: ignore[arg-type]
+            music=self.options(timeline)["music"],  # type: ignore[arg-type]
         )
+
+    def _inputs(
+        self, timeline: Timeline, until: float | None = None
+    ) -> tuple[Timeline, dict[str, Clip], dict[str, Clip]]:
+        """``timeline`` with only the lines made (and cues before ``until``, if less than
+        all of it), and its speech and sound clips: what both renders start from."""
+        timeline, made = self.made(timeline)
+        if until is not None and until < timeline.duration:
+            timeline = replace(timeline, cues=tuple(c for c in timeline.cues if c.t < until))
+        speech, sounds = self.clips(timeline, made)
+        return timeline, speech, sounds
 
     def clips(
         self, timeline: Timeline, made: dict[str, Clip] | None
@@ -245,8 +252,8 @@ class Renders:
         """Frames ``start`` to ``end`` of ``timeline``, rendered with ``mix``."""
         from matcue.audio import render_chunks
 
-        timeline, made = self.made(timeline)
-        speech, sounds = self.clips(timeline, made)
+        timeline, speech, sounds = self._inputs(timeline)
+        options = self.options(timeline)
         blocks = []
         left = end - start
         chunks = render_chunks(
@@ -259,7 +266,7 @@ class Renders:
             start=start,
             workers=workers,
             mix=mix,
-            **self.options(timeline),  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]
         )
         try:
             for block in chunks:
@@ -270,6 +277,6 @@ class Renders:
         finally:
             chunks.close()  # type: ignore[attr-defined]
         if not blocks:
-            stereo = bool(self.options(timeline)["stereo"])
+            stereo = bool(options["stereo"])
             return np.zeros((0, 2) if stereo else 0, dtype=np.int16)
         return np.concatenate(blocks)

@@ -97,11 +97,17 @@ def level(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     if samples.size == 0:
         return samples
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    peak = float(np.max(np.abs(samples)))
-    if rms <= 1e-9 or peak <= 0:
+    gain = _gain(rms, float(np.max(np.abs(samples))))
+    if gain == 0.0:
         return np.zeros_like(samples)
-    gain = min(db_to_gain(MUSIC_RMS_DB) / rms, db_to_gain(MUSIC_PEAK_DB) / peak)
     return (samples * np.float32(gain)).astype(np.float32)
+
+
+def _gain(rms: float, peak: float) -> float:
+    """The gain that brings music of this RMS and peak to its mix level (0: silence)."""
+    if rms <= 1e-9 or peak <= 0:
+        return 0.0
+    return min(db_to_gain(MUSIC_RMS_DB) / rms, db_to_gain(MUSIC_PEAK_DB) / peak)
 
 
 def load_music(path: Path, rate: int, frames: int | None = None) -> Music:
@@ -158,10 +164,7 @@ def _measure(reader: MusicReader, frames: int) -> Streamed:
         block = reader.read(at, min(stop, at + READ_FRAMES))
         energy += float(np.sum(np.square(block, dtype=np.float64)))
         peak = max(peak, float(np.max(np.abs(block))))
-    rms = math.sqrt(energy / stop)
-    if rms <= 1e-9 or peak <= 0:
-        return Streamed(reader, 0.0, 0.0, stop)
-    gain = min(db_to_gain(MUSIC_RMS_DB) / rms, db_to_gain(MUSIC_PEAK_DB) / peak)
+    gain = _gain(math.sqrt(energy / stop), peak)
     return Streamed(reader, gain, peak * gain, stop)
 
 
