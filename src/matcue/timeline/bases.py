@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from matcue.routine.model import Base
+from matcue.routine.model import Base, Exercise
 
 BASE_CHANGE_SECONDS: Mapping[frozenset[str], float] = {
     frozenset(pair): seconds
@@ -75,6 +75,17 @@ def change_seconds(before: Base | None, after: Base | None) -> float:
 def turn_over_seconds(base: Base | None) -> float:
     """Extra time (pace-100 seconds) for switching sides in ``base``."""
     return TURN_OVER_SECONDS.get(base or "", 0.0)
+
+
+def rest_seconds(ex: Exercise, following: Exercise | None) -> float:
+    """The rest after ``ex`` (pace-100 seconds): its own, plus the change of position into
+    ``following`` (None: the last exercise, no change)."""
+    return ex.timing.rest + change_seconds(ex.base, following.base if following else None)
+
+
+def switch_seconds(ex: Exercise) -> float:
+    """The switch between the sides of ``ex`` (pace-100 seconds): get-ready plus turning over."""
+    return ex.timing.get_ready + turn_over_seconds(ex.base)
 
 
 def eyes_open(before: Base | None, after: Base | None) -> bool:

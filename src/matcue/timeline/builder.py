@@ -16,7 +16,7 @@ from itertools import accumulate
 from operator import itemgetter
 
 from matcue.routine.model import Base, Exercise
-from matcue.timeline.bases import change_seconds, eyes_open, get_up_key, turn_over_seconds
+from matcue.timeline.bases import eyes_open, get_up_key, rest_seconds, switch_seconds
 from matcue.timeline.layout import LayoutRow, lay_out
 from matcue.timeline.model import Pace, PhaseKind, SideName
 from matcue.timeline.phrases import Phrases, sentence
@@ -223,7 +223,7 @@ class Builder:
         to get there; longer by the time a change of position needs. No countdown: the next
         exercise's get-ready counts the listener in."""
         words = self.words
-        seconds = ex.timing.rest + change_seconds(ex.base, following.base)
+        seconds = rest_seconds(ex, following)
         if seconds <= 0:
             return
         way = following.get_there or first_sentence(following.position)
@@ -324,7 +324,7 @@ class Builder:
         """Between the sides of ``sides: each``: "Switch sides.", the new side, the position
         restated for it, and time to turn over fitted to the position; counted back in."""
         words = self.words
-        seconds = ex.timing.get_ready + turn_over_seconds(ex.base)
+        seconds = switch_seconds(ex)
         self.phase(
             "switch",
             seconds,

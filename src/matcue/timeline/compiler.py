@@ -39,7 +39,7 @@ from collections.abc import Callable
 
 from matcue.routine.model import Exercise, Routine
 from matcue.timeline.assemble import cue_list, phase_list, unchecked
-from matcue.timeline.bases import change_seconds, turn_over_seconds
+from matcue.timeline.bases import rest_seconds, switch_seconds
 from matcue.timeline.builder import Builder
 from matcue.timeline.effective import effective, effective_once, stage_for
 from matcue.timeline.model import Chapter, Cue, ExercisePlan, Pace, Phase, SideName, Timeline
@@ -87,8 +87,7 @@ def compile(
         body.exercise(i, exercise, previous, following)
         stage = stage_for(played[i - 1], pace.week)
         percent = pace.percent * exercise.pace / 100.0
-        after = following.base if following else exercise.base
-        rest = exercise.timing.rest + change_seconds(exercise.base, after)
+        rest = rest_seconds(exercise, following)
         plans.append(
             ExercisePlan.of(i, exercise, pace.week, stage.week if stage else None, percent, rest)
         )
@@ -200,11 +199,11 @@ def _least_exercise(ex: Exercise, pace: Pace, words: Phrases, following: Exercis
         long_reps * rep(side, False) + (ex.reps - long_reps) * rep(side, True) for side in sides
     )
     if ex.sides == "each":  # the switch
-        one_set += max(scale(ex.timing.get_ready + turn_over_seconds(ex.base)), spoken)
+        one_set += max(scale(switch_seconds(ex)), spoken)
     total = spoken + scale(ex.timing.get_ready)  # position, get ready
     total += ex.sets * one_set + (ex.sets - 1) * timed(ex.timing.set_rest)
     if following is not None:
-        total += timed(ex.timing.rest + change_seconds(ex.base, following.base))
+        total += timed(rest_seconds(ex, following))
     return total
 
 

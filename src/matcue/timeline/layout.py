@@ -59,15 +59,12 @@ def lay_out(
         dur = max(scale(seconds), need + (scale(count) if reserve else 0.0))
     count_start = dur - scale(count) if count else dur
 
-    for rank in sorted({line[2] for line in timed}):
-        for before, text, line_rank in sorted(timed, key=lambda x: -x[0]):
-            if line_rank != rank:
-                continue
-            at = dur - scale(before)
-            length = measure(text)
-            if at >= 0 and at + length + gap <= count_start + EPS and _free(said, at, length, gap):
-                rows.append((at, 1, length, "speech", text, None))
-                said.append((at, at + length))
+    for before, text, _ in sorted(timed, key=lambda x: (x[2], -x[0])):  # by rank, earliest first
+        at = dur - scale(before)
+        length = measure(text)
+        if at >= 0 and at + length + gap <= count_start + EPS and _free(said, at, length, gap):
+            rows.append((at, 1, length, "speech", text, None))
+            said.append((at, at + length))
 
     if count:
         rows += _count(dur, count, spoken, said, tone, scale, gap, measure, number)

@@ -284,10 +284,10 @@ class ExercisePlan:
         week: int,
         stage: int | None,
         percent: float,
-        rest: float | None = None,
+        rest: float,
     ) -> ExercisePlan:
-        """``ex`` as the session runs it; ``rest`` (pace-100 seconds) is the rest after it,
-        if not its own ``timing.rest``."""
+        """``ex`` as the session runs it; ``rest`` (pace-100 seconds) is the rest after it
+        (``bases.rest_seconds``: its own, plus a change of position)."""
 
         def at(seconds: float) -> float:
             return seconds * 100.0 / percent
@@ -305,7 +305,7 @@ class ExercisePlan:
             inhale=at(ex.timing.inhale),
             exhale=at(ex.timing.exhale),
             breath_hold=at(ex.breath.hold) if ex.breath else 0.0,
-            rest=at(ex.timing.rest if rest is None else rest),
+            rest=at(rest),
             set_rest=at(ex.timing.set_rest),
         )
 
